@@ -1,0 +1,30 @@
+#include "cnn/core/context.hpp"
+
+namespace cnn {
+namespace {
+
+struct State {
+  Mode mode = Mode::CPU;
+  int device = 0;
+  std::mt19937 rng{1701u};  // fixed default so an unseeded run is still repeatable
+};
+
+State& state() {
+  // One state per thread: prefetch threads get their own generator and never
+  // race with the solver thread.
+  thread_local State s;
+  return s;
+}
+
+}  // namespace
+
+Mode Context::mode() { return state().mode; }
+void Context::set_mode(Mode mode) { state().mode = mode; }
+int Context::device() { return state().device; }
+void Context::set_device(int device) { state().device = device; }
+void Context::set_random_seed(uint64_t seed) {
+  state().rng.seed(static_cast<std::mt19937::result_type>(seed));
+}
+std::mt19937& Context::rng() { return state().rng; }
+
+}  // namespace cnn

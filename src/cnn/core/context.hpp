@@ -1,0 +1,25 @@
+// Process-wide execution settings: which device runs the layers and the
+// random generator every filler and stochastic layer draws from.
+#pragma once
+
+#include <cstdint>
+#include <random>
+
+namespace cnn {
+
+enum class Mode { CPU, GPU };
+
+class Context {
+ public:
+  static Mode mode();
+  static void set_mode(Mode mode);
+  // The GPU a GPU-mode run uses (ignored in CPU mode).
+  static int device();
+  static void set_device(int device);
+
+  // Reseeding makes fillers, dropout masks and data shuffles repeatable.
+  static void set_random_seed(uint64_t seed);
+  static std::mt19937& rng();
+};
+
+}  // namespace cnn

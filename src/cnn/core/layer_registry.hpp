@@ -1,0 +1,38 @@
+// Maps a layer's `type` string to a factory. Each layer's .cpp registers
+// itself with CNN_REGISTER_LAYER, so the net builder needs no list of layers.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cnn/core/layer.hpp"
+
+namespace cnn {
+
+class LayerRegistry {
+ public:
+  using Creator = std::function<std::unique_ptr<Layer>(const LayerParameter&)>;
+
+  static void Add(const std::string& type, Creator creator);
+  // Throws Error naming the layer and listing the known types when the type is unknown.
+  static std::unique_ptr<Layer> Create(const LayerParameter& param);
+  static bool Has(const std::string& type);
+  static std::vector<std::string> Types();
+};
+
+struct LayerRegistrar {
+  LayerRegistrar(const std::string& type, LayerRegistry::Creator creator) {
+    LayerRegistry::Add(type, std::move(creator));
+  }
+};
+
+}  // namespace cnn
+
+// CNN_REGISTER_LAYER(Convolution, ConvolutionLayer) registers type "Convolution".
+#define CNN_REGISTER_LAYER(type_name, Class)                                                 \
+  static ::cnn::LayerRegistrar cnn_layer_registrar_##type_name(                             \
+      #type_name, [](const ::cnn::LayerParameter& p) -> std::unique_ptr<::cnn::Layer> { \
+        return std::make_unique<Class>(p);                                                   \
+      })

@@ -1,0 +1,114 @@
+// Net: the DAG of layers described by a NetParameter, built for one NetState
+// (phase, level, stages). It owns the layers and the blobs between them,
+// inserts Split layers where one top feeds several bottoms, decides which
+// layers need a backward pass, and keeps the list of learnable parameters
+// (with lr_mult/decay_mult, and sharing by ParamSpec.name) for the solver.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cnn/cnn.pb.h"
+#include "cnn/core/blob.hpp"
+#include "cnn/core/layer.hpp"
+
+namespace cnn {
+
+class Net {
+ public:
+  // Builds the net for param.state() (phase defaults to TEST as in Caffe).
+  // Throws Error naming the layer on any inconsistency.
+  explicit Net(const NetParameter& param);
+  Net(const Net&) = delete;
+  Net& operator=(const Net&) = delete;
+
+  // Runs layers [start, end] forward / backward (inclusive, like Caffe).
+  float ForwardFromTo(int start, int end);
+  void BackwardFromTo(int start, int end);
+  // Full passes. Forward returns the total weighted loss.
+  float Forward();
+  void Backward();
+  float ForwardBackward();
+  // Re-runs every layer's Reshape after an input blob changed shape.
+  void Reshape();
+
+  // Zeroes the diffs of learnable parameters (call before each step).
+  void ClearParamDiffs();
+
+  // Copies weights from a trained NetParameter, matching layers by name.
+  // Layers absent from `trained` keep their values; a blob count or shape
+  // mismatch throws Error naming the layer and both shapes.
+  void CopyTrainedLayersFrom(const NetParameter& trained);
+  // Reads a binary (.caffemodel) or text weights file and copies from it.
+  void CopyTrainedLayersFromFile(const std::string& path);
+  // Makes this net use another net's parameter memory (TEST net shares with TRAIN).
+  void ShareTrainedLayersWith(const Net& other);
+  // Writes the net definition with each layer's learned blobs.
+  void ToProto(NetParameter* param, bool write_diff = false) const;
+
+  const std::string& name() const { return name_; }
+  Phase phase() const { return phase_; }
+  const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
+  const std::vector<std::string>& layer_names() const { return layer_names_; }
+  const std::vector<std::string>& blob_names() const { return blob_names_; }
+  const std::vector<BlobPtr>& blobs() const { return blobs_; }
+  const std::vector<BlobVec>& bottom_vecs() const { return bottom_vecs_; }
+  const std::vector<BlobVec>& top_vecs() const { return top_vecs_; }
+  const std::vector<std::vector<bool>>& bottom_need_backward() const { return bottom_need_backward_; }
+  bool layer_need_backward(int i) const { return layer_need_backward_[i]; }
+  const BlobVec& input_blobs() const { return input_blobs_; }
+  const BlobVec& output_blobs() const { return output_blobs_; }
+
+  bool has_blob(const std::string& name) const { return blob_index_.count(name) > 0; }
+  BlobPtr blob_by_name(const std::string& name) const;  // throws when absent
+  bool has_layer(const std::string& name) const { return layer_index_.count(name) > 0; }
+  Layer* layer_by_name(const std::string& name) const;  // throws when absent
+
+  // Learnable parameters, one entry per distinct blob (shared ones once),
+  // with their effective multipliers.
+  const std::vector<Blob*>& learnable_params() const { return learnable_params_; }
+  const std::vector<float>& params_lr() const { return params_lr_; }
+  const std::vector<float>& params_weight_decay() const { return params_weight_decay_; }
+  // All parameter blobs in layer order (shared ones repeated), and for each
+  // the index of its owner in that list (-1 when it owns itself).
+  const std::vector<BlobPtr>& params() const { return params_; }
+  const std::vector<int>& param_owners() const { return param_owners_; }
+
+ private:
+  void Init(const NetParameter& param);
+  void AppendTop(const LayerParameter& lp, int layer_id, int top_id, std::map<std::string, int>* available);
+  int AppendBottom(const LayerParameter& lp, int layer_id, int bottom_id, std::map<std::string, int>* available);
+  void AppendParam(const LayerParameter& lp, int layer_id, int param_id);
+
+  std::string name_;
+  Phase phase_ = TEST;
+  std::vector<std::unique_ptr<Layer>> layers_;
+  std::vector<std::string> layer_names_;
+  std::map<std::string, int> layer_index_;
+  std::vector<BlobPtr> blobs_;
+  std::vector<std::string> blob_names_;
+  std::map<std::string, int> blob_index_;
+  std::vector<bool> blob_need_backward_;
+  std::vector<BlobVec> bottom_vecs_;
+  std::vector<std::vector<int>> bottom_id_vecs_;
+  std::vector<std::vector<bool>> bottom_need_backward_;
+  std::vector<BlobVec> top_vecs_;
+  std::vector<std::vector<int>> top_id_vecs_;
+  std::vector<bool> layer_need_backward_;
+  BlobVec input_blobs_;
+  BlobVec output_blobs_;
+  std::vector<BlobPtr> params_;
+  std::vector<int> param_owners_;
+  std::vector<std::string> param_display_names_;
+  std::map<std::string, int> param_names_index_;
+  std::vector<Blob*> learnable_params_;
+  std::vector<int> learnable_param_ids_;
+  std::vector<float> params_lr_;
+  std::vector<float> params_weight_decay_;
+  std::vector<std::vector<int>> param_id_vecs_;
+  bool debug_info_ = false;
+};
+
+}  // namespace cnn

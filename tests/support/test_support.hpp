@@ -1,0 +1,54 @@
+// Helpers shared by the test suite: random fills, the numerical gradient
+// checker, and paths to the project and to ../shared.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cnn/core/blob.hpp"
+#include "cnn/core/layer.hpp"
+
+namespace cnn {
+namespace test {
+
+void FillGaussian(Blob* blob, float stddev = 1.f, float mean = 0.f);
+void FillUniform(Blob* blob, float lo, float hi);
+void FillValues(Blob* blob, const std::vector<float>& values);
+std::vector<float> DataOf(const Blob& blob);
+
+// Parses a LayerParameter from prototxt text; fails the test on a parse error.
+LayerParameter ParseLayer(const std::string& text);
+
+struct GradientCheckOptions {
+  float step = 1e-2f;       // central-difference step
+  float threshold = 1e-2f;  // allowed relative error
+  uint64_t seed = 1701;     // reseeded before every forward so stochastic layers repeat
+  // Points within kink_range of kink (ReLU's 0, say) are skipped: the
+  // function is not differentiable there.
+  float kink = 0.f;
+  float kink_range = -1.f;
+  bool check_params = true;
+  std::vector<int> bottoms;  // bottoms to check; empty = all
+};
+
+// Sets up `layer`, then compares its analytic gradients with central
+// differences of L = sum_k w_k * top_k (w fixed random weights) with respect
+// to the chosen bottoms and every learnable blob. Reports failures through
+// gtest's EXPECT macros, naming the blob and element.
+void CheckGradient(Layer& layer, const BlobVec& bottom, const BlobVec& top,
+                   const GradientCheckOptions& options = GradientCheckOptions());
+
+// Absolute paths: the source tree, ../shared beside it, the built `cnn` tool.
+std::string SourcePath(const std::string& relative);
+std::string SharedPath(const std::string& relative);
+bool PathExists(const std::string& path);
+std::string ToolPath();
+// A fresh empty directory under the system temp dir.
+std::string MakeTempDir();
+
+// Runs a shell command, capturing stdout+stderr; returns the exit status.
+int RunCommand(const std::string& command, std::string* output);
+
+}  // namespace test
+}  // namespace cnn
