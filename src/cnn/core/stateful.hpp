@@ -1,0 +1,21 @@
+// Layers whose output depends on where they are in a stream (data readers)
+// implement this, so a snapshot can record their position and a resumed run
+// continue from the same record. The layer sees only an opaque string; what
+// is saved where is the solver's business.
+#pragma once
+
+#include <string>
+
+namespace cnn {
+
+class Stateful {
+ public:
+  virtual ~Stateful() = default;
+  // Position of the next batch Forward will deliver (not of a read-ahead thread).
+  virtual std::string SaveState() const = 0;
+  // Makes the next Forward deliver the batch that followed when SaveState was
+  // called. Throws Error when the state does not belong to this layer.
+  virtual void RestoreState(const std::string& state) = 0;
+};
+
+}  // namespace cnn
