@@ -1,0 +1,85 @@
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+
+#include "cnn/core/common.hpp"
+#include "cnn/core/synced_memory.hpp"
+
+namespace cnn {
+namespace {
+
+using Head = SyncedMemory::Head;
+
+TEST(SyncedMemory, StartsUninitialized) {
+  SyncedMemory mem(40);
+  EXPECT_EQ(mem.head(), Head::UNINITIALIZED);
+  EXPECT_EQ(mem.size(), 40u);
+}
+
+TEST(SyncedMemory, CpuAccessAllocatesZeroedHostMemory) {
+  SyncedMemory mem(16 * sizeof(float));
+  const float* p = static_cast<const float*>(mem.cpu_data());
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(mem.head(), Head::AT_CPU);
+  for (int i = 0; i < 16; ++i) EXPECT_EQ(p[i], 0.f);
+}
+
+TEST(SyncedMemory, MutableCpuDataKeepsPointerAndValues) {
+  SyncedMemory mem(8 * sizeof(float));
+  float* p = static_cast<float*>(mem.mutable_cpu_data());
+  EXPECT_EQ(mem.head(), Head::AT_CPU);
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<float>(i) * 1.5f;
+  const float* q = static_cast<const float*>(mem.cpu_data());
+  EXPECT_EQ(q, p);
+  EXPECT_EQ(q[7], 10.5f);
+  EXPECT_EQ(mem.head(), Head::AT_CPU);
+}
+
+TEST(SyncedMemory, ZeroSizeStillGivesAPointer) {
+  SyncedMemory mem(0);
+  EXPECT_NE(mem.cpu_data(), nullptr);
+  EXPECT_EQ(mem.head(), Head::AT_CPU);
+}
+
+TEST(SyncedMemory, HostMemoryIsAligned) {
+  SyncedMemory mem(3 * sizeof(float));
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(mem.cpu_data()) % 64, 0u);
+}
+
+#ifndef CNN_WITH_CUDA
+TEST(SyncedMemory, GpuAccessThrowsWithoutCuda) {
+  SyncedMemory mem(16);
+  EXPECT_THROW(mem.gpu_data(), Error);
+  EXPECT_THROW(mem.mutable_gpu_data(), Error);
+  try {
+    mem.gpu_data();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("without CUDA"), std::string::npos) << e.what();
+  }
+}
+#else
+TEST(SyncedMemory, GpuRoundTripTracksHead) {
+  SyncedMemory mem(4 * sizeof(float));
+  float* p = static_cast<float*>(mem.mutable_cpu_data());
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<float>(i + 1);
+  ASSERT_NE(mem.gpu_data(), nullptr);
+  EXPECT_EQ(mem.head(), Head::SYNCED);
+  mem.mutable_gpu_data();
+  EXPECT_EQ(mem.head(), Head::AT_GPU);
+  const float* back = static_cast<const float*>(mem.cpu_data());
+  EXPECT_EQ(mem.head(), Head::SYNCED);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(back[i], static_cast<float>(i + 1));
+}
+
+TEST(SyncedMemory, GpuFirstAccessIsZeroed) {
+  SyncedMemory mem(6 * sizeof(float));
+  mem.gpu_data();
+  EXPECT_EQ(mem.head(), Head::AT_GPU);
+  const float* p = static_cast<const float*>(mem.cpu_data());
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(p[i], 0.f);
+}
+#endif
+
+}  // namespace
+}  // namespace cnn
