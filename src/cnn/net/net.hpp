@@ -7,7 +7,9 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cnn/cnn.pb.h"
@@ -78,9 +80,18 @@ class Net {
 
  private:
   void Init(const NetParameter& param);
-  void AppendTop(const LayerParameter& lp, int layer_id, int top_id, std::map<std::string, int>* available);
-  int AppendBottom(const LayerParameter& lp, int layer_id, int bottom_id, std::map<std::string, int>* available);
-  void AppendParam(const LayerParameter& lp, int layer_id, int param_id);
+  // Wiring. `available` holds the blobs produced so far that no later layer
+  // has read yet (what is left at the end are the net's outputs).
+  int AppendBottom(const LayerParameter& lp, int layer_id, int bottom_id, std::set<std::string>* available);
+  void AppendTop(const LayerParameter& lp, int layer_id, int top_id, std::set<std::string>* available);
+  // An unnamed top for a layer whose AutoTopBlobs() asks for more tops than given.
+  void AppendAutoTop(int layer_id);
+  void AppendParam(int layer_id, int param_id);
+  // Drops backward passes that cannot reach a loss, then applies force_backward.
+  void PruneBackward(bool force_backward);
+  void ShareWeights();
+  void ForwardDebugInfo(int layer_id) const;
+  void BackwardDebugInfo(int layer_id) const;
 
   std::string name_;
   Phase phase_ = TEST;
@@ -90,6 +101,7 @@ class Net {
   std::vector<BlobPtr> blobs_;
   std::vector<std::string> blob_names_;
   std::map<std::string, int> blob_index_;
+  std::map<std::string, std::string> blob_producer_;  // blob -> last layer writing it (for errors)
   std::vector<bool> blob_need_backward_;
   std::vector<BlobVec> bottom_vecs_;
   std::vector<std::vector<int>> bottom_id_vecs_;
@@ -101,12 +113,17 @@ class Net {
   BlobVec output_blobs_;
   std::vector<BlobPtr> params_;
   std::vector<int> param_owners_;
+  std::vector<std::pair<int, int>> param_layer_indices_;  // (layer, index in its blobs())
   std::vector<std::string> param_display_names_;
   std::map<std::string, int> param_names_index_;
   std::vector<Blob*> learnable_params_;
   std::vector<int> learnable_param_ids_;
   std::vector<float> params_lr_;
   std::vector<float> params_weight_decay_;
+  // Whether lr_mult/decay_mult was given explicitly: sharers may set an
+  // owner's default, but two explicit values must agree.
+  std::vector<bool> has_params_lr_;
+  std::vector<bool> has_params_decay_;
   std::vector<std::vector<int>> param_id_vecs_;
   bool debug_info_ = false;
 };

@@ -1,0 +1,409 @@
+#include "cnn/net/net.hpp"
+
+#include <glog/logging.h>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "cnn/core/common.hpp"
+#include "cnn/core/layer_registry.hpp"
+#include "cnn/core/math.hpp"
+#include "cnn/io/proto_io.hpp"
+#include "cnn/net/insert_splits.hpp"
+#include "cnn/net/state_rules.hpp"
+
+namespace cnn {
+namespace {
+
+bool NeedsUpgrade(const NetParameter& p) {
+  return p.layers_size() > 0 || p.input_size() > 0 || p.input_shape_size() > 0 || p.input_dim_size() > 0;
+}
+
+// Errors raised below a layer (a blob that cannot take a shape, say) do not
+// know which layer they came from; the user needs to.
+template <typename F>
+auto InLayer(const LayerParameter& lp, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    if (msg.rfind("layer '" + lp.name() + "'", 0) == 0) throw;
+    throw Error("layer '" + lp.name() + "' (" + lp.type() + "): " + msg);
+  }
+}
+
+std::string ShapeText(const Blob& b) {
+  std::ostringstream s;
+  s << "(";
+  for (int i = 0; i < b.num_axes(); ++i) s << (i ? "," : "") << b.shape(i);
+  s << ")";
+  return s.str();
+}
+
+}  // namespace
+
+Net::Net(const NetParameter& param) { Init(param); }
+
+void Net::Init(const NetParameter& in_param) {
+  const NetParameter* source = &in_param;
+  NetParameter upgraded;
+  if (NeedsUpgrade(in_param)) {
+    // Old deploy files declare inputs at net level (and pre-2015 ones use
+    // V1 `layers`); the readers usually convert them, a hand-built param may not.
+    upgraded = in_param;
+    UpgradeNetAsNeeded("net '" + in_param.name() + "'", &upgraded);
+    source = &upgraded;
+  }
+  phase_ = source->state().phase();
+  NetParameter param = InsertSplits(FilterNet(*source));
+  name_ = param.name();
+  debug_info_ = param.debug_info();
+  VLOG(1) << "Building net '" << name_ << "' for phase " << Phase_Name(phase_);
+
+  const int num_layers = param.layer_size();
+  bottom_vecs_.resize(num_layers);
+  bottom_id_vecs_.resize(num_layers);
+  bottom_need_backward_.resize(num_layers);
+  top_vecs_.resize(num_layers);
+  top_id_vecs_.resize(num_layers);
+  param_id_vecs_.resize(num_layers);
+  std::set<std::string> available;
+  for (int layer_id = 0; layer_id < num_layers; ++layer_id) {
+    LayerParameter* lp = param.mutable_layer(layer_id);
+    if (!lp->has_phase()) lp->set_phase(phase_);
+    CNN_CHECK(lp->propagate_down_size() == 0 || lp->propagate_down_size() == lp->bottom_size(),
+              "layer '" << lp->name() << "': propagate_down has " << lp->propagate_down_size()
+                        << " value(s) but the layer has " << lp->bottom_size()
+                        << " bottom(s); give none or one per bottom");
+    layers_.push_back(InLayer(*lp, [&] { return LayerRegistry::Create(*lp); }));
+    layer_names_.push_back(lp->name());
+    if (!layer_index_.emplace(lp->name(), layer_id).second) {
+      LOG(WARNING) << "net '" << name_ << "': two layers are named '" << lp->name()
+                   << "'; weights are matched to the first";
+    }
+    Layer& layer = *layers_.back();
+    VLOG(1) << "Creating layer '" << lp->name() << "' (" << lp->type() << ")";
+
+    bool need_backward = false;
+    for (int b = 0; b < lp->bottom_size(); ++b) {
+      need_backward = blob_need_backward_[AppendBottom(*lp, layer_id, b, &available)] || need_backward;
+    }
+    for (int t = 0; t < lp->top_size(); ++t) AppendTop(*lp, layer_id, t, &available);
+    if (layer.AutoTopBlobs()) {
+      const int wanted = std::max(layer.MinTopBlobs(), layer.ExactNumTopBlobs());
+      for (int t = lp->top_size(); t < wanted; ++t) AppendAutoTop(layer_id);
+    }
+    InLayer(*lp, [&] { layer.SetUp(bottom_vecs_[layer_id], top_vecs_[layer_id]); });
+    for (size_t t = 0; t < top_vecs_[layer_id].size(); ++t) {
+      VLOG(1) << "  top '" << blob_names_[top_id_vecs_[layer_id][t]] << "' "
+              << ShapeText(*top_vecs_[layer_id][t])
+              << (layer.loss(static_cast<int>(t)) != 0.f ? " loss weight " + std::to_string(layer.loss(t))
+                                                         : "");
+    }
+
+    const int num_blobs = static_cast<int>(layer.blobs().size());
+    const LayerParameter& final_lp = layer.layer_param();
+    CNN_CHECK(final_lp.param_size() <= num_blobs,
+              "layer '" << lp->name() << "' (" << lp->type() << "): " << final_lp.param_size()
+                        << " param entries given but the layer has " << num_blobs << " learnable blob(s)");
+    for (int p = 0; p < num_blobs; ++p) {
+      const float lr = p < final_lp.param_size() ? final_lp.param(p).lr_mult() : 1.f;
+      need_backward = need_backward || lr != 0.f;
+      layer.set_param_propagate_down(p, lr != 0.f);
+    }
+    for (int p = 0; p < num_blobs; ++p) AppendParam(layer_id, p);
+    layer_need_backward_.push_back(need_backward);
+    if (need_backward) {
+      for (int id : top_id_vecs_[layer_id]) blob_need_backward_[id] = true;
+    }
+  }
+  PruneBackward(param.force_backward());
+  // std::set iterates by name, which is the order Caffe lists outputs in.
+  for (const std::string& name : available) output_blobs_.push_back(blobs_[blob_index_.at(name)].get());
+  ShareWeights();
+  VLOG(1) << "Net '" << name_ << "' built: " << layers_.size() << " layers, " << learnable_params_.size()
+          << " learnable blobs";
+}
+
+int Net::AppendBottom(const LayerParameter& lp, int layer_id, int bottom_id,
+                      std::set<std::string>* available) {
+  const std::string& name = lp.bottom(bottom_id);
+  CNN_CHECK(available->count(name) > 0, "layer '" << lp.name() << "': unknown bottom blob '" << name
+                                                  << "' (no earlier layer produces it)");
+  const int blob_id = blob_index_.at(name);
+  bottom_vecs_[layer_id].push_back(blobs_[blob_id].get());
+  bottom_id_vecs_[layer_id].push_back(blob_id);
+  available->erase(name);
+  const bool need =
+      lp.propagate_down_size() > 0 ? lp.propagate_down(bottom_id) : blob_need_backward_[blob_id];
+  bottom_need_backward_[layer_id].push_back(need);
+  return blob_id;
+}
+
+void Net::AppendTop(const LayerParameter& lp, int layer_id, int top_id, std::set<std::string>* available) {
+  const std::string& name = lp.top(top_id);
+  int blob_id;
+  if (top_id < lp.bottom_size() && lp.bottom(top_id) == name) {
+    // In place: the layer overwrites the blob it reads.
+    blob_id = blob_index_.at(name);
+  } else {
+    const auto it = blob_producer_.find(name);
+    CNN_CHECK(
+        it == blob_producer_.end(),
+        "layer '"
+            << lp.name() << "': top blob '" << name << "' is already produced by layer '" << it->second
+            << "' (only an in-place layer, naming it as the bottom at the same index, may write it again)");
+    blob_id = static_cast<int>(blobs_.size());
+    blobs_.push_back(std::make_shared<Blob>());
+    blob_names_.push_back(name);
+    blob_need_backward_.push_back(false);
+    blob_index_[name] = blob_id;
+  }
+  blob_producer_[name] = lp.name();
+  top_id_vecs_[layer_id].push_back(blob_id);
+  top_vecs_[layer_id].push_back(blobs_[blob_id].get());
+  available->insert(name);
+  if (lp.type() == "Input") input_blobs_.push_back(blobs_[blob_id].get());
+}
+
+void Net::AppendAutoTop(int layer_id) {
+  // Nameless, so no layer can read it and it is not listed among the outputs.
+  const int blob_id = static_cast<int>(blobs_.size());
+  blobs_.push_back(std::make_shared<Blob>());
+  blob_names_.push_back("(automatic)");
+  blob_need_backward_.push_back(false);
+  top_id_vecs_[layer_id].push_back(blob_id);
+  top_vecs_[layer_id].push_back(blobs_[blob_id].get());
+}
+
+void Net::AppendParam(int layer_id, int param_id) {
+  const LayerParameter& lp = layers_[layer_id]->layer_param();
+  static const ParamSpec kDefaultSpec;
+  const ParamSpec& spec = param_id < lp.param_size() ? lp.param(param_id) : kDefaultSpec;
+  const std::string& param_name = spec.name();
+  param_display_names_.push_back(param_name.empty() ? std::to_string(param_id) : param_name);
+  const int net_param_id = static_cast<int>(params_.size());
+  params_.push_back(layers_[layer_id]->blobs()[param_id]);
+  param_id_vecs_[layer_id].push_back(net_param_id);
+  param_layer_indices_.emplace_back(layer_id, param_id);
+
+  const auto owner_it = param_name.empty() ? param_names_index_.end() : param_names_index_.find(param_name);
+  if (owner_it == param_names_index_.end()) {
+    // Anonymous, or the first blob with this name: it owns its memory.
+    param_owners_.push_back(-1);
+    if (!param_name.empty()) param_names_index_[param_name] = net_param_id;
+    learnable_param_ids_.push_back(static_cast<int>(learnable_params_.size()));
+    learnable_params_.push_back(params_[net_param_id].get());
+    has_params_lr_.push_back(spec.has_lr_mult());
+    has_params_decay_.push_back(spec.has_decay_mult());
+    params_lr_.push_back(spec.lr_mult());
+    params_weight_decay_.push_back(spec.decay_mult());
+    return;
+  }
+
+  const int owner_id = owner_it->second;
+  param_owners_.push_back(owner_id);
+  const auto [owner_layer, owner_index] = param_layer_indices_[owner_id];
+  const Blob& mine = *params_[net_param_id];
+  const Blob& owner = *params_[owner_id];
+  const std::string who = "layer '" + lp.name() + "': cannot share param '" + param_name + "' (param " +
+                          std::to_string(param_id) + ") with its owner, layer '" + layer_names_[owner_layer] +
+                          "' param " + std::to_string(owner_index);
+  if (spec.share_mode() == ParamSpec::PERMISSIVE) {
+    CNN_CHECK(mine.count() == owner.count(), who << ": count " << mine.count() << " " << ShapeText(mine)
+                                                 << " vs the owner's " << owner.count() << " "
+                                                 << ShapeText(owner));
+  } else {
+    CNN_CHECK(mine.shape() == owner.shape(), who << ": shape " << ShapeText(mine) << " vs the owner's "
+                                                 << ShapeText(owner)
+                                                 << " (share_mode: PERMISSIVE compares only counts)");
+  }
+  VLOG(1) << "layer '" << lp.name() << "' shares param '" << param_name << "' owned by layer '"
+          << layer_names_[owner_layer] << "'";
+  const int learnable_id = learnable_param_ids_[owner_id];
+  learnable_param_ids_.push_back(learnable_id);
+  if (spec.has_lr_mult()) {
+    if (has_params_lr_[learnable_id]) {
+      CNN_CHECK(spec.lr_mult() == params_lr_[learnable_id],
+                "layer '" << lp.name() << "': shared param '" << param_name << "' has lr_mult "
+                          << spec.lr_mult() << " but its owner layer '" << layer_names_[owner_layer]
+                          << "' gives " << params_lr_[learnable_id]);
+    } else {
+      has_params_lr_[learnable_id] = true;
+      params_lr_[learnable_id] = spec.lr_mult();
+    }
+  }
+  if (spec.has_decay_mult()) {
+    if (has_params_decay_[learnable_id]) {
+      CNN_CHECK(spec.decay_mult() == params_weight_decay_[learnable_id],
+                "layer '" << lp.name() << "': shared param '" << param_name << "' has decay_mult "
+                          << spec.decay_mult() << " but its owner layer '" << layer_names_[owner_layer]
+                          << "' gives " << params_weight_decay_[learnable_id]);
+    } else {
+      has_params_decay_[learnable_id] = true;
+      params_weight_decay_[learnable_id] = spec.decay_mult();
+    }
+  }
+}
+
+void Net::PruneBackward(bool force_backward) {
+  // Walking back from the losses: a layer none of whose tops reaches a loss
+  // needs no backward, and neither does one whose tops all skip it.
+  std::set<std::string> under_loss;
+  std::set<std::string> skip_backward;
+  for (int i = static_cast<int>(layers_.size()) - 1; i >= 0; --i) {
+    const Layer& layer = *layers_[i];
+    bool contributes = false;
+    bool skip = true;
+    for (size_t t = 0; t < top_id_vecs_[i].size(); ++t) {
+      const std::string& name = blob_names_[top_id_vecs_[i][t]];
+      if (layer.loss(static_cast<int>(t)) != 0.f || under_loss.count(name)) contributes = true;
+      if (!skip_backward.count(name)) skip = false;
+      if (contributes && !skip) break;
+    }
+    if (layer_need_backward_[i] && skip) {
+      layer_need_backward_[i] = false;
+      std::fill(bottom_need_backward_[i].begin(), bottom_need_backward_[i].end(), false);
+    }
+    if (!contributes) layer_need_backward_[i] = false;
+    for (size_t b = 0; b < bottom_id_vecs_[i].size(); ++b) {
+      const std::string& name = blob_names_[bottom_id_vecs_[i][b]];
+      if (contributes) {
+        under_loss.insert(name);
+      } else {
+        bottom_need_backward_[i][b] = false;
+      }
+      if (!bottom_need_backward_[i][b]) skip_backward.insert(name);
+    }
+    VLOG(1) << "layer '" << layer_names_[i] << "' " << (layer_need_backward_[i] ? "needs" : "does not need")
+            << " backward";
+  }
+  if (!force_backward) return;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    layer_need_backward_[i] = true;
+    for (size_t b = 0; b < bottom_id_vecs_[i].size(); ++b) {
+      const bool need = bottom_need_backward_[i][b] || layers_[i]->AllowForceBackward(static_cast<int>(b));
+      bottom_need_backward_[i][b] = need;
+      const int blob_id = bottom_id_vecs_[i][b];
+      blob_need_backward_[blob_id] = blob_need_backward_[blob_id] || need;
+    }
+    for (size_t p = 0; p < layers_[i]->blobs().size(); ++p) layers_[i]->set_param_propagate_down(p, true);
+  }
+}
+
+void Net::ShareWeights() {
+  for (size_t i = 0; i < params_.size(); ++i) {
+    if (param_owners_[i] < 0) continue;
+    params_[i]->ShareData(*params_[param_owners_[i]]);
+    params_[i]->ShareDiff(*params_[param_owners_[i]]);
+  }
+}
+
+float Net::ForwardFromTo(int start, int end) {
+  const int n = static_cast<int>(layers_.size());
+  CNN_CHECK(start >= 0 && end < n, "net '" << name_ << "': ForwardFromTo(" << start << ", " << end
+                                           << ") outside its " << n << " layers");
+  float loss = 0.f;
+  for (int i = start; i <= end; ++i) {
+    // A reshape inside Forward can fail on new input shapes; say which layer.
+    loss += InLayer(layers_[i]->layer_param(),
+                    [&] { return layers_[i]->Forward(bottom_vecs_[i], top_vecs_[i]); });
+    if (debug_info_) ForwardDebugInfo(i);
+  }
+  return loss;
+}
+
+void Net::BackwardFromTo(int start, int end) {
+  const int n = static_cast<int>(layers_.size());
+  CNN_CHECK(end >= 0 && start < n, "net '" << name_ << "': BackwardFromTo(" << start << ", " << end
+                                           << ") outside its " << n << " layers");
+  for (int i = start; i >= end; --i) {
+    if (!layer_need_backward_[i]) continue;
+    layers_[i]->Backward(top_vecs_[i], bottom_need_backward_[i], bottom_vecs_[i]);
+    if (debug_info_) BackwardDebugInfo(i);
+  }
+}
+
+float Net::Forward() {
+  if (layers_.empty()) return 0.f;
+  return ForwardFromTo(0, static_cast<int>(layers_.size()) - 1);
+}
+
+void Net::Backward() {
+  if (layers_.empty()) return;
+  BackwardFromTo(static_cast<int>(layers_.size()) - 1, 0);
+  if (!debug_info_) return;
+  double asum_data = 0, asum_diff = 0, sumsq_data = 0, sumsq_diff = 0;
+  for (const Blob* b : learnable_params_) {
+    asum_data += b->asum_data();
+    asum_diff += b->asum_diff();
+    sumsq_data += b->sumsq_data();
+    sumsq_diff += b->sumsq_diff();
+  }
+  LOG(INFO) << "    [Backward] All net params (data, diff): L1 norm = (" << asum_data << ", " << asum_diff
+            << "); L2 norm = (" << std::sqrt(sumsq_data) << ", " << std::sqrt(sumsq_diff) << ")";
+}
+
+float Net::ForwardBackward() {
+  const float loss = Forward();
+  Backward();
+  return loss;
+}
+
+void Net::Reshape() {
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    InLayer(layers_[i]->layer_param(), [&] { layers_[i]->Reshape(bottom_vecs_[i], top_vecs_[i]); });
+  }
+}
+
+void Net::ClearParamDiffs() {
+  for (Blob* b : learnable_params_) {
+    if (b->count()) cpu_set(b->count(), 0.f, b->mutable_cpu_diff());
+  }
+}
+
+BlobPtr Net::blob_by_name(const std::string& name) const {
+  const auto it = blob_index_.find(name);
+  CNN_CHECK(it != blob_index_.end(), "net '" << name_ << "' has no blob named '" << name << "'");
+  return blobs_[it->second];
+}
+
+Layer* Net::layer_by_name(const std::string& name) const {
+  const auto it = layer_index_.find(name);
+  CNN_CHECK(it != layer_index_.end(), "net '" << name_ << "' has no layer named '" << name << "'");
+  return layers_[it->second].get();
+}
+
+void Net::ForwardDebugInfo(int layer_id) const {
+  for (size_t t = 0; t < top_vecs_[layer_id].size(); ++t) {
+    const Blob& b = *top_vecs_[layer_id][t];
+    LOG(INFO) << "    [Forward] Layer " << layer_names_[layer_id] << ", top blob "
+              << blob_names_[top_id_vecs_[layer_id][t]]
+              << " data: " << (b.count() ? b.asum_data() / b.count() : 0.f);
+  }
+  for (size_t p = 0; p < layers_[layer_id]->blobs().size(); ++p) {
+    const Blob& b = *layers_[layer_id]->blobs()[p];
+    LOG(INFO) << "    [Forward] Layer " << layer_names_[layer_id] << ", param blob "
+              << param_display_names_[param_id_vecs_[layer_id][p]]
+              << " data: " << (b.count() ? b.asum_data() / b.count() : 0.f);
+  }
+}
+
+void Net::BackwardDebugInfo(int layer_id) const {
+  for (size_t i = 0; i < bottom_vecs_[layer_id].size(); ++i) {
+    if (!bottom_need_backward_[layer_id][i]) continue;
+    const Blob& b = *bottom_vecs_[layer_id][i];
+    LOG(INFO) << "    [Backward] Layer " << layer_names_[layer_id] << ", bottom blob "
+              << blob_names_[bottom_id_vecs_[layer_id][i]]
+              << " diff: " << (b.count() ? b.asum_diff() / b.count() : 0.f);
+  }
+  for (size_t p = 0; p < layers_[layer_id]->blobs().size(); ++p) {
+    if (!layers_[layer_id]->param_propagate_down(static_cast<int>(p))) continue;
+    const Blob& b = *layers_[layer_id]->blobs()[p];
+    LOG(INFO) << "    [Backward] Layer " << layer_names_[layer_id] << ", param blob " << p
+              << " diff: " << (b.count() ? b.asum_diff() / b.count() : 0.f);
+  }
+}
+
+}  // namespace cnn

@@ -1,0 +1,96 @@
+// The Net's weight I/O: copying from trained models, sharing with another
+// net, and writing itself out.
+#include <glog/logging.h>
+
+#include <sstream>
+
+#include "cnn/core/common.hpp"
+#include "cnn/io/proto_io.hpp"
+#include "cnn/net/net.hpp"
+
+namespace cnn {
+namespace {
+
+std::string ShapeText(const std::vector<int>& dims) {
+  std::ostringstream s;
+  s << "(";
+  for (size_t i = 0; i < dims.size(); ++i) s << (i ? "," : "") << dims[i];
+  s << ")";
+  return s.str();
+}
+
+// The shape a stored blob declares, legacy 4-D fields included, without
+// reading its (possibly large) payload.
+std::string ShapeText(const BlobProto& proto) {
+  if (proto.has_num() || proto.has_channels() || proto.has_height() || proto.has_width()) {
+    return ShapeText({proto.num(), proto.channels(), proto.height(), proto.width()});
+  }
+  std::vector<int> dims;
+  for (int i = 0; i < proto.shape().dim_size(); ++i) dims.push_back(static_cast<int>(proto.shape().dim(i)));
+  return ShapeText(dims);
+}
+
+}  // namespace
+
+void Net::CopyTrainedLayersFrom(const NetParameter& trained_in) {
+  const NetParameter* trained = &trained_in;
+  NetParameter upgraded;
+  if (trained_in.layers_size() > 0) {
+    // Models saved by Caffe before 2015 keep their layers in the V1 field.
+    upgraded = trained_in;
+    UpgradeNetAsNeeded("weights of net '" + trained_in.name() + "'", &upgraded);
+    trained = &upgraded;
+  }
+  for (const LayerParameter& source : trained->layer()) {
+    const auto it = layer_index_.find(source.name());
+    if (it == layer_index_.end()) {
+      VLOG(1) << "Ignoring source layer '" << source.name() << "' (not in net '" << name_ << "')";
+      continue;
+    }
+    std::vector<BlobPtr>& target = layers_[it->second]->blobs();
+    CNN_CHECK(static_cast<int>(target.size()) == source.blobs_size(),
+              "layer '" << source.name() << "': weights file has " << source.blobs_size()
+                        << " blob(s), the net expects " << target.size());
+    for (size_t j = 0; j < target.size(); ++j) {
+      const BlobProto& proto = source.blobs(static_cast<int>(j));
+      CNN_CHECK(target[j]->ShapeEquals(proto),
+                "layer '" << source.name() << "': blob " << j << " has shape " << ShapeText(proto)
+                          << " in the weights file, the net expects " << ShapeText(target[j]->shape())
+                          << " (rename the layer to learn it from scratch instead)");
+      target[j]->FromProto(proto, /*reshape=*/false);
+    }
+    VLOG(1) << "Copied " << target.size() << " blob(s) into layer '" << source.name() << "'";
+  }
+}
+
+void Net::CopyTrainedLayersFromFile(const std::string& path) {
+  CopyTrainedLayersFrom(ReadNetParamsFromBinaryFile(path));
+}
+
+void Net::ShareTrainedLayersWith(const Net& other) {
+  for (size_t i = 0; i < other.layers().size(); ++i) {
+    const std::string& name = other.layer_names()[i];
+    const auto it = layer_index_.find(name);
+    if (it == layer_index_.end()) continue;
+    const std::vector<BlobPtr>& source = other.layers()[i]->blobs();
+    std::vector<BlobPtr>& target = layers_[it->second]->blobs();
+    CNN_CHECK(target.size() == source.size(), "layer '" << name << "': net '" << other.name() << "' has "
+                                                        << source.size() << " blob(s), net '" << name_
+                                                        << "' expects " << target.size());
+    for (size_t j = 0; j < target.size(); ++j) {
+      CNN_CHECK(target[j]->shape() == source[j]->shape(),
+                "layer '" << name << "': cannot share blob " << j << ": shape "
+                          << ShapeText(source[j]->shape()) << " in net '" << other.name() << "', "
+                          << ShapeText(target[j]->shape()) << " in net '" << name_ << "'");
+      target[j]->ShareData(*source[j]);
+    }
+  }
+}
+
+void Net::ToProto(NetParameter* param, bool write_diff) const {
+  param->Clear();
+  param->set_name(name_);
+  for (const auto& layer : layers_) layer->ToProto(param->add_layer(), write_diff);
+}
+
+}  // namespace cnn
