@@ -1,0 +1,26 @@
+// Sigmoid: y = 1 / (1 + exp(-x)). Safe in place: the gradient needs only y.
+#pragma once
+
+#include <vector>
+
+#include "cnn/core/layer.hpp"
+
+namespace cnn {
+
+class SigmoidLayer : public Layer {
+ public:
+  explicit SigmoidLayer(const LayerParameter& param) : Layer(param) {}
+
+  void Reshape(const BlobVec& bottom, const BlobVec& top) override;
+
+  const char* type() const override { return "Sigmoid"; }
+  int ExactNumBottomBlobs() const override { return 1; }
+  int ExactNumTopBlobs() const override { return 1; }
+
+ protected:
+  void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
+  void Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override;
+};
+
+}  // namespace cnn

@@ -1,0 +1,116 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cnn/core/context.hpp"
+#include "cnn/core/layer_registry.hpp"
+#include "support/test_support.hpp"
+
+namespace cnn {
+namespace {
+
+using test::CheckGradient;
+using test::DataOf;
+using test::FillGaussian;
+using test::FillValues;
+using test::GradientCheckOptions;
+using test::ParseLayer;
+
+std::unique_ptr<Layer> Make(const std::string& param = "") {
+  return LayerRegistry::Create(ParseLayer(R"(name: "relu" type: "ReLU" )" + param));
+}
+
+std::vector<float> DiffOf(const Blob& b) {
+  return std::vector<float>(b.cpu_diff(), b.cpu_diff() + b.count());
+}
+
+TEST(ReLULayer, Forward) {
+  Blob x({5}), y;
+  FillValues(&x, {-2, -0.5f, 0, 0.5f, 3});
+  auto layer = Make();
+  layer->SetUp({&x}, {&y});
+  layer->Forward({&x}, {&y});
+  EXPECT_EQ(y.shape(), x.shape());
+  EXPECT_EQ(DataOf(y), (std::vector<float>{0, 0, 0, 0.5f, 3}));
+}
+
+TEST(ReLULayer, LeakyForwardAndBackward) {
+  Blob x({4}), y;
+  FillValues(&x, {-2, -0.5f, 1, 3});
+  auto layer = Make("relu_param { negative_slope: 0.25 }");
+  layer->SetUp({&x}, {&y});
+  layer->Forward({&x}, {&y});
+  EXPECT_EQ(DataOf(y), (std::vector<float>{-0.5f, -0.125f, 1, 3}));
+  FillValues(&y, {0, 0, 0, 0});
+  std::vector<float> dy = {1, 2, 3, 4};
+  std::copy(dy.begin(), dy.end(), y.mutable_cpu_diff());
+  layer->Backward({&y}, {true}, {&x});
+  EXPECT_EQ(DiffOf(x), (std::vector<float>{0.25f, 0.5f, 3, 4}));
+}
+
+TEST(ReLULayer, Gradient) {
+  Context::set_random_seed(1701);
+  Blob x(2, 3, 3, 4), y;
+  FillGaussian(&x);
+  auto layer = Make();
+  GradientCheckOptions opt;
+  opt.kink = 0.f;
+  opt.kink_range = 0.02f;  // wider than the step: no difference straddles the kink
+  CheckGradient(*layer, {&x}, {&y}, opt);
+}
+
+TEST(ReLULayer, GradientLeaky) {
+  Context::set_random_seed(1702);
+  Blob x(2, 3, 3, 4), y;
+  FillGaussian(&x);
+  auto layer = Make("relu_param { negative_slope: 0.1 }");
+  GradientCheckOptions opt;
+  opt.kink = 0.f;
+  opt.kink_range = 0.02f;
+  CheckGradient(*layer, {&x}, {&y}, opt);
+}
+
+// Running with top == bottom must give the same values and gradients.
+void ExpectInPlaceMatches(const std::string& param) {
+  Context::set_random_seed(1703);
+  Blob x({3, 4, 5}), y, dy({3, 4, 5});
+  FillGaussian(&x);
+  FillGaussian(&dy);
+  auto layer = Make(param);
+  layer->SetUp({&x}, {&y});
+  layer->Forward({&x}, {&y});
+  std::copy(dy.cpu_data(), dy.cpu_data() + dy.count(), y.mutable_cpu_diff());
+  layer->Backward({&y}, {true}, {&x});
+
+  Blob z({3, 4, 5});
+  z.CopyFrom(x);
+  auto in_place = Make(param);
+  in_place->SetUp({&z}, {&z});
+  in_place->Forward({&z}, {&z});
+  EXPECT_EQ(DataOf(z), DataOf(y));
+  std::copy(dy.cpu_data(), dy.cpu_data() + dy.count(), z.mutable_cpu_diff());
+  in_place->Backward({&z}, {true}, {&z});
+  EXPECT_EQ(DiffOf(z), DiffOf(x));
+}
+
+TEST(ReLULayer, InPlace) { ExpectInPlaceMatches(""); }
+
+TEST(ReLULayer, InPlaceLeaky) { ExpectInPlaceMatches("relu_param { negative_slope: 0.2 }"); }
+
+TEST(ReLULayer, NoPropagateLeavesBottomDiff) {
+  Blob x({2}), y;
+  FillValues(&x, {1, -1});
+  auto layer = Make();
+  layer->SetUp({&x}, {&y});
+  layer->Forward({&x}, {&y});
+  x.mutable_cpu_diff()[0] = 7.f;
+  x.mutable_cpu_diff()[1] = 8.f;
+  layer->Backward({&y}, {false}, {&x});
+  EXPECT_EQ(DiffOf(x), (std::vector<float>{7, 8}));
+}
+
+}  // namespace
+}  // namespace cnn

@@ -1,0 +1,138 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cnn/core/common.hpp"
+#include "cnn/core/context.hpp"
+#include "cnn/core/layer_registry.hpp"
+#include "support/test_support.hpp"
+
+namespace cnn {
+namespace {
+
+using test::CheckGradient;
+using test::DataOf;
+using test::FillGaussian;
+using test::FillValues;
+using test::ParseLayer;
+
+std::unique_ptr<Layer> Make(const std::string& param = "") {
+  return LayerRegistry::Create(ParseLayer(R"(name: "prob" type: "Softmax" softmax_param { )" + param + " }"));
+}
+
+std::vector<float> DiffOf(const Blob& b) {
+  return std::vector<float>(b.cpu_diff(), b.cpu_diff() + b.count());
+}
+
+// Softmax of x along `axis`, computed one distribution at a time in double.
+std::vector<float> Reference(const Blob& x, int axis) {
+  const int outer = x.count(0, axis), C = x.shape(axis), inner = x.count(axis + 1);
+  std::vector<float> out(x.count());
+  for (int o = 0; o < outer; ++o) {
+    for (int j = 0; j < inner; ++j) {
+      double sum = 0;
+      for (int c = 0; c < C; ++c) sum += std::exp(static_cast<double>(x.cpu_data()[(o * C + c) * inner + j]));
+      for (int c = 0; c < C; ++c) {
+        const int i = (o * C + c) * inner + j;
+        out[i] = static_cast<float>(std::exp(static_cast<double>(x.cpu_data()[i])) / sum);
+      }
+    }
+  }
+  return out;
+}
+
+void ExpectSoftmax(const std::vector<int>& shape, const std::string& param, int axis) {
+  Context::set_random_seed(1701);
+  Blob x(shape), y;
+  FillGaussian(&x, 2.f);
+  auto layer = Make(param);
+  layer->SetUp({&x}, {&y});
+  layer->Forward({&x}, {&y});
+  ASSERT_EQ(y.shape(), x.shape());
+  const auto ref = Reference(x, axis);
+  for (int i = 0; i < y.count(); ++i) EXPECT_NEAR(y.cpu_data()[i], ref[i], 1e-6) << "element " << i;
+  // Every distribution sums to 1.
+  const int outer = x.count(0, axis), C = x.shape(axis), inner = x.count(axis + 1);
+  for (int o = 0; o < outer; ++o) {
+    for (int j = 0; j < inner; ++j) {
+      double sum = 0;
+      for (int c = 0; c < C; ++c) sum += y.cpu_data()[(o * C + c) * inner + j];
+      EXPECT_NEAR(sum, 1.0, 1e-5) << "distribution " << o << ", " << j;
+    }
+  }
+}
+
+TEST(SoftmaxLayer, ChannelAxisByDefault) { ExpectSoftmax({2, 5, 2, 3}, "", 1); }
+
+TEST(SoftmaxLayer, OtherAxes) {
+  ExpectSoftmax({2, 5, 2, 3}, "axis: 2", 2);
+  ExpectSoftmax({2, 5, 2, 3}, "axis: -1", 3);
+  ExpectSoftmax({4, 3}, "axis: 0", 0);
+}
+
+TEST(SoftmaxLayer, LargeInputsAreStable) {
+  Blob x({1, 3}), y;
+  FillValues(&x, {1000, 1001, 1002});
+  auto layer = Make();
+  layer->SetUp({&x}, {&y});
+  layer->Forward({&x}, {&y});
+  const double z = 1 + std::exp(-1.0) + std::exp(-2.0);
+  EXPECT_NEAR(y.cpu_data()[0], std::exp(-2.0) / z, 1e-6);
+  EXPECT_NEAR(y.cpu_data()[1], std::exp(-1.0) / z, 1e-6);
+  EXPECT_NEAR(y.cpu_data()[2], 1.0 / z, 1e-6);
+}
+
+TEST(SoftmaxLayer, GradientChannelAxis) {
+  Context::set_random_seed(1702);
+  Blob x(2, 4, 2, 3), y;
+  FillGaussian(&x);
+  auto layer = Make();
+  CheckGradient(*layer, {&x}, {&y});
+}
+
+TEST(SoftmaxLayer, GradientLastAxis) {
+  Context::set_random_seed(1703);
+  Blob x({2, 3, 5}), y;
+  FillGaussian(&x);
+  auto layer = Make("axis: 2");
+  CheckGradient(*layer, {&x}, {&y});
+}
+
+TEST(SoftmaxLayer, InPlace) {
+  Context::set_random_seed(1704);
+  Blob x(2, 4, 2, 3), y, dy(2, 4, 2, 3);
+  FillGaussian(&x);
+  FillGaussian(&dy);
+  auto layer = Make();
+  layer->SetUp({&x}, {&y});
+  layer->Forward({&x}, {&y});
+  std::copy(dy.cpu_data(), dy.cpu_data() + dy.count(), y.mutable_cpu_diff());
+  layer->Backward({&y}, {true}, {&x});
+
+  Blob z(2, 4, 2, 3);
+  z.CopyFrom(x);
+  auto in_place = Make();
+  in_place->SetUp({&z}, {&z});
+  in_place->Forward({&z}, {&z});
+  EXPECT_EQ(DataOf(z), DataOf(y));
+  std::copy(dy.cpu_data(), dy.cpu_data() + dy.count(), z.mutable_cpu_diff());
+  in_place->Backward({&z}, {true}, {&z});
+  EXPECT_EQ(DiffOf(z), DiffOf(x));
+}
+
+TEST(SoftmaxLayer, AxisOutOfRangeThrows) {
+  Blob x({2, 3}), y;
+  try {
+    Make("axis: 2")->SetUp({&x}, {&y});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("layer 'prob' (Softmax)"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace cnn

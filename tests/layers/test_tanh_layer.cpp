@@ -1,0 +1,74 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cnn/core/context.hpp"
+#include "cnn/core/layer_registry.hpp"
+#include "support/test_support.hpp"
+
+namespace cnn {
+namespace {
+
+using test::CheckGradient;
+using test::DataOf;
+using test::FillGaussian;
+using test::FillValues;
+using test::ParseLayer;
+
+std::unique_ptr<Layer> Make() { return LayerRegistry::Create(ParseLayer(R"(name: "tanh" type: "TanH")")); }
+
+std::vector<float> DiffOf(const Blob& b) {
+  return std::vector<float>(b.cpu_diff(), b.cpu_diff() + b.count());
+}
+
+TEST(TanHLayer, ForwardMatchesDefinition) {
+  Blob x({6}), y;
+  FillValues(&x, {-100, -3, -0.5f, 0, 2, 100});
+  auto layer = Make();
+  layer->SetUp({&x}, {&y});
+  layer->Forward({&x}, {&y});
+  for (int i = 0; i < x.count(); ++i) {
+    const double ref = std::tanh(static_cast<double>(x.cpu_data()[i]));
+    EXPECT_NEAR(y.cpu_data()[i], ref, 1e-6) << "element " << i;
+  }
+  EXPECT_EQ(y.cpu_data()[3], 0.f);
+  EXPECT_EQ(y.cpu_data()[0], -1.f);
+  EXPECT_EQ(y.cpu_data()[5], 1.f);
+}
+
+TEST(TanHLayer, Gradient) {
+  Context::set_random_seed(1701);
+  Blob x({2, 3, 4}), y;
+  FillGaussian(&x, 1.5f);
+  auto layer = Make();
+  CheckGradient(*layer, {&x}, {&y});
+}
+
+TEST(TanHLayer, InPlace) {
+  Context::set_random_seed(1702);
+  Blob x({2, 3, 4}), y, dy({2, 3, 4});
+  FillGaussian(&x);
+  FillGaussian(&dy);
+  auto layer = Make();
+  layer->SetUp({&x}, {&y});
+  layer->Forward({&x}, {&y});
+  std::copy(dy.cpu_data(), dy.cpu_data() + dy.count(), y.mutable_cpu_diff());
+  layer->Backward({&y}, {true}, {&x});
+
+  Blob z({2, 3, 4});
+  z.CopyFrom(x);
+  auto in_place = Make();
+  in_place->SetUp({&z}, {&z});
+  in_place->Forward({&z}, {&z});
+  EXPECT_EQ(DataOf(z), DataOf(y));
+  std::copy(dy.cpu_data(), dy.cpu_data() + dy.count(), z.mutable_cpu_diff());
+  in_place->Backward({&z}, {true}, {&z});
+  EXPECT_EQ(DiffOf(z), DiffOf(x));
+}
+
+}  // namespace
+}  // namespace cnn
