@@ -1,0 +1,24 @@
+// Learning-rate schedules named by SolverParameter.lr_policy.
+#pragma once
+
+#include "cnn/cnn.pb.h"
+
+namespace cnn {
+
+// The rate at iteration `iter`. `current_step` is the multistep position,
+// advanced here as iterations pass stepvalue boundaries and saved in
+// snapshots so a resumed run continues on the same step.
+//   fixed:     base_lr
+//   step:      base_lr * gamma ^ floor(iter / stepsize)
+//   exp:       base_lr * gamma ^ iter
+//   inv:       base_lr * (1 + gamma * iter) ^ (-power)
+//   multistep: base_lr * gamma ^ (number of stepvalue entries <= iter)
+//   poly:      base_lr * (1 - iter / max_iter) ^ power
+//   sigmoid:   base_lr / (1 + exp(-gamma * (iter - stepsize)))
+// An unknown policy or a missing parameter it needs throws Error.
+float LearningRate(const SolverParameter& param, int iter, int* current_step);
+
+// Checks the policy name and its parameters once, before training starts.
+void ValidateLearningRatePolicy(const SolverParameter& param);
+
+}  // namespace cnn

@@ -1,0 +1,36 @@
+// Nesterov's accelerated gradient, in the form that needs no extra forward
+// pass: step = (1 + m) * v_new - m * v_old.
+#include <cstring>
+
+#include "cnn/core/math.hpp"
+#include "cnn/solvers/sgd_solver.hpp"
+#include "cnn/solvers/solver_registry.hpp"
+
+namespace cnn {
+namespace {
+
+class NesterovSolver : public SGDSolver {
+ public:
+  using SGDSolver::SGDSolver;
+  const char* type() const override { return "Nesterov"; }
+
+ protected:
+  void ComputeUpdateValue(int id, float rate) override {
+    Blob* p = net_->learnable_params()[id];
+    const int n = p->count();
+    const float momentum = param_.momentum();
+    const float local_rate = rate * net_->params_lr()[id];
+    float* v = history_[id]->mutable_cpu_data();
+    float* v_old = temp_[id]->mutable_cpu_data();
+    cpu_copy(n, v, v_old);
+    cpu_axpby(n, local_rate, p->cpu_diff(), momentum, v);
+    float* g = p->mutable_cpu_diff();
+    for (int i = 0; i < n; ++i) g[i] = (1.f + momentum) * v[i] - momentum * v_old[i];
+  }
+};
+
+}  // namespace
+
+CNN_REGISTER_SOLVER(Nesterov, NesterovSolver);
+
+}  // namespace cnn

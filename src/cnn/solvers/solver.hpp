@@ -1,0 +1,81 @@
+// Solver: owns the train net and the test nets described by a
+// SolverParameter, runs the iteration loop (forward/backward, update, display,
+// periodic tests and snapshots) and saves/restores its state. The update rule
+// itself is left to subclasses (sgd_solver.hpp and the adaptive solvers).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cnn/cnn.pb.h"
+#include "cnn/net/net.hpp"
+
+namespace cnn {
+
+// What a signal handler (or any caller) asks the loop to do between iterations.
+enum class SolverAction { NONE, SNAPSHOT, STOP };
+
+class Solver {
+ public:
+  // Builds the nets. `source` names the solver file (for messages and for the
+  // default snapshot prefix); it may be empty for an in-memory parameter.
+  Solver(const SolverParameter& param, const std::string& source = "");
+  virtual ~Solver() = default;
+  Solver(const Solver&) = delete;
+  Solver& operator=(const Solver&) = delete;
+
+  // Trains to max_iter, resuming from a .solverstate when given.
+  void Solve(const std::string& resume_file = "");
+  // Runs `iters` iterations from the current one.
+  void Step(int iters);
+  // Runs every test net once; returns, per test net, its averaged outputs.
+  std::vector<std::vector<float>> TestAll();
+
+  // Writes <prefix>_iter_N.caffemodel and .solverstate (atomically); returns the model path.
+  std::string Snapshot();
+  void Restore(const std::string& state_file);
+
+  // Polled once per iteration; SNAPSHOT and STOP take effect after the update.
+  void set_action_callback(std::function<SolverAction()> cb) { action_callback_ = std::move(cb); }
+
+  const SolverParameter& param() const { return param_; }
+  Net& net() { return *net_; }
+  const std::vector<std::unique_ptr<Net>>& test_nets() const { return test_nets_; }
+  int iter() const { return iter_; }
+  float smoothed_loss() const { return smoothed_loss_; }
+  virtual const char* type() const = 0;
+
+ protected:
+  // One parameter update from the accumulated gradients.
+  virtual void ApplyUpdate() = 0;
+  // Solver-specific history, saved in and restored from SolverState.history.
+  std::vector<BlobPtr> history_;
+  float GetLearningRate();
+
+  SolverParameter param_;
+  std::string source_;
+  int iter_ = 0;
+  int current_step_ = 0;
+  std::unique_ptr<Net> net_;
+  std::vector<std::unique_ptr<Net>> test_nets_;
+
+ private:
+  void InitTrainNet();
+  void InitTestNets();
+  std::vector<float> Test(int test_net_id);
+  void UpdateSmoothedLoss(float loss, int start_iter);
+  void DisplayOutputs(float loss, double iters_per_s);
+  void DebugInfo() const;
+  std::string SnapshotFilename(const std::string& extension) const;
+  void SaveLayerStates(SolverState* state) const;
+  void RestoreLayerStates(const SolverState& state);
+
+  std::function<SolverAction()> action_callback_;
+  std::vector<float> losses_;
+  float smoothed_loss_ = 0.f;
+  bool requested_early_exit_ = false;
+};
+
+}  // namespace cnn
