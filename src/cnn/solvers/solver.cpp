@@ -252,6 +252,7 @@ void Solver::DisplayOutputs(float loss, double iters_per_s) {
 std::vector<std::vector<float>> Solver::TestAll() {
   std::vector<std::vector<float>> all;
   for (size_t i = 0; i < test_nets_.size() && !requested_early_exit_; ++i) all.push_back(Test(static_cast<int>(i)));
+  if (!requested_early_exit_) last_test_scores_ = all;
   return all;
 }
 

@@ -45,6 +45,8 @@ class Solver {
   const std::vector<std::unique_ptr<Net>>& test_nets() const { return test_nets_; }
   int iter() const { return iter_; }
   float smoothed_loss() const { return smoothed_loss_; }
+  // Averaged outputs of each test net at its latest test pass (empty before one).
+  const std::vector<std::vector<float>>& last_test_scores() const { return last_test_scores_; }
   virtual const char* type() const = 0;
 
  protected:
@@ -76,6 +78,7 @@ class Solver {
   std::vector<float> losses_;
   float smoothed_loss_ = 0.f;
   bool requested_early_exit_ = false;
+  std::vector<std::vector<float>> last_test_scores_;
 };
 
 }  // namespace cnn
