@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# CPU speed against the anchors in ../shared/bench/ANCHORS.md: runs `cnn time`
+# and PyTorch (../shared/bench/torch_time.py) side by side on Caffe's reference
+# nets, alternating them for ROUNDS rounds, and compares the median
+# forward+backward ratio cnn/PyTorch with Caffe's ratio on the same nets.
+#
+#   bash scripts/bench/cpu_time.sh            # ROUNDS=3 THREADS=2
+#
+# Environment: ROUNDS (3), THREADS (2: OpenBLAS and PyTorch threads),
+# BUILD_DIR (build; the cnn tool is built there when missing), SHARED
+# (../shared), NETS (space-separated subset of: lenet cifar10_quick alexnet googlenet),
+# OUT_DIR (where the raw logs go; default BUILD_DIR/bench).
+# Exits 1 when a run fails; a slower-than-anchor net is reported, not fatal.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+rounds=${ROUNDS:-3}
+threads=${THREADS:-2}
+build_dir=${BUILD_DIR:-build}
+shared=${SHARED:-../shared}
+nets=${NETS:-lenet cifar10_quick alexnet googlenet}
+out_dir=${OUT_DIR:-$build_dir/bench}
+ref=$shared/reference/caffe
+
+if [ ! -d "$ref" ]; then
+  echo "cpu_time.sh: $ref is absent (the reference nets live in ../shared)" >&2
+  exit 1
+fi
+if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+  echo "cpu_time.sh: installing Debian's python3-torch for the PyTorch anchor"
+  CNN_EXTRA_PACKAGES=python3-torch bash scripts/install_deps.sh
+fi
+cnn=$build_dir/tools/cnn
+if [ ! -x "$cnn" ]; then
+  bash scripts/install_deps.sh
+  CCACHE_BASEDIR=$root cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release
+  cmake --build "$build_dir" -j "$(nproc)" --target cnn_tool
+fi
+mkdir -p "$out_dir"
+
+export OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads
+
+# name | prototxt | batch (0: the net's own) | iterations | Caffe/PyTorch ratio (ANCHORS.md)
+table() {
+  cat <<TABLE
+lenet|$ref/examples/mnist/lenet.prototxt|0|200|1.3
+cifar10_quick|$ref/examples/cifar10/cifar10_quick.prototxt|100|20|2.0
+alexnet|$ref/models/bvlc_alexnet/deploy.prototxt|0|10|0.56
+googlenet|$ref/models/bvlc_googlenet/deploy.prototxt|0|5|1.36
+TABLE
+}
+
+# The forward+backward milliseconds a log reports (both tools print Caffe's line).
+fwd_bwd() { sed -n 's/^Average Forward-Backward: \([0-9.]*\) ms.*/\1/p' "$1" | tail -1; }
+median() {
+  awk '{for (i = 1; i <= NF; ++i) v[++n] = $i}
+       END {if (n == 0) {print "-"; exit}
+            for (i = 2; i <= n; ++i) for (j = i; j > 1 && v[j-1] > v[j]; --j) {t = v[j]; v[j] = v[j-1]; v[j-1] = t}
+            if (n % 2) print v[(n + 1) / 2]; else printf "%.3f\n", (v[n/2] + v[n/2+1]) / 2}'
+}
+
+g++ -O2 scripts/bench/sgemm_peak.cpp -lopenblas -o "$out_dir/sgemm_peak"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+"$out_dir/sgemm_peak" 2048 10
+"$build_dir/tools/cnn" version | head -1
+echo "rounds: $rounds, threads: $threads, logs: $out_dir"
+echo
+
+failed=0
+declare -A cnn_ms torch_ms
+for round in $(seq 1 "$rounds"); do
+  while IFS='|' read -r name model batch iters anchor; do
+    [[ " $nets " == *" $name "* ]] || continue
+    cnn_flags=(--model="$model" --iterations="$iters")
+    torch_flags=("$model" --iterations "$iters" --threads "$threads")
+    if [ "$batch" != 0 ]; then
+      cnn_flags+=(--batch="$batch")
+      torch_flags+=(--batch "$batch")
+    fi
+    # Alternate which tool goes first, so neither always meets a warmer machine.
+    order="cnn torch"
+    if [ $((round % 2)) -eq 0 ]; then order="torch cnn"; fi
+    for tool in $order; do
+      log=$out_dir/$name.$tool.$round.log
+      if [ "$tool" = cnn ]; then
+        cmd=("$cnn" time "${cnn_flags[@]}")
+      else
+        cmd=(/usr/bin/python3 "$shared/bench/torch_time.py" "${torch_flags[@]}")
+      fi
+      if "${cmd[@]}" >"$log" 2>&1 && [ -n "$(fwd_bwd "$log")" ]; then
+        ms=$(fwd_bwd "$log")
+        if [ "$tool" = cnn ]; then cnn_ms[$name]+=" $ms"; else torch_ms[$name]+=" $ms"; fi
+        echo "round $round: $name $tool $ms ms"
+      else
+        echo "round $round: $name $tool FAILED: $(tail -1 "$log")"
+        failed=1
+      fi
+    done
+  done < <(table)
+done
+
+echo
+printf '%-14s %6s %6s %16s %18s %10s %14s %7s\n' net batch iters "cnn fwd+bwd ms" "torch fwd+bwd ms" cnn/torch "Caffe/torch" verdict
+while IFS='|' read -r name model batch iters anchor; do
+  [[ " $nets " == *" $name "* ]] || continue
+  c=$(echo "${cnn_ms[$name]:-}" | median)
+  t=$(echo "${torch_ms[$name]:-}" | median)
+  shown_batch=$batch
+  if [ "$batch" = 0 ]; then
+    shown_batch=$(sed -n 's/.*batch \([0-9]*\).*/\1/p' "$out_dir/$name.cnn.1.log" 2>/dev/null | head -1 || true)
+  fi
+  if [ "$c" = - ] || [ "$t" = - ]; then
+    ratio=-
+    verdict=ERROR
+  else
+    ratio=$(awk -v c="$c" -v t="$t" 'BEGIN {printf "%.2f", c / t}')
+    verdict=$(awk -v r="$ratio" -v a="$anchor" 'BEGIN {print (r <= a) ? "PASS" : "FAIL"}')
+  fi
+  printf '%-14s %6s %6s %16s %18s %10s %14s %7s\n' "$name" "${shown_batch:--}" "$iters" "$c" "$t" "$ratio" "$anchor" "$verdict"
+done < <(table)
+echo
+echo "PASS: cnn/torch is at most Caffe's ratio to PyTorch on this net (lower is faster)."
+exit "$failed"

@@ -1,0 +1,160 @@
+// `cnn COMMAND [--flags]`: the command-line front end. Parses flags, picks
+// the subcommand from kCommands, and turns every error into one line on
+// stderr and exit status 1.
+#include <gflags/gflags.h>
+#include <glog/logging.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cnn/core/common.hpp"
+#include "commands.hpp"
+
+namespace cnn {
+namespace tool {
+namespace {
+
+int HelpCommand(const std::vector<std::string>& args);
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> kCommands = {
+      {"time", "time each layer's forward and backward pass on random inputs",
+       {"model", "iterations", "phase", "warmup", "batch", "gpu"}, TimeCommand},
+      {"device_query", "show the GPU's properties and the CUDA, cuBLAS and cuDNN versions",
+       {"gpu"}, DeviceQueryCommand},
+      {"version", "show the version and the options cnn was built with", {}, VersionCommand},
+      {"help", "show this list, or a command's flags with `cnn help COMMAND`", {}, HelpCommand},
+  };
+  return kCommands;
+}
+
+const Command* FindCommand(const std::string& name) {
+  for (const auto& c : Commands()) {
+    if (name == c.name) return &c;
+  }
+  return nullptr;
+}
+
+void PrintUsage(std::ostream& out) {
+  out << "usage: cnn COMMAND [--flag=value ...]\n\ncommands:\n";
+  size_t width = 0;
+  for (const auto& c : Commands()) width = std::max(width, std::strlen(c.name));
+  for (const auto& c : Commands()) {
+    out << "  " << c.name << std::string(width + 2 - std::strlen(c.name), ' ') << c.summary << "\n";
+  }
+  out << "\n`cnn help COMMAND` lists a command's flags; `cnn --helpfull` lists every flag.\n";
+}
+
+void PrintCommandHelp(const Command& c, std::ostream& out) {
+  out << "usage: cnn " << c.name;
+  if (!c.flags.empty()) out << " [--flag=value ...]";
+  out << "\n\n" << c.summary << "\n";
+  if (c.flags.empty()) return;
+  out << "\nflags:\n";
+  size_t width = 0;
+  for (const char* name : c.flags) width = std::max(width, std::strlen(name));
+  for (const char* name : c.flags) {
+    gflags::CommandLineFlagInfo info;
+    if (!gflags::GetCommandLineFlagInfo(name, &info)) continue;
+    out << "  --" << info.name << std::string(width + 2 - info.name.size(), ' ') << info.description << " ("
+        << info.type << ", default "
+        << (info.type == "string" ? "\"" + info.default_value + "\"" : info.default_value) << ")\n";
+  }
+}
+
+int HelpCommand(const std::vector<std::string>& args) {
+  if (args.empty()) {
+    PrintUsage(std::cout);
+    return 0;
+  }
+  CNN_CHECK(args.size() == 1, "cnn help takes at most one command name, got " << args.size() << " arguments");
+  const Command* c = FindCommand(args[0]);
+  CNN_CHECK(c != nullptr, "unknown command '" << args[0] << "'; `cnn help` lists the commands");
+  PrintCommandHelp(*c, std::cout);
+  return 0;
+}
+
+// One line per error, whatever the message holds.
+std::string OneLine(std::string message) {
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  return message;
+}
+
+bool WantsHelp(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--") break;
+    if (a == "-h" || a == "--help" || a == "-help" || a == "--help=true" || a == "-help=true") return true;
+  }
+  return false;
+}
+
+int Main(int argc, char** argv) {
+  // Quiet by default so that a command's output is its table, not glog's
+  // INFO lines; --minloglevel=0 on the command line brings them back.
+  FLAGS_logtostderr = true;
+  FLAGS_minloglevel = google::GLOG_WARNING;
+  gflags::SetUsageMessage("cnn COMMAND [--flag=value ...]; `cnn help` lists the commands");
+  gflags::SetVersionString(VersionString());
+
+  // gflags' own --help lists the flags of every library linked in; ours lists
+  // the commands (or one command's flags) instead.
+  const bool help = WantsHelp(argc, argv);
+  if (help) {
+    // Other flags do not matter here; the first plain word names the command.
+    const Command* c = nullptr;
+    for (int i = 1; i < argc && c == nullptr; ++i) {
+      if (argv[i][0] != '-') c = FindCommand(argv[i]);
+    }
+    if (c != nullptr && std::strcmp(c->name, "help") != 0) {
+      PrintCommandHelp(*c, std::cout);
+    } else {
+      PrintUsage(std::cout);
+    }
+    return 0;
+  }
+
+  gflags::ParseCommandLineNonHelpFlags(&argc, &argv, true);
+  gflags::HandleCommandLineHelpFlags();  // --helpfull, --helpmatch, --version ...
+  google::InitGoogleLogging(argv[0]);
+
+  if (argc < 2) {
+    PrintUsage(std::cerr);
+    return 1;
+  }
+  const std::string name = argv[1];
+  const Command* c = FindCommand(name);
+  if (c == nullptr) {
+    std::cerr << "cnn: unknown command '" << name << "'\n\n";
+    PrintUsage(std::cerr);
+    return 1;
+  }
+  std::vector<std::string> args(argv + 2, argv + argc);
+  return c->run(args);
+}
+
+}  // namespace
+
+void ExpectNoArguments(const char* command, const std::vector<std::string>& args) {
+  CNN_CHECK(args.empty(), "cnn " << command << " takes flags only, got the argument '" << args[0]
+                                 << "' (flags are written --name=value)");
+}
+
+}  // namespace tool
+}  // namespace cnn
+
+int main(int argc, char** argv) {
+  try {
+    return cnn::tool::Main(argc, argv);
+  } catch (const cnn::Error& e) {
+    std::cerr << "cnn: error: " << cnn::tool::OneLine(e.what()) << std::endl;
+  } catch (const std::exception& e) {
+    std::cerr << "cnn: error: " << cnn::tool::OneLine(e.what()) << std::endl;
+  }
+  return 1;
+}

@@ -1,0 +1,43 @@
+// The `cnn` command's subcommands. Each lives in its own <name>_command.cpp
+// and is listed once in kCommands (cnn.cpp); adding one is adding its file,
+// declaring its entry point here and adding its line to that table.
+#pragma once
+
+#include <gflags/gflags.h>
+
+#include <string>
+#include <vector>
+
+namespace cnn {
+namespace tool {
+
+struct Command {
+  const char* name;
+  const char* summary;  // one line, shown by `cnn help`
+  // The flags the command reads, so `cnn help NAME` can list just those
+  // instead of every flag glog and gflags define.
+  std::vector<const char*> flags;
+  // Receives the positional arguments after the command name; returns the
+  // exit status. Failures a user can cause are thrown as cnn::Error.
+  int (*run)(const std::vector<std::string>& args);
+};
+
+int TimeCommand(const std::vector<std::string>& args);
+int DeviceQueryCommand(const std::vector<std::string>& args);
+int VersionCommand(const std::vector<std::string>& args);
+
+// "0.1.0-dev": the version `cnn version` and `cnn --version` print.
+const char* VersionString();
+
+// Throws Error naming the first argument when a flags-only command got positional arguments.
+void ExpectNoArguments(const char* command, const std::vector<std::string>& args);
+
+}  // namespace tool
+}  // namespace cnn
+
+// Flags that several commands read (Caffe's names), defined once in flags.cpp
+// so that a command added later reuses them instead of defining them again.
+DECLARE_string(model);
+DECLARE_int32(iterations);
+DECLARE_string(phase);
+DECLARE_int32(gpu);

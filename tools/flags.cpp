@@ -1,0 +1,7 @@
+// Flags shared by several subcommands (see commands.hpp).
+#include <gflags/gflags.h>
+
+DEFINE_string(model, "", "The net definition (prototxt).");
+DEFINE_int32(iterations, 50, "The number of iterations to run.");
+DEFINE_string(phase, "", "The net phase, TRAIN or TEST; empty takes the command's default.");
+DEFINE_int32(gpu, -1, "The GPU to run on (CUDA builds only); -1 runs on the CPU.");

@@ -1,0 +1,60 @@
+// `cnn version`: what was built, with which options and libraries, so a
+// benchmark or bug report can say exactly what ran.
+#include <cblas.h>
+#include <google/protobuf/stubs/common.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#ifdef CNN_WITH_OPENCV
+#include <opencv2/core/version.hpp>
+#endif
+#ifdef CNN_WITH_CUDA
+#include <cublas_api.h>
+#include <cuda_runtime_api.h>
+#ifdef CNN_WITH_CUDNN
+#include <cudnn.h>
+#endif
+#endif
+
+#include "commands.hpp"
+
+// The build may pass its own (from the project version or git); this is the fallback.
+#ifndef CNN_VERSION
+#define CNN_VERSION "0.1.0-dev"
+#endif
+
+namespace cnn {
+namespace tool {
+
+const char* VersionString() { return CNN_VERSION; }
+
+int VersionCommand(const std::vector<std::string>& args) {
+  ExpectNoArguments("version", args);
+  std::printf("cnn %s\n", VersionString());
+  std::printf("compiler: %s, C++ %ld\n", __VERSION__, static_cast<long>(__cplusplus));
+  std::printf("protobuf: %s\n", google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION).c_str());
+  std::printf("BLAS: OpenBLAS (%s; core %s; %d threads)\n", openblas_get_config(), openblas_get_corename(),
+              openblas_get_num_threads());
+#ifdef CNN_WITH_CUDA
+  std::printf("CUDA: on (built with runtime %d.%d, cuBLAS %d.%d.%d)\n", CUDART_VERSION / 1000,
+              CUDART_VERSION % 1000 / 10, CUBLAS_VER_MAJOR, CUBLAS_VER_MINOR, CUBLAS_VER_PATCH);
+#ifdef CNN_WITH_CUDNN
+  std::printf("cuDNN: on (built with %d.%d.%d)\n", CUDNN_MAJOR, CUDNN_MINOR, CUDNN_PATCHLEVEL);
+#else
+  std::printf("cuDNN: off\n");
+#endif
+#else
+  std::printf("CUDA: off\ncuDNN: off\n");
+#endif
+#ifdef CNN_WITH_OPENCV
+  std::printf("OpenCV: on (%s)\n", CV_VERSION);
+#else
+  std::printf("OpenCV: off\n");
+#endif
+  return 0;
+}
+
+}  // namespace tool
+}  // namespace cnn
