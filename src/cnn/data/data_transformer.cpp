@@ -1,0 +1,148 @@
+#include "cnn/data/data_transformer.hpp"
+
+#include <glog/logging.h>
+
+#include <cstdint>
+
+#include "cnn/core/common.hpp"
+#include "cnn/core/context.hpp"
+#include "cnn/data/datum_io.hpp"
+#include "cnn/io/proto_io.hpp"
+
+namespace cnn {
+
+DataTransformer::DataTransformer(const TransformationParameter& param, Phase phase)
+    : param_(param), phase_(phase) {
+  CNN_CHECK(!(param_.has_mean_file() && param_.mean_value_size() > 0),
+            "transform_param: give mean_file or mean_value, not both");
+  CNN_CHECK(!(param_.force_color() && param_.force_gray()),
+            "transform_param: give force_color or force_gray, not both");
+  if (param_.has_mean_file()) {
+    BlobProto proto;
+    ReadProtoFromBinaryFile(param_.mean_file(), &proto);
+    Blob mean;
+    try {
+      mean.FromProto(proto);
+    } catch (const Error& e) {
+      CNN_THROW("mean_file '" << param_.mean_file() << "': " << e.what());
+    }
+    // Caffe compares a mean image by its legacy 4-D dimensions (1 x C x H x W).
+    mean_channels_ = mean.channels();
+    mean_height_ = mean.height();
+    mean_width_ = mean.width();
+    mean_.assign(mean.cpu_data(), mean.cpu_data() + mean.count());
+  }
+}
+
+bool DataTransformer::NeedsRandom() const {
+  return param_.mirror() || (phase_ == TRAIN && param_.crop_size() > 0);
+}
+
+void DataTransformer::InitRand() {
+  if (NeedsRandom()) rng_.seed(Context::rng()());
+}
+
+bool DataTransformer::Decode(Datum* datum) const {
+  if (!datum->encoded()) return false;
+  if (param_.force_color() || param_.force_gray()) return DecodeDatum(datum, param_.force_color());
+  return DecodeDatumNative(datum);
+}
+
+std::vector<int> DataTransformer::InferBlobShape(const Datum& datum) const {
+  if (datum.encoded()) {
+    Datum decoded = datum;
+    Decode(&decoded);
+    return InferBlobShape(decoded);
+  }
+  CheckRawDatum(datum);
+  const int crop = static_cast<int>(param_.crop_size());
+  CNN_CHECK(datum.height() >= crop && datum.width() >= crop,
+            "has " << DatumShapeString(datum) << ", smaller than crop_size " << crop);
+  return {1, datum.channels(), crop ? crop : datum.height(), crop ? crop : datum.width()};
+}
+
+void DataTransformer::CheckFits(const Datum& datum) const {
+  CheckRawDatum(datum);
+  const int crop = static_cast<int>(param_.crop_size());
+  CNN_CHECK(datum.height() >= crop && datum.width() >= crop,
+            "has " << DatumShapeString(datum) << ", smaller than crop_size " << crop);
+  if (!mean_.empty()) {
+    CNN_CHECK(datum.channels() == mean_channels_ && datum.height() == mean_height_ && datum.width() == mean_width_,
+              "has " << DatumShapeString(datum) << " but mean_file '" << param_.mean_file() << "' is "
+                     << mean_channels_ << "x" << mean_height_ << "x" << mean_width_);
+  }
+  const int num_means = param_.mean_value_size();
+  CNN_CHECK(num_means == 0 || num_means == 1 || num_means == datum.channels(),
+            "has " << datum.channels() << " channel(s) but " << num_means
+                   << " mean_value are given; give 1 or one per channel");
+}
+
+void DataTransformer::Transform(const Datum& datum, float* out) {
+  if (datum.encoded()) {
+    Datum decoded = datum;
+    Decode(&decoded);
+    Transform(decoded, out);
+    return;
+  }
+  if (param_.force_color() || param_.force_gray()) {
+    LOG_FIRST_N(WARNING, 1) << "force_color and force_gray apply to encoded images only";
+  }
+  CheckFits(datum);
+
+  const int channels = datum.channels();
+  const int datum_height = datum.height();
+  const int datum_width = datum.width();
+  const int crop = static_cast<int>(param_.crop_size());
+  const float scale = param_.scale();
+  // Caffe's draw order: the mirror coin first, then the crop offsets.
+  const bool mirror = param_.mirror() && Rand(2);
+
+  int height = datum_height, width = datum_width;
+  int h_off = 0, w_off = 0;
+  if (crop) {
+    height = width = crop;
+    if (phase_ == TRAIN) {
+      h_off = Rand(datum_height - crop + 1);
+      w_off = Rand(datum_width - crop + 1);
+    } else {
+      h_off = (datum_height - crop) / 2;
+      w_off = (datum_width - crop) / 2;
+    }
+  }
+
+  const std::string& bytes = datum.data();
+  const bool has_bytes = !bytes.empty();
+  const float* floats = datum.float_data().data();
+  const bool has_mean_image = !mean_.empty();
+  const int num_means = param_.mean_value_size();
+
+  for (int c = 0; c < channels; ++c) {
+    const float channel_mean = num_means == 0 ? 0.f : param_.mean_value(num_means == 1 ? 0 : c);
+    for (int h = 0; h < height; ++h) {
+      const int src_row = (c * datum_height + h_off + h) * datum_width + w_off;
+      float* dst_row = out + (c * height + h) * width;
+      for (int w = 0; w < width; ++w) {
+        const int src = src_row + w;
+        const float pixel = has_bytes ? static_cast<float>(static_cast<uint8_t>(bytes[src])) : floats[src];
+        const float mean = has_mean_image ? mean_[src] : channel_mean;
+        dst_row[mirror ? width - 1 - w : w] = (pixel - mean) * scale;
+      }
+    }
+  }
+}
+
+void DataTransformer::Transform(const Datum& datum, Blob* blob) {
+  if (datum.encoded()) {
+    Datum decoded = datum;
+    Decode(&decoded);
+    Transform(decoded, blob);
+    return;
+  }
+  const std::vector<int> shape = InferBlobShape(datum);
+  CNN_CHECK(blob->num_axes() == 4 && blob->num() >= 1 && blob->channels() == shape[1] &&
+                blob->height() == shape[2] && blob->width() == shape[3],
+            "has " << DatumShapeString(datum) << ", which does not fit a blob of shape " << blob->shape_string());
+  Transform(datum, blob->mutable_cpu_data());
+}
+
+}  // namespace cnn
