@@ -9,6 +9,7 @@
 #include <cstring>
 #include <exception>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,10 @@ int HelpCommand(const std::vector<std::string>& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
+      {"train", "train a net from a solver file, from scratch, a snapshot or pretrained weights",
+       {"solver", "snapshot", "weights", "gpu", "level", "stage", "sigint_effect", "sighup_effect"}, TrainCommand},
+      {"test", "score trained weights: averaged outputs, per-class precision/recall, confusion matrix",
+       {"model", "weights", "iterations", "phase", "level", "stage", "gpu"}, TestCommand},
       {"time", "time each layer's forward and backward pass on random inputs",
        {"model", "iterations", "phase", "warmup", "batch", "gpu"}, TimeCommand},
       {"device_query", "show the GPU's properties and the CUDA, cuBLAS and cuDNN versions",
@@ -139,6 +144,21 @@ int Main(int argc, char** argv) {
 }
 
 }  // namespace
+
+std::vector<std::string> SplitList(const std::string& list) {
+  std::vector<std::string> items;
+  std::string item;
+  std::istringstream in(list);
+  while (std::getline(in, item, ',')) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
+void ApplyLevelAndStages(NetState* state) {
+  state->set_level(FLAGS_level);
+  for (const auto& stage : SplitList(FLAGS_stage)) state->add_stage(stage);
+}
 
 void ExpectNoArguments(const char* command, const std::vector<std::string>& args) {
   CNN_CHECK(args.empty(), "cnn " << command << " takes flags only, got the argument '" << args[0]

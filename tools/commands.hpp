@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "cnn/cnn.pb.h"
+
 namespace cnn {
 namespace tool {
 
@@ -23,11 +25,18 @@ struct Command {
 };
 
 int TimeCommand(const std::vector<std::string>& args);
+int TrainCommand(const std::vector<std::string>& args);
+int TestCommand(const std::vector<std::string>& args);
 int DeviceQueryCommand(const std::vector<std::string>& args);
 int VersionCommand(const std::vector<std::string>& args);
 
 // "0.1.0-dev": the version `cnn version` and `cnn --version` print.
 const char* VersionString();
+
+// "a,b,,c" -> {"a", "b", "c"}: the form of --weights and --stage.
+std::vector<std::string> SplitList(const std::string& list);
+// Sets the level and stages given by --level and --stage on a net state.
+void ApplyLevelAndStages(NetState* state);
 
 // Throws Error naming the first argument when a flags-only command got positional arguments.
 void ExpectNoArguments(const char* command, const std::vector<std::string>& args);
@@ -41,3 +50,6 @@ DECLARE_string(model);
 DECLARE_int32(iterations);
 DECLARE_string(phase);
 DECLARE_int32(gpu);
+DECLARE_string(weights);
+DECLARE_int32(level);
+DECLARE_string(stage);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cnn/core/common.hpp"
+#include "cnn/core/context.hpp"
 #include "cnn/core/synced_memory.hpp"
 
 namespace cnn {
@@ -60,6 +61,7 @@ TEST(SyncedMemory, GpuAccessThrowsWithoutCuda) {
 }
 #else
 TEST(SyncedMemory, GpuRoundTripTracksHead) {
+  if (Context::gpu_count() == 0) GTEST_SKIP() << "no CUDA device";
   SyncedMemory mem(4 * sizeof(float));
   float* p = static_cast<float*>(mem.mutable_cpu_data());
   for (int i = 0; i < 4; ++i) p[i] = static_cast<float>(i + 1);
@@ -73,6 +75,7 @@ TEST(SyncedMemory, GpuRoundTripTracksHead) {
 }
 
 TEST(SyncedMemory, GpuFirstAccessIsZeroed) {
+  if (Context::gpu_count() == 0) GTEST_SKIP() << "no CUDA device";
   SyncedMemory mem(6 * sizeof(float));
   mem.gpu_data();
   EXPECT_EQ(mem.head(), Head::AT_GPU);

@@ -1,5 +1,9 @@
 #include "cnn/core/context.hpp"
 
+#ifdef CNN_WITH_CUDA
+#include <cuda_runtime.h>
+#endif
+
 namespace cnn {
 namespace {
 
@@ -26,5 +30,18 @@ void Context::set_random_seed(uint64_t seed) {
   state().rng.seed(static_cast<std::mt19937::result_type>(seed));
 }
 std::mt19937& Context::rng() { return state().rng; }
+
+int Context::gpu_count() {
+#ifdef CNN_WITH_CUDA
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    cudaGetLastError();  // clear the sticky error so later calls report their own
+    return 0;
+  }
+  return count;
+#else
+  return 0;
+#endif
+}
 
 }  // namespace cnn

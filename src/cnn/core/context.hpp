@@ -17,6 +17,10 @@ class Context {
   static int device();
   static void set_device(int device);
 
+  // CUDA devices usable by this process: 0 in a CPU-only build, or when the
+  // driver or the device is missing (tests skip GPU cases on 0).
+  static int gpu_count();
+
   // Reseeding makes fillers, dropout masks and data shuffles repeatable.
   static void set_random_seed(uint64_t seed);
   static std::mt19937& rng();

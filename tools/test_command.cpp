@@ -1,0 +1,111 @@
+// `cnn test`: scores trained weights on a net's data for a number of batches,
+// printing each batch's outputs and their averages as Caffe does, plus a
+// per-class precision/recall table and confusion matrix for every Accuracy
+// layer (its bottoms are a classifier's scores and the labels).
+#include <gflags/gflags.h>
+#include <glog/logging.h>
+
+#include <iostream>
+#include <memory>
+
+#include "cnn/core/common.hpp"
+#include "cnn/eval/confusion_matrix.hpp"
+#include "cnn/io/proto_io.hpp"
+#include "cnn/net/net.hpp"
+#include "commands.hpp"
+#include "device.hpp"
+
+namespace cnn {
+namespace tool {
+namespace {
+
+struct Evaluated {
+  int layer;
+  std::unique_ptr<ConfusionMatrix> matrix;
+};
+
+std::string BlobName(const Net& net, const Blob* blob) {
+  for (size_t b = 0; b < net.blobs().size(); ++b)
+    if (net.blobs()[b].get() == blob) return net.blob_names()[b];
+  return "?";
+}
+
+float LossWeight(const Net& net, const Blob* blob) {
+  for (size_t l = 0; l < net.layers().size(); ++l)
+    for (size_t t = 0; t < net.top_vecs()[l].size(); ++t)
+      if (net.top_vecs()[l][t] == blob) return net.layers()[l]->loss(static_cast<int>(t));
+  return 0.f;
+}
+
+}  // namespace
+
+int TestCommand(const std::vector<std::string>& args) {
+  ExpectNoArguments("test", args);
+  CNN_CHECK(!FLAGS_model.empty(), "cnn test needs --model=NET.prototxt");
+  CNN_CHECK(FLAGS_iterations > 0, "--iterations must be positive, got " << FLAGS_iterations);
+  NetParameter param = ReadNetParamsFromTextFile(FLAGS_model);
+  NetState* state = param.mutable_state();
+  if (FLAGS_phase.empty() || FLAGS_phase == "TEST") {
+    state->set_phase(TEST);
+  } else if (FLAGS_phase == "TRAIN") {
+    state->set_phase(TRAIN);
+  } else {
+    CNN_THROW("--phase must be TRAIN or TEST, got '" << FLAGS_phase << "'");
+  }
+  ApplyLevelAndStages(state);
+  if (FLAGS_gpu >= 0) SelectGpu(FLAGS_gpu);
+
+  Net net(param);
+  const auto weights = SplitList(FLAGS_weights);
+  if (weights.empty()) std::cerr << "cnn test: no --weights given; scoring the net's initial weights\n";
+  for (const auto& w : weights) net.CopyTrainedLayersFromFile(w);
+
+  std::vector<Evaluated> evaluated;
+  for (size_t l = 0; l < net.layers().size(); ++l) {
+    const Layer& layer = *net.layers()[l];
+    if (std::string(layer.type()) != "Accuracy") continue;
+    const Blob& scores = *net.bottom_vecs()[l][0];
+    const int axis = scores.CanonicalAxisIndex(layer.layer_param().accuracy_param().axis());
+    evaluated.push_back({static_cast<int>(l), std::make_unique<ConfusionMatrix>(scores.shape(axis))});
+  }
+
+  std::vector<double> sums;
+  double loss = 0;
+  for (int i = 0; i < FLAGS_iterations; ++i) {
+    loss += net.Forward();
+    size_t k = 0;
+    for (const Blob* out : net.output_blobs()) {
+      const std::string name = BlobName(net, out);
+      for (int j = 0; j < out->count(); ++j, ++k) {
+        if (sums.size() <= k) sums.push_back(0);
+        sums[k] += out->cpu_data()[j];
+        std::cout << "Batch " << i << ", " << name << " = " << out->cpu_data()[j] << "\n";
+      }
+    }
+    for (auto& e : evaluated) {
+      const auto& ap = net.layers()[e.layer]->layer_param().accuracy_param();
+      e.matrix->Add(*net.bottom_vecs()[e.layer][0], *net.bottom_vecs()[e.layer][1], ap.axis(), ap.has_ignore_label(),
+                    ap.ignore_label());
+    }
+  }
+  std::cout << "Loss: " << loss / FLAGS_iterations << "\n";
+  size_t k = 0;
+  for (const Blob* out : net.output_blobs()) {
+    const std::string name = BlobName(net, out);
+    const float w = LossWeight(net, out);
+    for (int j = 0; j < out->count(); ++j, ++k) {
+      const double mean = sums[k] / FLAGS_iterations;
+      std::cout << name << " = " << mean;
+      if (w != 0.f) std::cout << " (* " << w << " = " << w * mean << " loss)";
+      std::cout << "\n";
+    }
+  }
+  for (const auto& e : evaluated) {
+    std::cout << "\nLayer '" << net.layer_names()[e.layer] << "' ";
+    e.matrix->Print(std::cout);
+  }
+  return 0;
+}
+
+}  // namespace tool
+}  // namespace cnn
