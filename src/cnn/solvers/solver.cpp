@@ -1,6 +1,7 @@
 #include "cnn/solvers/solver.hpp"
 
 #include <glog/logging.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -70,6 +71,10 @@ Solver::Solver(const SolverParameter& param, const std::string& source) : param_
   // Fail now, not after hours of training, when snapshots cannot be written.
   if (param_.snapshot() > 0 || param_.snapshot_after_train()) {
     const std::string probe = SnapshotFilename(".writecheck");
+    // A missing snapshot folder is created (one level, like `mkdir`); a
+    // folder that cannot be written is reported below.
+    const std::string dir = DirName(probe);
+    if (!dir.empty() && !FileExists(dir)) mkdir(dir.c_str(), 0755);
     FILE* f = std::fopen(probe.c_str(), "w");
     CNN_CHECK(f != nullptr, "cannot write snapshots to '" << DirName(probe) << "' (snapshot_prefix \""
                                                           << param_.snapshot_prefix() << "\")");
