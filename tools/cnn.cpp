@@ -4,8 +4,11 @@
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <iostream>
@@ -30,6 +33,13 @@ const std::vector<Command>& Commands() {
        {"model", "weights", "iterations", "phase", "level", "stage", "gpu"}, TestCommand},
       {"time", "time each layer's forward and backward pass on random inputs",
        {"model", "iterations", "phase", "warmup", "batch", "gpu"}, TimeCommand},
+      {"convert_mnist", "convert MNIST idx files (raw or .gz) to a Datum database; args IMAGES LABELS OUT_DB",
+       {"backend"}, ConvertMnistCommand},
+      {"convert_imageset", "convert listed images (path label) to a Datum database; args ROOT/ LISTFILE OUT_DB",
+       {"gray", "shuffle", "resize_width", "resize_height", "check_size", "encoded", "encode_type", "backend"},
+       ConvertImagesetCommand},
+      {"compute_image_mean", "mean image and channel means of a Datum database; args DB [OUT.binaryproto]",
+       {"backend"}, ComputeImageMeanCommand},
       {"device_query", "show the GPU's properties and the CUDA, cuBLAS and cuDNN versions",
        {"gpu"}, DeviceQueryCommand},
       {"version", "show the version and the options cnn was built with", {}, VersionCommand},
@@ -168,7 +178,19 @@ void ExpectNoArguments(const char* command, const std::vector<std::string>& args
 }  // namespace tool
 }  // namespace cnn
 
+// OpenMP's default wait policy keeps a finished region's threads spinning on
+// the cores the next OpenBLAS call needs (several times slower convolutions
+// on 2 cores). libgomp reads the policy once at load time, so the tool
+// restarts itself with a passive policy unless the user chose one.
+void PreferPassiveOpenMpThreads(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  execv("/proc/self/exe", argv);
+  // Still here: the restart failed; run on with the default policy.
+}
+
 int main(int argc, char** argv) {
+  PreferPassiveOpenMpThreads(argv);
   try {
     return cnn::tool::Main(argc, argv);
   } catch (const cnn::Error& e) {

@@ -29,6 +29,9 @@ int TrainCommand(const std::vector<std::string>& args);
 int TestCommand(const std::vector<std::string>& args);
 int DeviceQueryCommand(const std::vector<std::string>& args);
 int VersionCommand(const std::vector<std::string>& args);
+int ConvertMnistCommand(const std::vector<std::string>& args);
+int ConvertImagesetCommand(const std::vector<std::string>& args);
+int ComputeImageMeanCommand(const std::vector<std::string>& args);
 
 // "0.1.0-dev": the version `cnn version` and `cnn --version` print.
 const char* VersionString();
@@ -53,3 +56,4 @@ DECLARE_int32(gpu);
 DECLARE_string(weights);
 DECLARE_int32(level);
 DECLARE_string(stage);
+DECLARE_string(backend);

@@ -8,3 +8,4 @@ DEFINE_int32(gpu, -1, "The GPU to run on (CUDA builds only); -1 runs on the CPU.
 DEFINE_string(weights, "", "Trained weights (.caffemodel) to start from; several are separated by commas.");
 DEFINE_int32(level, 0, "The net state's level, for min_level/max_level rules.");
 DEFINE_string(stage, "", "The net state's stages, separated by commas, for stage/not_stage rules.");
+DEFINE_string(backend, "lmdb", "The database backend, lmdb or leveldb.");

@@ -9,7 +9,7 @@
 #include "cnn/core/filler.hpp"
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/core/math.hpp"
-#include "cnn/layers/cpu_parallel.hpp"
+#include "cnn/core/parallel.hpp"
 
 namespace cnn {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "cnn/layers/cpu_parallel.hpp"
+#include "cnn/core/parallel.hpp"
 
 namespace cnn {
 namespace {

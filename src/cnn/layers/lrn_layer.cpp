@@ -11,6 +11,7 @@
 #endif
 
 #include "cnn/core/common.hpp"
+#include "cnn/core/parallel.hpp"
 #include "cnn/core/layer_registry.hpp"
 
 namespace cnn {
@@ -216,7 +217,7 @@ void LRNLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
     const size_t image = static_cast<size_t>(channels_) * hw;
     float* scratch = Scratch(hw);
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (ParallelLoopPays(bottom[0]->count()))
 #endif
     for (int n = 0; n < num_; ++n) {
       CrossChannelForward(x + n * image, scale + n * image, y + n * image, scratch + ThreadId() * hw);
@@ -225,7 +226,7 @@ void LRNLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
     const int planes = num_ * channels_;
     float* scratch = Scratch(2 * hw);
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (ParallelLoopPays(bottom[0]->count()))
 #endif
     for (int p = 0; p < planes; ++p) {
       const size_t off = static_cast<size_t>(p) * hw;
@@ -249,7 +250,7 @@ void LRNLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& propaga
     const int per_thread = static_cast<int>(image) + hw;
     float* scratch = Scratch(per_thread);
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (ParallelLoopPays(bottom[0]->count()))
 #endif
     for (int n = 0; n < num_; ++n) {
       float* buf = scratch + static_cast<size_t>(ThreadId()) * per_thread;
@@ -260,7 +261,7 @@ void LRNLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& propaga
     const int planes = num_ * channels_;
     float* scratch = Scratch(3 * hw);
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (ParallelLoopPays(bottom[0]->count()))
 #endif
     for (int p = 0; p < planes; ++p) {
       const size_t off = static_cast<size_t>(p) * hw;

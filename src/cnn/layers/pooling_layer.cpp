@@ -7,7 +7,7 @@
 #include "cnn/core/common.hpp"
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/core/math.hpp"
-#include "cnn/layers/cpu_parallel.hpp"
+#include "cnn/core/parallel.hpp"
 
 namespace cnn {
 int PoolingLayer::PooledSize(int in, int kernel, int pad, int stride, bool ceil_mode) {

@@ -1,4 +1,4 @@
-#include "cnn/layers/cpu_parallel.hpp"
+#include "cnn/core/parallel.hpp"
 
 #include <cblas.h>
 #include <strings.h>
