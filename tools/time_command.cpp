@@ -124,6 +124,33 @@ std::string ShapeText(const BlobVec& tops) {
   return s;
 }
 
+// Multiply-add work of the layers that run on sgemm (Convolution,
+// InnerProduct), in FLOP: 2 per multiply-add of each top value over the
+// weights it reads. Backward repeats it for the weight gradient and again
+// for the input gradient when one is needed.
+struct GemmWork {
+  double forward = 0;
+  double backward = 0;
+};
+
+GemmWork LayerGemmWork(const Net& net, int i) {
+  const Layer& layer = *net.layers()[i];
+  const std::string type = layer.type();
+  GemmWork w;
+  if ((type != "Convolution" && type != "InnerProduct") || layer.blobs().empty()) return w;
+  const Blob& weights = *layer.blobs()[0];
+  const bool transposed = type == "InnerProduct" && layer.layer_param().inner_product_param().transpose();
+  const int outputs = transposed ? weights.shape(-1) : weights.shape(0);
+  double tops = 0;
+  for (const Blob* top : net.top_vecs()[i]) tops += top->count();
+  w.forward = 2.0 * tops * (static_cast<double>(weights.count()) / outputs);
+  if (net.layer_need_backward(i)) {
+    const bool input_grad = !net.bottom_need_backward()[i].empty() && net.bottom_need_backward()[i][0];
+    w.backward = w.forward * (input_grad ? 2 : 1);
+  }
+  return w;
+}
+
 void PrintTable(const Net& net, const std::vector<double>& fwd, const std::vector<double>& bwd, int iterations) {
   const size_t n = net.layers().size();
   double sum = 0;
@@ -211,6 +238,18 @@ int TimeCommand(const std::vector<std::string>& args) {
   }
 
   PrintTable(net, fwd, bwd, iterations);
+  // How close the sgemm-bound layers run to the machine's sgemm speed.
+  double gemm_flop = 0, gemm_ms = 0;
+  for (int i = 0; i < n; ++i) {
+    const GemmWork w = LayerGemmWork(net, i);
+    if (w.forward == 0) continue;
+    gemm_flop += w.forward + w.backward;
+    gemm_ms += (fwd[i] + bwd[i]) / iterations;
+  }
+  if (gemm_flop > 0 && gemm_ms > 0) {
+    std::printf("\nConvolution + InnerProduct: %.3f GFLOP per iteration in %.3f ms: %.1f GFLOP/s\n", gemm_flop / 1e9,
+                gemm_ms, gemm_flop / 1e6 / gemm_ms);
+  }
   double fwd_sum = 0, bwd_sum = 0;
   for (int i = 0; i < n; ++i) {
     fwd_sum += fwd[i];
