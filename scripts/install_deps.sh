@@ -9,7 +9,7 @@ packages=(
   protobuf-compiler libprotobuf-dev
   libopenblas-dev
   libgflags-dev libgoogle-glog-dev
-  liblmdb-dev libleveldb-dev libsnappy-dev
+  liblmdb-dev libleveldb-dev libsnappy-dev zlib1g-dev
   libopencv-dev
   libgtest-dev googletest
 )

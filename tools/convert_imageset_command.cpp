@@ -124,7 +124,8 @@ int ConvertImagesetCommand(const std::vector<std::string>& args) {
       }
     }
     if (!std::ifstream(file, std::ios::binary)) {
-      std::cerr << where << "cannot open image '" << file << "': " << std::strerror(errno) << "; skipped"
+      const int open_errno = errno;
+      std::cerr << where << "cannot open image '" << file << "': " << std::strerror(open_errno) << "; skipped"
                 << std::endl;
       ++skipped;
       continue;

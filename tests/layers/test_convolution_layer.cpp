@@ -17,7 +17,7 @@
 #include "cnn/core/context.hpp"
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/core/math.hpp"
-#include "cnn/layers/cpu_parallel.hpp"
+#include "cnn/core/parallel.hpp"
 #include "support/test_support.hpp"
 
 namespace cnn {

@@ -10,7 +10,7 @@
 #include <random>
 #include <vector>
 
-#include "cnn/layers/cpu_parallel.hpp"
+#include "cnn/core/parallel.hpp"
 
 namespace cnn {
 namespace {
