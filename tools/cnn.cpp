@@ -113,7 +113,8 @@ int Main(int argc, char** argv) {
   // Quiet by default so that a command's output is its table, not glog's
   // INFO lines; --minloglevel=0 on the command line brings them back.
   FLAGS_logtostderr = true;
-  FLAGS_minloglevel = google::GLOG_WARNING;
+  // Set as the flag's default, so a command can tell whether the user chose a level.
+  gflags::SetCommandLineOptionWithMode("minloglevel", "1", gflags::SET_FLAGS_DEFAULT);
   gflags::SetUsageMessage("cnn COMMAND [--flag=value ...]; `cnn help` lists the commands");
   gflags::SetVersionString(VersionString());
 
