@@ -1,8 +1,12 @@
 #include <glog/logging.h>
 #include <lmdb.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -112,8 +116,14 @@ class LmdbCursor : public Cursor {
     mdb_txn_abort(txn_);
   }
 
-  void SeekToFirst() override { Get(MDB_FIRST); }
-  void Next() override { Get(MDB_NEXT); }
+  void SeekToFirst() override {
+    ReleaseReadPages();
+    Get(MDB_FIRST);
+  }
+  void Next() override {
+    if (read_bytes_ >= kReleaseEvery) ReleaseReadPages();
+    Get(MDB_NEXT);
+  }
   bool Valid() const override { return valid_; }
   std::string key() const override { return std::string(static_cast<const char*>(key_.mv_data), key_.mv_size); }
   std::string value() const override {
@@ -125,7 +135,34 @@ class LmdbCursor : public Cursor {
     const int rc = mdb_cursor_get(cursor_, &key_, &value_, op);
     valid_ = rc == 0;
     CNN_CHECK(rc == 0 || rc == MDB_NOTFOUND, "cannot read LMDB '" << env_->path() << "': " << mdb_strerror(rc));
+    if (valid_) {
+      const auto* begin = static_cast<const char*>(value_.mv_data);
+      read_lo_ = std::min(read_lo_, begin);
+      read_hi_ = std::max(read_hi_, begin + value_.mv_size);
+      read_bytes_ += value_.mv_size;
+    }
   }
+
+  // key() and value() hand out copies, so the mapped pages behind records
+  // already read are not needed any more. Handing them back every few MiB
+  // keeps a pass over a large database from staying resident in this
+  // process; the pages stay in the kernel's page cache for the next epoch.
+  void ReleaseReadPages() {
+    if (read_hi_ > read_lo_) {
+      const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+      const uintptr_t lo = reinterpret_cast<uintptr_t>(read_lo_) & ~(page - 1);
+      const uintptr_t hi = reinterpret_cast<uintptr_t>(read_hi_) & ~(page - 1);  // keep the last page
+      if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
+    }
+    read_lo_ = reinterpret_cast<const char*>(UINTPTR_MAX);
+    read_hi_ = nullptr;
+    read_bytes_ = 0;
+  }
+
+  static constexpr size_t kReleaseEvery = size_t(4) << 20;
+  const char* read_lo_ = reinterpret_cast<const char*>(UINTPTR_MAX);
+  const char* read_hi_ = nullptr;
+  size_t read_bytes_ = 0;
 
   std::shared_ptr<Env> env_;
   MDB_txn* txn_ = nullptr;
