@@ -24,19 +24,6 @@ struct Evaluated {
   std::unique_ptr<ConfusionMatrix> matrix;
 };
 
-std::string BlobName(const Net& net, const Blob* blob) {
-  for (size_t b = 0; b < net.blobs().size(); ++b)
-    if (net.blobs()[b].get() == blob) return net.blob_names()[b];
-  return "?";
-}
-
-float LossWeight(const Net& net, const Blob* blob) {
-  for (size_t l = 0; l < net.layers().size(); ++l)
-    for (size_t t = 0; t < net.top_vecs()[l].size(); ++t)
-      if (net.top_vecs()[l][t] == blob) return net.layers()[l]->loss(static_cast<int>(t));
-  return 0.f;
-}
-
 }  // namespace
 
 int TestCommand(const std::vector<std::string>& args) {
@@ -75,7 +62,7 @@ int TestCommand(const std::vector<std::string>& args) {
     loss += net.Forward();
     size_t k = 0;
     for (const Blob* out : net.output_blobs()) {
-      const std::string name = BlobName(net, out);
+      const std::string name = net.blob_name(out);
       for (int j = 0; j < out->count(); ++j, ++k) {
         if (sums.size() <= k) sums.push_back(0);
         sums[k] += out->cpu_data()[j];
@@ -91,8 +78,8 @@ int TestCommand(const std::vector<std::string>& args) {
   std::cout << "Loss: " << loss / FLAGS_iterations << "\n";
   size_t k = 0;
   for (const Blob* out : net.output_blobs()) {
-    const std::string name = BlobName(net, out);
-    const float w = LossWeight(net, out);
+    const std::string name = net.blob_name(out);
+    const float w = net.blob_loss_weight(out);
     for (int j = 0; j < out->count(); ++j, ++k) {
       const double mean = sums[k] / FLAGS_iterations;
       std::cout << name << " = " << mean;

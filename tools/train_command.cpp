@@ -109,9 +109,7 @@ int TrainCommand(const std::vector<std::string>& args) {
     const Net& net = *solver->test_nets()[n];
     size_t k = 0;
     for (const Blob* out : net.output_blobs()) {
-      std::string name = "?";
-      for (size_t b = 0; b < net.blobs().size(); ++b)
-        if (net.blobs()[b].get() == out) name = net.blob_names()[b];
+      const std::string name = net.blob_name(out);
       for (int j = 0; j < out->count() && k < scores[n].size(); ++j, ++k)
         std::cout << "Final test net #" << n << " (iteration " << solver->iter() << "): " << name << " = "
                   << scores[n][k] << "\n";

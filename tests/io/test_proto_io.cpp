@@ -42,17 +42,7 @@ std::vector<std::string> ListDir(const std::string& dir) {
   return names;
 }
 
-// The message of the Error `fn` throws; fails the test when nothing is thrown.
-template <typename Fn>
-std::string ErrorOf(Fn fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected cnn::Error";
-  return "";
-}
+using test::ErrorOf;
 
 // A fresh directory, removed with everything in it at the end of the test.
 struct ScratchDir {

@@ -41,16 +41,7 @@ std::string WriteTemp(const std::string& name, const std::string& text) {
   return path;
 }
 
-template <typename Fn>
-std::string ErrorOf(Fn fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected cnn::Error";
-  return "";
-}
+using test::ErrorOf;
 
 template <typename M>
 M Parse(const std::string& text) {

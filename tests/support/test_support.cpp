@@ -156,5 +156,11 @@ int RunCommand(const std::string& command, std::string* output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+ToolResult Cnn(const std::string& args) {
+  ToolResult r;
+  r.status = RunCommand(ToolPath() + " " + args, &r.output);
+  return r;
+}
+
 }  // namespace test
 }  // namespace cnn

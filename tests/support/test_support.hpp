@@ -6,7 +6,10 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "cnn/core/blob.hpp"
+#include "cnn/core/common.hpp"
 #include "cnn/core/layer.hpp"
 
 namespace cnn {
@@ -49,6 +52,25 @@ std::string MakeTempDir();
 
 // Runs a shell command, capturing stdout+stderr; returns the exit status.
 int RunCommand(const std::string& command, std::string* output);
+
+// Runs the built `cnn` tool with `args` (a shell-quoted string).
+struct ToolResult {
+  int status;
+  std::string output;
+};
+ToolResult Cnn(const std::string& args);
+
+// The message of the Error `fn` throws; fails the test when nothing is thrown.
+template <typename Fn>
+std::string ErrorOf(Fn fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected cnn::Error";
+  return "";
+}
 
 }  // namespace test
 }  // namespace cnn

@@ -14,16 +14,7 @@ namespace cnn {
 namespace test {
 namespace {
 
-struct Result {
-  int status;
-  std::string output;
-};
-
-Result Cnn(const std::string& args) {
-  Result r;
-  r.status = RunCommand(ToolPath() + " " + args, &r.output);
-  return r;
-}
+using Result = ToolResult;
 
 std::string WriteFile(const std::string& dir, const std::string& name, const std::string& text) {
   const std::string path = dir + "/" + name;

@@ -30,16 +30,7 @@ namespace cnn {
 namespace test {
 namespace {
 
-struct Result {
-  int status;
-  std::string output;
-};
-
-Result Cnn(const std::string& args) {
-  Result r;
-  r.status = RunCommand(ToolPath() + " " + args, &r.output);
-  return r;
-}
+using Result = ToolResult;
 
 std::string Quote(const std::string& s) { return "'" + s + "'"; }
 

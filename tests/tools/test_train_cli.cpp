@@ -24,10 +24,12 @@ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "score" bottom: "y" top: "l
 
 void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
-std::string Solver(const std::string& dir, int max_iter, const std::string& extra = "") {
+// A solver for the tiny net; `extra` lines are appended (each field once).
+std::string Solver(const std::string& dir, int max_iter, const std::string& extra = "",
+                   const std::string& prefix = "snap/tiny", int test_interval = 5) {
   return "net: \"" + dir + "/net.prototxt\"\nbase_lr: 0.1\nlr_policy: \"fixed\"\nmax_iter: " +
-         std::to_string(max_iter) + "\ndisplay: 1\ntest_iter: 2\ntest_interval: 5\nsnapshot_prefix: \"" + dir +
-         "/snap/tiny\"\nrandom_seed: 3\n" + extra;
+         std::to_string(max_iter) + "\ndisplay: 1\ntest_iter: 2\ntest_interval: " + std::to_string(test_interval) +
+         "\nsnapshot_prefix: \"" + dir + "/" + prefix + "\"\nrandom_seed: 3\n" + extra;
 }
 
 int LineCount(const std::string& s) {
@@ -68,6 +70,12 @@ TEST_F(TrainCli, TrainsSnapshotsResumesAndTests) {
   ASSERT_EQ(Run("train --solver=" + dir_ + "/solver.prototxt --weights=" + dir_ + "/snap/tiny_iter_10.caffemodel",
                 &out), 0) << out;
 
+  // debug_info shows each layer's norms forward, backward and after the update.
+  Write(dir_ + "/debug.prototxt", Solver(dir_, 2, "debug_info: true\n", "dbg/tiny"));
+  ASSERT_EQ(Run("train --solver=" + dir_ + "/debug.prototxt", &out), 0) << out;
+  for (const char* what : {"[Forward] Layer fc", "[Backward] Layer fc", "[Update] Layer fc, param 0"})
+    EXPECT_NE(out.find(what), std::string::npos) << what << "\n" << out;
+
   ASSERT_EQ(Run("test --model=" + dir_ + "/net.prototxt --weights=" + dir_ + "/snap/tiny_iter_15.caffemodel"
                 " --iterations=3", &out), 0) << out;
   EXPECT_NE(out.find("Batch 2, accuracy = "), std::string::npos) << out;
@@ -86,7 +94,7 @@ TEST_F(TrainCli, BadInputIsOneLineAndExitOne) {
   Write(dir_ + "/nonet.prototxt", "base_lr: 0.1\nlr_policy: \"fixed\"\n");
   Write(dir_ + "/noiter.prototxt", "net: \"" + dir_ + "/net.prototxt\"\nbase_lr: 0.1\nlr_policy: \"fixed\"\n"
                                    "test_interval: 5\n");
-  Write(dir_ + "/unwritable.prototxt", Solver(dir_, 5, "") + "snapshot_prefix: \"" + dir_ + "/net.prototxt/x/y\"\n");
+  Write(dir_ + "/unwritable.prototxt", Solver(dir_, 5, "", "net.prototxt/x/y"));
   Write(dir_ + "/broken.solverstate", "not a solver state at all");
   const std::vector<Case> cases = {
       {"train", "--solver"},
@@ -112,7 +120,7 @@ TEST_F(TrainCli, BadInputIsOneLineAndExitOne) {
 }
 
 TEST_F(TrainCli, InterruptSnapshotsAndStopsCleanly) {
-  Write(dir_ + "/solver.prototxt", Solver(dir_, 100000000, "test_interval: 0\n"));
+  Write(dir_ + "/solver.prototxt", Solver(dir_, 100000000, "", "snap/tiny", 0));
   int pipe_fd[2];
   ASSERT_EQ(pipe(pipe_fd), 0);
   const pid_t pid = fork();

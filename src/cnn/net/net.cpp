@@ -406,4 +406,17 @@ void Net::BackwardDebugInfo(int layer_id) const {
   }
 }
 
+std::string Net::blob_name(const Blob* blob) const {
+  for (size_t b = 0; b < blobs_.size(); ++b)
+    if (blobs_[b].get() == blob) return blob_names_[b];
+  return "";
+}
+
+float Net::blob_loss_weight(const Blob* blob) const {
+  for (size_t l = 0; l < layers_.size(); ++l)
+    for (size_t t = 0; t < top_vecs_[l].size(); ++t)
+      if (top_vecs_[l][t] == blob) return layers_[l]->loss(static_cast<int>(t));
+  return 0.f;
+}
+
 }  // namespace cnn

@@ -63,6 +63,11 @@ class Net {
   const BlobVec& input_blobs() const { return input_blobs_; }
   const BlobVec& output_blobs() const { return output_blobs_; }
 
+  // The name of one of this net's blobs ("" for a blob it does not hold).
+  std::string blob_name(const Blob* blob) const;
+  // The loss weight the producing layer puts on a blob (0 for a non-loss blob).
+  float blob_loss_weight(const Blob* blob) const;
+
   bool has_blob(const std::string& name) const { return blob_index_.count(name) > 0; }
   BlobPtr blob_by_name(const std::string& name) const;  // throws when absent
   bool has_layer(const std::string& name) const { return layer_index_.count(name) > 0; }

@@ -34,22 +34,6 @@ std::string ResolvePath(const std::string& path, const std::string& source) {
   return FileExists(beside) ? beside : path;
 }
 
-// The loss weight of a net output, found through the layer that produces it.
-float OutputLossWeight(const Net& net, const Blob* blob) {
-  for (size_t l = 0; l < net.layers().size(); ++l) {
-    const BlobVec& tops = net.top_vecs()[l];
-    for (size_t t = 0; t < tops.size(); ++t)
-      if (tops[t] == blob) return net.layers()[l]->loss(static_cast<int>(t));
-  }
-  return 0.f;
-}
-
-std::string OutputName(const Net& net, const Blob* blob) {
-  for (size_t b = 0; b < net.blobs().size(); ++b)
-    if (net.blobs()[b].get() == blob) return net.blob_names()[b];
-  return "?";
-}
-
 }  // namespace
 
 Solver::Solver(const SolverParameter& param, const std::string& source) : param_(param), source_(source) {
@@ -104,6 +88,8 @@ void Solver::InitTrainNet() {
   state.MergeFrom(net_param.state());
   state.MergeFrom(param_.train_state());
   *net_param.mutable_state() = state;
+  // The net logs per-layer data and gradient norms as it runs forward and backward.
+  if (param_.debug_info()) net_param.set_debug_info(true);
   net_ = std::make_unique<Net>(net_param);
 }
 
@@ -118,6 +104,9 @@ void Solver::InitTestNets() {
   CNN_CHECK(param_.test_iter_size() == instances,
             source_ << ": " << instances << " test net(s) but " << param_.test_iter_size()
                     << " test_iter value(s); give test_iter for each test net");
+  CNN_CHECK(instances > 0 || param_.test_interval() <= 0,
+            source_ << ": test_interval is " << param_.test_interval()
+                    << " but no test net is defined; give test_iter (batches per test pass) for the test net");
   if (instances > 0 && param_.test_interval() <= 0)
     LOG(WARNING) << source_ << ": test_interval is not set; test nets run only at the end";
   CNN_CHECK(param_.test_state_size() == 0 || param_.test_state_size() == instances,
@@ -190,7 +179,6 @@ void Solver::Step(int iters) {
     for (int i = 0; i < param_.iter_size(); ++i) loss += net_->ForwardBackward();
     loss /= param_.iter_size();
     UpdateSmoothedLoss(loss, start_iter);
-    if (param_.debug_info()) DebugInfo();
     if (display) {
       const auto now = std::chrono::steady_clock::now();
       const double secs = std::chrono::duration<double>(now - last_display).count();
@@ -208,6 +196,7 @@ void Solver::Step(int iters) {
       last_display_iter = iter_;
     }
     ApplyUpdate();
+    if (param_.debug_info()) UpdateDebugInfo();
     ++iter_;
 
     const SolverAction action = action_callback_ ? action_callback_() : SolverAction::NONE;
@@ -243,8 +232,8 @@ void Solver::DisplayOutputs(float loss, double iters_per_s) {
   LOG(INFO) << "Iteration " << iter_ << " (" << rate.str() << " iter/s), loss = " << smoothed_loss_;
   int score_index = 0;
   for (const Blob* out : net_->output_blobs()) {
-    const float w = OutputLossWeight(*net_, out);
-    const std::string name = OutputName(*net_, out);
+    const float w = net_->blob_loss_weight(out);
+    const std::string name = net_->blob_name(out);
     const float* d = out->cpu_data();
     for (int k = 0; k < out->count(); ++k) {
       std::ostringstream extra;
@@ -288,8 +277,8 @@ std::vector<float> Solver::Test(int test_net_id) {
   if (param_.test_compute_loss()) LOG(INFO) << "Test loss: " << loss / iters;
   size_t k = 0;
   for (const Blob* out : net.output_blobs()) {
-    const float w = OutputLossWeight(net, out);
-    const std::string name = OutputName(net, out);
+    const float w = net.blob_loss_weight(out);
+    const std::string name = net.blob_name(out);
     for (int j = 0; j < out->count(); ++j, ++k) {
       scores[k] /= iters;
       std::ostringstream extra;
@@ -300,26 +289,16 @@ std::vector<float> Solver::Test(int test_net_id) {
   return scores;
 }
 
-void Solver::DebugInfo() const {
-  // Norms per layer make exploding or dead layers visible at a glance.
+void Solver::UpdateDebugInfo() const {
+  // After the update: each parameter's values and the step just taken
+  // (solvers leave the step in the diff), so a dead or exploding layer shows.
   const Net& net = *net_;
   for (size_t l = 0; l < net.layers().size(); ++l) {
-    for (const Blob* top : net.top_vecs()[l]) {
-      const int n = std::max(top->count(), 1);
-      LOG(INFO) << "    [Forward] Layer " << net.layer_names()[l] << ", top data |x|_1/n " << top->asum_data() / n
-                << ", |x|_2 " << std::sqrt(top->sumsq_data());
-    }
-    for (size_t b = 0; b < net.bottom_vecs()[l].size(); ++b) {
-      if (!net.bottom_need_backward()[l][b]) continue;
-      const Blob* bottom = net.bottom_vecs()[l][b];
-      LOG(INFO) << "    [Backward] Layer " << net.layer_names()[l] << ", bottom diff |dx|_1 " << bottom->asum_diff()
-                << ", |dx|_2 " << std::sqrt(bottom->sumsq_diff());
-    }
     const auto& params = net.layers()[l]->blobs();
     for (size_t p = 0; p < params.size(); ++p) {
-      LOG(INFO) << "    [Update] Layer " << net.layer_names()[l] << ", param " << p << " data |w|_1 "
-                << params[p]->asum_data() << ", |w|_2 " << std::sqrt(params[p]->sumsq_data()) << "; diff |dw|_1 "
-                << params[p]->asum_diff() << ", |dw|_2 " << std::sqrt(params[p]->sumsq_diff());
+      LOG(INFO) << "    [Update] Layer " << net.layer_names()[l] << ", param " << p << " data: L1 norm "
+                << params[p]->asum_data() << ", L2 norm " << std::sqrt(params[p]->sumsq_data())
+                << "; step: L1 norm " << params[p]->asum_diff() << ", L2 norm " << std::sqrt(params[p]->sumsq_diff());
     }
   }
 }

@@ -69,7 +69,7 @@ class Solver {
   std::vector<float> Test(int test_net_id);
   void UpdateSmoothedLoss(float loss, int start_iter);
   void DisplayOutputs(float loss, double iters_per_s);
-  void DebugInfo() const;
+  void UpdateDebugInfo() const;
   std::string SnapshotFilename(const std::string& extension) const;
   void SaveLayerStates(SolverState* state) const;
   void RestoreLayerStates(const SolverState& state);
