@@ -10,6 +10,24 @@
 #include "cnn/core/parallel.hpp"
 
 namespace cnn {
+namespace {
+
+// Along one axis, the input range [lo, hi) an average-pooling window reads,
+// and the extent Caffe divides by: the window clipped to the padded input
+// only, so padding counts as zeros except where a ceil-mode window overhangs it.
+struct AveSpan {
+  AveSpan(int index, int stride, int pad, int kernel, int size) {
+    const int start = index * stride - pad;
+    const int end = std::min(start + kernel, size + pad);
+    lo = std::max(start, 0);
+    hi = std::min(end, size);
+    extent = end - start;
+  }
+  int lo, hi, extent;
+};
+
+}  // namespace
+
 int PoolingLayer::PooledSize(int in, int kernel, int pad, int stride, bool ceil_mode) {
   const int span = in + 2 * pad - kernel;
   int out = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
@@ -180,25 +198,15 @@ void PoolingLayer::ForwardAve(const float* x, float* y) {
     const float* xp = x + p * in_plane;
     float* yp = y + p * out_plane;
     for (int ph = 0; ph < PH; ++ph) {
-      // Caffe divides by the window clipped to the padded input, so padding
-      // counts as zeros except where a ceil-mode window overhangs it.
-      int h0 = ph * stride_h_ - pad_h_;
-      int h1 = std::min(h0 + kernel_h_, H + pad_h_);
-      const int rows = h1 - h0;
-      h0 = std::max(h0, 0);
-      h1 = std::min(h1, H);
+      const AveSpan hs(ph, stride_h_, pad_h_, kernel_h_, H);
       for (int pw = 0; pw < PW; ++pw) {
-        int w0 = pw * stride_w_ - pad_w_;
-        int w1 = std::min(w0 + kernel_w_, W + pad_w_);
-        const int size = rows * (w1 - w0);
-        w0 = std::max(w0, 0);
-        w1 = std::min(w1, W);
+        const AveSpan ws(pw, stride_w_, pad_w_, kernel_w_, W);
         float sum = 0.f;
-        for (int h = h0; h < h1; ++h) {
+        for (int h = hs.lo; h < hs.hi; ++h) {
           const float* row = xp + h * W;
-          for (int w = w0; w < w1; ++w) sum += row[w];
+          for (int w = ws.lo; w < ws.hi; ++w) sum += row[w];
         }
-        yp[ph * PW + pw] = sum / static_cast<float>(size);
+        yp[ph * PW + pw] = sum / static_cast<float>(hs.extent * ws.extent);
       }
     }
   }
@@ -302,20 +310,13 @@ void PoolingLayer::BackwardAve(const float* dy, float* dx) {
     const float* dyp = dy + p * out_plane;
     std::memset(dxp, 0, sizeof(float) * in_plane);
     for (int ph = 0; ph < PH; ++ph) {
-      int h0 = ph * stride_h_ - pad_h_;
-      int h1 = std::min(h0 + kernel_h_, H + pad_h_);
-      const int rows = h1 - h0;
-      h0 = std::max(h0, 0);
-      h1 = std::min(h1, H);
+      const AveSpan hs(ph, stride_h_, pad_h_, kernel_h_, H);
       for (int pw = 0; pw < PW; ++pw) {
-        int w0 = pw * stride_w_ - pad_w_;
-        int w1 = std::min(w0 + kernel_w_, W + pad_w_);
-        const float g = dyp[ph * PW + pw] / static_cast<float>(rows * (w1 - w0));
-        w0 = std::max(w0, 0);
-        w1 = std::min(w1, W);
-        for (int h = h0; h < h1; ++h) {
+        const AveSpan ws(pw, stride_w_, pad_w_, kernel_w_, W);
+        const float g = dyp[ph * PW + pw] / static_cast<float>(hs.extent * ws.extent);
+        for (int h = hs.lo; h < hs.hi; ++h) {
           float* row = dxp + h * W;
-          for (int w = w0; w < w1; ++w) row[w] += g;
+          for (int w = ws.lo; w < ws.hi; ++w) row[w] += g;
         }
       }
     }
