@@ -38,6 +38,9 @@ const char* VersionString();
 
 // "a,b,,c" -> {"a", "b", "c"}: the form of --weights and --stage.
 std::vector<std::string> SplitList(const std::string& list);
+// The device --gpu names: -1 for the CPU (flag empty), else its number.
+// Throws Error for "all" (multi-GPU is not supported yet) or a non-number.
+int GpuFromFlag();
 // Sets the level and stages given by --level and --stage on a net state.
 void ApplyLevelAndStages(NetState* state);
 
@@ -52,7 +55,7 @@ void ExpectNoArguments(const char* command, const std::vector<std::string>& args
 DECLARE_string(model);
 DECLARE_int32(iterations);
 DECLARE_string(phase);
-DECLARE_int32(gpu);
+DECLARE_string(gpu);
 DECLARE_string(weights);
 DECLARE_int32(level);
 DECLARE_string(stage);

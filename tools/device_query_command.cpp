@@ -1,4 +1,5 @@
 // `cnn device_query`, and the GPU selection the other commands share.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -53,7 +54,7 @@ void SynchronizeDevice() {
 
 int DeviceQueryCommand(const std::vector<std::string>& args) {
   ExpectNoArguments("device_query", args);
-  const int device = FLAGS_gpu >= 0 ? FLAGS_gpu : 0;
+  const int device = std::max(GpuFromFlag(), 0);
   SelectGpu(device);
   cudaDeviceProp prop;
   cudaError_t err = cudaGetDeviceProperties(&prop, device);

@@ -4,7 +4,7 @@
 DEFINE_string(model, "", "The net definition (prototxt).");
 DEFINE_int32(iterations, 50, "The number of iterations to run.");
 DEFINE_string(phase, "", "The net phase, TRAIN or TEST; empty takes the command's default.");
-DEFINE_int32(gpu, -1, "The GPU to run on (CUDA builds only); -1 runs on the CPU.");
+DEFINE_string(gpu, "", "The GPU to run on, by number (CUDA builds only); empty runs on the CPU.");
 DEFINE_string(weights, "", "Trained weights (.caffemodel) to start from; several are separated by commas.");
 DEFINE_int32(level, 0, "The net state's level, for min_level/max_level rules.");
 DEFINE_string(stage, "", "The net state's stages, separated by commas, for stage/not_stage rules.");

@@ -40,7 +40,7 @@ int TestCommand(const std::vector<std::string>& args) {
     CNN_THROW("--phase must be TRAIN or TEST, got '" << FLAGS_phase << "'");
   }
   ApplyLevelAndStages(state);
-  if (FLAGS_gpu >= 0) SelectGpu(FLAGS_gpu);
+  if (GpuFromFlag() >= 0) SelectGpu(GpuFromFlag());
 
   Net net(param);
   const auto weights = SplitList(FLAGS_weights);

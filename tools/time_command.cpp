@@ -183,8 +183,9 @@ int TimeCommand(const std::vector<std::string>& args) {
   CNN_CHECK(FLAGS_batch >= 0, "--batch must not be negative, got " << FLAGS_batch);
   // TRAIN by default, as `caffe time`: the pass a training step runs.
   const Phase phase = ParsePhase(FLAGS_phase);
-  const bool gpu = FLAGS_gpu >= 0;
-  if (gpu) SelectGpu(FLAGS_gpu);
+  const int gpu_id = GpuFromFlag();
+  const bool gpu = gpu_id >= 0;
+  if (gpu) SelectGpu(gpu_id);
 
   NetParameter param = ReadNetParamsFromTextFile(FLAGS_model);
   param.mutable_state()->set_phase(phase);
@@ -199,7 +200,7 @@ int TimeCommand(const std::vector<std::string>& args) {
 
   const int n = static_cast<int>(net.layers().size());
   const int iterations = FLAGS_iterations;
-  const std::string device = gpu ? "GPU " + std::to_string(FLAGS_gpu)
+  const std::string device = gpu ? "GPU " + std::to_string(gpu_id)
                                  : "CPU (OpenBLAS, " + std::to_string(openblas_get_num_threads()) + " threads)";
   std::printf("net \"%s\" (%s): %d layers, phase %s, batch %d, %s\n", net.name().c_str(), FLAGS_model.c_str(), n,
               phase == TRAIN ? "TRAIN" : "TEST", BatchSize(net), device.c_str());

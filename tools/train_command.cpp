@@ -86,8 +86,8 @@ int TrainCommand(const std::vector<std::string>& args) {
 
   SolverParameter param = ReadSolverParamsFromTextFile(FLAGS_solver);
   ApplyLevelAndStages(param.mutable_train_state());
-  if (FLAGS_gpu >= 0) {
-    SelectGpu(FLAGS_gpu);
+  if (GpuFromFlag() >= 0) {
+    SelectGpu(GpuFromFlag());
   } else if (param.solver_mode() == SolverParameter::GPU && param.has_solver_mode()) {
     LOG(INFO) << "solver_mode: GPU in " << FLAGS_solver << " is ignored without --gpu; training on the CPU";
   }

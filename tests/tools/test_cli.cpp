@@ -227,6 +227,8 @@ TEST_F(CliTest, TimeRejectsBadFlagValues) {
 #ifndef CNN_WITH_CUDA
   ExpectOneLineError(Cnn("time --model=" + path + " --gpu=0"), {"built without CUDA"});
 #endif
+  ExpectOneLineError(Cnn("time --model=" + path + " --gpu=all"), {"--gpu=all", "not supported yet"});
+  ExpectOneLineError(Cnn("time --model=" + path + " --gpu=first"), {"device number"});
 }
 
 TEST_F(CliTest, TimeOnATinyNetWithoutLossForcesBackward) {
