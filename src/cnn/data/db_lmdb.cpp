@@ -117,7 +117,8 @@ class LmdbCursor : public Cursor {
   }
 
   void SeekToFirst() override {
-    ReleaseReadPages();
+    // A small database wraps around often; release on the same byte budget.
+    if (read_bytes_ >= kReleaseEvery) ReleaseReadPages();
     Get(MDB_FIRST);
   }
   void Next() override {
