@@ -5,7 +5,6 @@
 #include <vector>
 
 #ifdef CNN_WITH_CUDA
-#include <cublas_v2.h>
 #include <cuda_runtime.h>
 #ifdef CNN_WITH_CUDNN
 #include <cudnn.h>
@@ -14,6 +13,11 @@
 
 #include "cnn/core/common.hpp"
 #include "cnn/core/context.hpp"
+#ifdef CNN_WITH_CUDA
+#include "cnn/gpu/cuda_check.hpp"
+#include "cnn/gpu/cublas_api.hpp"
+#include "cnn/gpu/device_context.hpp"
+#endif
 #include "commands.hpp"
 #include "device.hpp"
 
@@ -26,30 +30,17 @@ namespace {
 
 std::string CudaVersionText(int v) { return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10); }
 
-void CheckDevice(int device) {
-  int count = 0;
-  const cudaError_t err = cudaGetDeviceCount(&count);
-  CNN_CHECK(err == cudaSuccess, "GPU " << device << ": no usable CUDA device (" << cudaGetErrorString(err) << ")");
-  CNN_CHECK(count > 0, "GPU " << device << ": no CUDA device found");
-  CNN_CHECK(device >= 0 && device < count,
-            "--gpu=" << device << " does not exist: this machine has " << count << " CUDA device(s), 0 to "
-                     << count - 1);
-}
-
 }  // namespace
 
 void SelectGpu(int device) {
-  CheckDevice(device);
-  const cudaError_t err = cudaSetDevice(device);
-  CNN_CHECK(err == cudaSuccess, "cannot use GPU " << device << ": " << cudaGetErrorString(err));
+  gpu::SetDevice(device);
   Context::set_device(device);
   Context::set_mode(Mode::GPU);
 }
 
 void SynchronizeDevice() {
   if (Context::mode() != Mode::GPU) return;
-  const cudaError_t err = cudaDeviceSynchronize();
-  CNN_CHECK(err == cudaSuccess, "GPU error: " << cudaGetErrorString(err));
+  gpu::Synchronize();
 }
 
 int DeviceQueryCommand(const std::vector<std::string>& args) {
@@ -65,12 +56,8 @@ int DeviceQueryCommand(const std::vector<std::string>& args) {
   int runtime = 0, driver = 0;
   cudaRuntimeGetVersion(&runtime);
   cudaDriverGetVersion(&driver);
-  cublasHandle_t handle = nullptr;
   int cublas = 0;
-  CNN_CHECK(cublasCreate(&handle) == CUBLAS_STATUS_SUCCESS, "cannot create a cuBLAS handle on GPU " << device);
-  const cublasStatus_t status = cublasGetVersion(handle, &cublas);
-  cublasDestroy(handle);
-  CNN_CHECK(status == CUBLAS_STATUS_SUCCESS, "cannot read the cuBLAS version");
+  CNN_CUBLAS_CHECK(gpu::CublasLib().GetVersion(gpu::Cublas(), &cublas));
 
   const double gib = 1024.0 * 1024.0 * 1024.0;
   std::printf("Device %d: %s\n", device, prop.name);

@@ -6,6 +6,9 @@
 
 #include "cnn/core/common.hpp"
 #include "cnn/core/math.hpp"
+#ifdef CNN_WITH_CUDA
+#include "cnn/gpu/math_gpu.hpp"
+#endif
 
 namespace cnn {
 
@@ -87,21 +90,103 @@ const float* Blob::cpu_data() const { return static_cast<const float*>(data_->cp
 const float* Blob::cpu_diff() const { return static_cast<const float*>(diff_->cpu_data()); }
 float* Blob::mutable_cpu_data() { return static_cast<float*>(data_->mutable_cpu_data()); }
 float* Blob::mutable_cpu_diff() { return static_cast<float*>(diff_->mutable_cpu_data()); }
-const float* Blob::gpu_data() const { return static_cast<const float*>(data_->gpu_data()); }
-const float* Blob::gpu_diff() const { return static_cast<const float*>(diff_->gpu_data()); }
-float* Blob::mutable_gpu_data() { return static_cast<float*>(data_->mutable_gpu_data()); }
-float* Blob::mutable_gpu_diff() { return static_cast<float*>(diff_->mutable_gpu_data()); }
+// Device memory is allocated on first GPU access; when it runs out, the
+// message gains this blob's name on its way to the layer that asked.
+template <typename Fn>
+auto Blob::WithName(const char* part, Fn fn) const -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const OutOfMemory& e) {
+    throw OutOfMemory((name_.empty() ? std::string("a blob's ") : "blob '" + name_ + "' ") + part + ": " + e.what());
+  }
+}
+
+const float* Blob::gpu_data() const {
+  return WithName("data", [&] { return static_cast<const float*>(data_->gpu_data()); });
+}
+const float* Blob::gpu_diff() const {
+  return WithName("diff", [&] { return static_cast<const float*>(diff_->gpu_data()); });
+}
+float* Blob::mutable_gpu_data() {
+  return WithName("data", [&] { return static_cast<float*>(data_->mutable_gpu_data()); });
+}
+float* Blob::mutable_gpu_diff() {
+  return WithName("diff", [&] { return static_cast<float*>(diff_->mutable_gpu_data()); });
+}
+
+namespace {
+
+// Whether the freshest copy of `mem` is on the device, so math on it should
+// run there instead of pulling it back to the host.
+bool OnGpu(const SyncedMemory& mem) {
+#ifdef CNN_WITH_CUDA
+  return mem.head() == SyncedMemory::Head::AT_GPU || mem.head() == SyncedMemory::Head::SYNCED;
+#else
+  (void)mem;
+  return false;
+#endif
+}
+
+}  // namespace
 
 void Blob::Update() {
+  if (!count_) return;
+#ifdef CNN_WITH_CUDA
+  if (OnGpu(*data_)) {
+    gpu_axpy(count_, -1.f, gpu_diff(), mutable_gpu_data());
+    return;
+  }
+#endif
   cpu_axpy(count_, -1.f, cpu_diff(), mutable_cpu_data());
 }
 
-float Blob::asum_data() const { return count_ ? cpu_asum(count_, cpu_data()) : 0.f; }
-float Blob::asum_diff() const { return count_ ? cpu_asum(count_, cpu_diff()) : 0.f; }
-float Blob::sumsq_data() const { return count_ ? cpu_dot(count_, cpu_data(), cpu_data()) : 0.f; }
-float Blob::sumsq_diff() const { return count_ ? cpu_dot(count_, cpu_diff(), cpu_diff()) : 0.f; }
-void Blob::scale_data(float factor) { if (count_) cpu_scal(count_, factor, mutable_cpu_data()); }
-void Blob::scale_diff(float factor) { if (count_) cpu_scal(count_, factor, mutable_cpu_diff()); }
+float Blob::asum_data() const {
+  if (!count_) return 0.f;
+#ifdef CNN_WITH_CUDA
+  if (OnGpu(*data_)) return gpu_asum(count_, gpu_data());
+#endif
+  return cpu_asum(count_, cpu_data());
+}
+
+float Blob::asum_diff() const {
+  if (!count_) return 0.f;
+#ifdef CNN_WITH_CUDA
+  if (OnGpu(*diff_)) return gpu_asum(count_, gpu_diff());
+#endif
+  return cpu_asum(count_, cpu_diff());
+}
+
+float Blob::sumsq_data() const {
+  if (!count_) return 0.f;
+#ifdef CNN_WITH_CUDA
+  if (OnGpu(*data_)) return gpu_dot(count_, gpu_data(), gpu_data());
+#endif
+  return cpu_dot(count_, cpu_data(), cpu_data());
+}
+
+float Blob::sumsq_diff() const {
+  if (!count_) return 0.f;
+#ifdef CNN_WITH_CUDA
+  if (OnGpu(*diff_)) return gpu_dot(count_, gpu_diff(), gpu_diff());
+#endif
+  return cpu_dot(count_, cpu_diff(), cpu_diff());
+}
+
+void Blob::scale_data(float factor) {
+  if (!count_) return;
+#ifdef CNN_WITH_CUDA
+  if (OnGpu(*data_)) return gpu_scal(count_, factor, mutable_gpu_data());
+#endif
+  cpu_scal(count_, factor, mutable_cpu_data());
+}
+
+void Blob::scale_diff(float factor) {
+  if (!count_) return;
+#ifdef CNN_WITH_CUDA
+  if (OnGpu(*diff_)) return gpu_scal(count_, factor, mutable_gpu_diff());
+#endif
+  cpu_scal(count_, factor, mutable_cpu_diff());
+}
 
 void Blob::ShareData(const Blob& other) {
   CNN_CHECK(count_ == other.count(), "ShareData: counts differ (" << shape_string() << " vs "
@@ -122,6 +207,18 @@ void Blob::CopyFrom(const Blob& source, bool copy_diff, bool reshape) {
     ReshapeLike(source);
   }
   if (count_ == 0) return;
+#ifdef CNN_WITH_CUDA
+  // Copy on the device when the source is freshest there (weights shared
+  // between a GPU train net and its test net, say).
+  if (OnGpu(copy_diff ? *source.diff() : *source.data())) {
+    if (copy_diff) {
+      gpu_copy(count_, source.gpu_diff(), mutable_gpu_diff());
+    } else {
+      gpu_copy(count_, source.gpu_data(), mutable_gpu_data());
+    }
+    return;
+  }
+#endif
   if (copy_diff) {
     std::memcpy(mutable_cpu_diff(), source.cpu_diff(), sizeof(float) * count_);
   } else {

@@ -60,6 +60,11 @@ class Blob {
   float data_at(int n, int c = 0, int h = 0, int w = 0) const { return cpu_data()[offset(n, c, h, w)]; }
   float diff_at(int n, int c = 0, int h = 0, int w = 0) const { return cpu_diff()[offset(n, c, h, w)]; }
 
+  // The net's name for the blob ("conv1", "conv1 weights"), used only in
+  // error messages.
+  const std::string& name() const { return name_; }
+  void set_name(const std::string& name) { name_ = name; }
+
   const std::shared_ptr<SyncedMemory>& data() const { return data_; }
   const std::shared_ptr<SyncedMemory>& diff() const { return diff_; }
 
@@ -88,6 +93,10 @@ class Blob {
   void ToProto(BlobProto* proto, bool write_diff = false) const;
 
  private:
+  template <typename Fn>
+  auto WithName(const char* part, Fn fn) const -> decltype(fn());
+
+  std::string name_;
   std::vector<int> shape_;
   int count_ = 0;
   size_t capacity_ = 0;

@@ -17,6 +17,14 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& what) : std::runtime_error(what) {}
 };
 
+// Device memory ran out. Raised by the GPU allocator with the size asked
+// for and the memory left; the blob and the layer that asked add their names
+// on the way up, so the user reads which layer wanted how much.
+class OutOfMemory : public Error {
+ public:
+  explicit OutOfMemory(const std::string& what) : Error(what) {}
+};
+
 }  // namespace cnn
 
 // CNN_CHECK(cond, "layer " << name << ": expected ...") throws cnn::Error.

@@ -11,6 +11,8 @@ struct State {
   Mode mode = Mode::CPU;
   int device = 0;
   std::mt19937 rng{1701u};  // fixed default so an unseeded run is still repeatable
+  uint64_t gpu_seed = 1701u;
+  uint64_t gpu_offset = 0;
 };
 
 State& state() {
@@ -28,6 +30,14 @@ int Context::device() { return state().device; }
 void Context::set_device(int device) { state().device = device; }
 void Context::set_random_seed(uint64_t seed) {
   state().rng.seed(static_cast<std::mt19937::result_type>(seed));
+  state().gpu_seed = seed;
+  state().gpu_offset = 0;
+}
+uint64_t Context::gpu_rng_seed() { return state().gpu_seed; }
+uint64_t Context::take_gpu_rng_offset(uint64_t numbers) {
+  const uint64_t offset = state().gpu_offset;
+  state().gpu_offset += numbers;
+  return offset;
 }
 std::mt19937& Context::rng() { return state().rng; }
 

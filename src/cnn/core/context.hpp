@@ -22,8 +22,16 @@ class Context {
   static int gpu_count();
 
   // Reseeding makes fillers, dropout masks and data shuffles repeatable.
+  // Also restarts the GPU generator's stream.
   static void set_random_seed(uint64_t seed);
   static std::mt19937& rng();
+
+  // The GPU generator is counter-based (Philox): a fill of n numbers is
+  // determined by the seed and a counter offset. Each fill takes the current
+  // offset and advances it by `numbers`, so fills never reuse numbers and a
+  // reseeded run repeats exactly.
+  static uint64_t gpu_rng_seed();
+  static uint64_t take_gpu_rng_offset(uint64_t numbers);
 };
 
 }  // namespace cnn

@@ -1,8 +1,16 @@
 #include "cnn/core/layer.hpp"
 
+#include <glog/logging.h>
+
+#include <mutex>
+#include <set>
+
 #include "cnn/core/common.hpp"
 #include "cnn/core/context.hpp"
 #include "cnn/core/math.hpp"
+#ifdef CNN_WITH_CUDA
+#include "cnn/gpu/math_gpu.hpp"
+#endif
 
 namespace cnn {
 
@@ -75,27 +83,67 @@ void Layer::SetLossWeights(const BlobVec& top) {
   }
 }
 
+namespace {
+
+// Once per layer type per process: a net with many such layers warns once.
+void WarnCpuFallback(const std::string& type, const std::string& name) {
+  static std::mutex mutex;
+  static std::set<std::string> warned;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (!warned.insert(type).second) return;
+  LOG(WARNING) << "layer type " << type << " has no GPU implementation: layer '" << name
+               << "' (and any other " << type << " layer) runs on the CPU in GPU mode";
+}
+
+}  // namespace
+
+void Layer::Forward_gpu(const BlobVec& bottom, const BlobVec& top) {
+  WarnCpuFallback(type(), name());
+  Forward_cpu(bottom, top);
+}
+
+void Layer::Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down, const BlobVec& bottom) {
+  WarnCpuFallback(type(), name());
+  Backward_cpu(top, propagate_down, bottom);
+}
+
 float Layer::Forward(const BlobVec& bottom, const BlobVec& top) {
   Reshape(bottom, top);
-  if (Context::mode() == Mode::GPU) {
-    Forward_gpu(bottom, top);
-  } else {
-    Forward_cpu(bottom, top);
+  try {
+    float weighted_loss = 0.f;
+    if (Context::mode() == Mode::GPU) {
+      Forward_gpu(bottom, top);
+#ifdef CNN_WITH_CUDA
+      for (size_t i = 0; i < top.size(); ++i) {
+        if (loss(static_cast<int>(i)) == 0.f) continue;
+        // The loss weight sits in the top's diff (SetLossWeights); the dot
+        // product is the one host round trip of a loss layer.
+        weighted_loss += gpu_dot(top[i]->count(), top[i]->gpu_data(), top[i]->gpu_diff());
+      }
+      return weighted_loss;
+#endif
+    } else {
+      Forward_cpu(bottom, top);
+    }
+    for (size_t i = 0; i < top.size(); ++i) {
+      if (loss(static_cast<int>(i)) == 0.f) continue;
+      weighted_loss += cpu_dot(top[i]->count(), top[i]->cpu_data(), top[i]->cpu_diff());
+    }
+    return weighted_loss;
+  } catch (const OutOfMemory& e) {
+    throw OutOfMemory(where() + "forward: " + e.what());
   }
-  float weighted_loss = 0.f;
-  for (size_t i = 0; i < top.size(); ++i) {
-    if (loss(static_cast<int>(i)) == 0.f) continue;
-    const int n = top[i]->count();
-    weighted_loss += cpu_dot(n, top[i]->cpu_data(), top[i]->cpu_diff());
-  }
-  return weighted_loss;
 }
 
 void Layer::Backward(const BlobVec& top, const std::vector<bool>& propagate_down, const BlobVec& bottom) {
-  if (Context::mode() == Mode::GPU) {
-    Backward_gpu(top, propagate_down, bottom);
-  } else {
-    Backward_cpu(top, propagate_down, bottom);
+  try {
+    if (Context::mode() == Mode::GPU) {
+      Backward_gpu(top, propagate_down, bottom);
+    } else {
+      Backward_cpu(top, propagate_down, bottom);
+    }
+  } catch (const OutOfMemory& e) {
+    throw OutOfMemory(where() + "backward: " + e.what());
   }
 }
 

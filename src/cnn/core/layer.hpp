@@ -77,11 +77,10 @@ class Layer {
   virtual void Forward_cpu(const BlobVec& bottom, const BlobVec& top) = 0;
   virtual void Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                             const BlobVec& bottom) = 0;
-  // GPU entry points default to the CPU code; synced memory moves the data.
-  virtual void Forward_gpu(const BlobVec& bottom, const BlobVec& top) { Forward_cpu(bottom, top); }
-  virtual void Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down, const BlobVec& bottom) {
-    Backward_cpu(top, propagate_down, bottom);
-  }
+  // GPU entry points default to the CPU code (synced memory moves the data),
+  // with a warning the first time a layer type does so.
+  virtual void Forward_gpu(const BlobVec& bottom, const BlobVec& top);
+  virtual void Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down, const BlobVec& bottom);
 
   // "layer 'conv1' (Convolution): " — the prefix of every error a layer raises.
   std::string where() const;

@@ -14,6 +14,25 @@ std::map<std::string, LayerRegistry::Creator>& registry() {
   return r;
 }
 
+std::map<std::string, LayerRegistry::Creator>& cudnn_registry() {
+  static std::map<std::string, LayerRegistry::Creator> r;
+  return r;
+}
+
+// The `engine` value of the type's own parameter message (0 DEFAULT,
+// 1 CAFFE, 2 CUDNN in every one of them); DEFAULT for types without one.
+int RequestedEngine(const LayerParameter& p) {
+  const std::string& t = p.type();
+  if (t == "Convolution" || t == "Deconvolution") return p.convolution_param().engine();
+  if (t == "Pooling") return p.pooling_param().engine();
+  if (t == "LRN") return p.lrn_param().engine();
+  if (t == "Softmax") return p.softmax_param().engine();
+  if (t == "ReLU") return p.relu_param().engine();
+  if (t == "Sigmoid") return p.sigmoid_param().engine();
+  if (t == "TanH") return p.tanh_param().engine();
+  return 0;
+}
+
 }  // namespace
 
 void LayerRegistry::Add(const std::string& type, Creator creator) {
@@ -21,6 +40,19 @@ void LayerRegistry::Add(const std::string& type, Creator creator) {
   if (r.count(type)) {
     // Two layers claiming one type is a build mistake, not a user error.
     std::fprintf(stderr, "layer type '%s' registered twice\n", type.c_str());
+    std::abort();
+  }
+  r[type] = std::move(creator);
+}
+
+void LayerRegistry::AddEngine(const std::string& type, Engine engine, Creator creator) {
+  if (engine == Engine::CAFFE) {
+    Add(type, std::move(creator));
+    return;
+  }
+  auto& r = cudnn_registry();
+  if (r.count(type)) {
+    std::fprintf(stderr, "cuDNN layer type '%s' registered twice\n", type.c_str());
     std::abort();
   }
   r[type] = std::move(creator);
@@ -40,6 +72,18 @@ std::unique_ptr<Layer> LayerRegistry::Create(const LayerParameter& param) {
     std::string known;
     for (const auto& t : Types()) known += (known.empty() ? "" : ", ") + t;
     CNN_THROW("layer '" << param.name() << "': unknown type '" << param.type() << "'; known types: " << known);
+  }
+  const int engine = RequestedEngine(param);
+  auto cudnn = cudnn_registry().find(param.type());
+  const bool has_cudnn = cudnn != cudnn_registry().end();
+  CNN_CHECK(engine != 2 || has_cudnn,
+            "layer '" << param.name() << "' (" << param.type()
+                      << "): engine: CUDNN requested, but this build has no cuDNN implementation of it;"
+                         " use engine: CAFFE, or rebuild with -DCNN_WITH_CUDNN=ON");
+  if (has_cudnn && engine != 1) {
+    // The cuDNN layer derives from our own and runs its CPU code in CPU mode,
+    // so choosing it by default costs a CPU run nothing.
+    return cudnn->second(param);
   }
   return it->second(param);
 }

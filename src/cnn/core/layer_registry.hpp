@@ -1,5 +1,8 @@
 // Maps a layer's `type` string to a factory. Each layer's .cpp registers
 // itself with CNN_REGISTER_LAYER, so the net builder needs no list of layers.
+// A type may also have a cuDNN implementation, registered under the same
+// type with CNN_REGISTER_LAYER_ENGINE; the layer's `engine` field picks one
+// (DEFAULT means cuDNN where it is built in, CAFFE forces our own kernels).
 #pragma once
 
 #include <functional>
@@ -15,7 +18,10 @@ class LayerRegistry {
  public:
   using Creator = std::function<std::unique_ptr<Layer>(const LayerParameter&)>;
 
+  enum class Engine { CAFFE, CUDNN };
+
   static void Add(const std::string& type, Creator creator);
+  static void AddEngine(const std::string& type, Engine engine, Creator creator);
   // Throws Error naming the layer and listing the known types when the type is unknown.
   static std::unique_ptr<Layer> Create(const LayerParameter& param);
   static bool Has(const std::string& type);
@@ -26,6 +32,9 @@ struct LayerRegistrar {
   LayerRegistrar(const std::string& type, LayerRegistry::Creator creator) {
     LayerRegistry::Add(type, std::move(creator));
   }
+  LayerRegistrar(const std::string& type, LayerRegistry::Engine engine, LayerRegistry::Creator creator) {
+    LayerRegistry::AddEngine(type, engine, std::move(creator));
+  }
 };
 
 }  // namespace cnn
@@ -34,5 +43,13 @@ struct LayerRegistrar {
 #define CNN_REGISTER_LAYER(type_name, Class)                                                 \
   static ::cnn::LayerRegistrar cnn_layer_registrar_##type_name(                             \
       #type_name, [](const ::cnn::LayerParameter& p) -> std::unique_ptr<::cnn::Layer> { \
+        return std::make_unique<Class>(p);                                                   \
+      })
+
+// CNN_REGISTER_LAYER_ENGINE(Convolution, CUDNN, CudnnConvolutionLayer)
+#define CNN_REGISTER_LAYER_ENGINE(type_name, engine, Class)                                  \
+  static ::cnn::LayerRegistrar cnn_layer_registrar_##type_name##_##engine(                  \
+      #type_name, ::cnn::LayerRegistry::Engine::engine,                                     \
+      [](const ::cnn::LayerParameter& p) -> std::unique_ptr<::cnn::Layer> {                 \
         return std::make_unique<Class>(p);                                                   \
       })

@@ -8,6 +8,8 @@
 
 #ifdef CNN_WITH_CUDA
 #include <cuda_runtime.h>
+
+#include "cnn/gpu/allocator.hpp"
 #endif
 
 namespace cnn {
@@ -22,12 +24,12 @@ void* host_alloc(size_t bytes) {
 }
 
 #ifdef CNN_WITH_CUDA
+// Allocation failures throw OutOfMemory from the allocator; anything else
+// here is a driver problem worth its own message.
 void cuda_check(cudaError_t err, const char* what, size_t bytes) {
   if (err == cudaSuccess) return;
-  size_t free_b = 0, total_b = 0;
-  cudaMemGetInfo(&free_b, &total_b);
-  CNN_THROW("CUDA " << what << " of " << (bytes >> 20) << " MiB failed: " << cudaGetErrorString(err)
-                    << " (" << (free_b >> 20) << " MiB free); try a smaller batch or iter_size");
+  cudaGetLastError();
+  CNN_THROW("CUDA " << what << " of " << (bytes >> 20) << " MiB failed: " << cudaGetErrorString(err));
 }
 #endif
 
@@ -36,7 +38,7 @@ void cuda_check(cudaError_t err, const char* what, size_t bytes) {
 SyncedMemory::~SyncedMemory() {
   std::free(cpu_ptr_);
 #ifdef CNN_WITH_CUDA
-  if (gpu_ptr_) cudaFree(gpu_ptr_);
+  gpu::Release(gpu_ptr_);
 #endif
 }
 
@@ -64,12 +66,13 @@ void SyncedMemory::to_gpu() {
 #ifdef CNN_WITH_CUDA
   switch (head_) {
     case Head::UNINITIALIZED:
-      cuda_check(cudaMalloc(&gpu_ptr_, size_ == 0 ? 1 : size_), "allocation", size_);
-      cuda_check(cudaMemset(gpu_ptr_, 0, size_), "memset", size_);
+      gpu_ptr_ = gpu::Allocate(size_);
+      // Ordered on the default stream like every kernel that will use it.
+      cuda_check(cudaMemsetAsync(gpu_ptr_, 0, size_, 0), "memset", size_);
       head_ = Head::AT_GPU;
       break;
     case Head::AT_CPU:
-      if (!gpu_ptr_) cuda_check(cudaMalloc(&gpu_ptr_, size_ == 0 ? 1 : size_), "allocation", size_);
+      if (!gpu_ptr_) gpu_ptr_ = gpu::Allocate(size_);
       cuda_check(cudaMemcpy(gpu_ptr_, cpu_ptr_, size_, cudaMemcpyHostToDevice), "copy to device", size_);
       head_ = Head::SYNCED;
       break;
@@ -77,6 +80,24 @@ void SyncedMemory::to_gpu() {
     case Head::SYNCED:
       break;
   }
+#else
+  CNN_THROW("GPU memory requested, but cnn was built without CUDA (configure with -DCNN_WITH_CUDA=ON)");
+#endif
+}
+
+void SyncedMemory::async_gpu_push(void* stream) {
+#ifdef CNN_WITH_CUDA
+  CNN_CHECK(head_ == Head::AT_CPU, "internal: async_gpu_push needs fresh host data");
+  if (!gpu_ptr_) {
+    gpu_ptr_ = gpu::Allocate(size_);
+    // A cached block may have been released by work still queued on the
+    // default stream; this stream is not ordered with it, so wait once.
+    cuda_check(cudaDeviceSynchronize(), "synchronize before copy", size_);
+  }
+  auto s = static_cast<cudaStream_t>(stream);
+  cuda_check(cudaMemcpyAsync(gpu_ptr_, cpu_ptr_, size_, cudaMemcpyHostToDevice, s), "copy to device", size_);
+  cuda_check(cudaStreamSynchronize(s), "copy to device", size_);
+  head_ = Head::SYNCED;
 #else
   CNN_THROW("GPU memory requested, but cnn was built without CUDA (configure with -DCNN_WITH_CUDA=ON)");
 #endif

@@ -22,6 +22,12 @@ class SyncedMemory {
   const void* gpu_data();
   void* mutable_gpu_data();
 
+  // Copies the host data to the device on `stream` (a cudaStream_t) and
+  // waits for that stream only, leaving the head SYNCED: the data layer's
+  // prefetch thread uploads the next batch this way while the main thread
+  // computes. CUDA builds only.
+  void async_gpu_push(void* stream);
+
   Head head() const { return head_; }
   size_t size() const { return size_; }
 

@@ -7,8 +7,12 @@
 #include <sstream>
 
 #include "cnn/core/common.hpp"
+#include "cnn/core/context.hpp"
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/core/math.hpp"
+#ifdef CNN_WITH_CUDA
+#include "cnn/gpu/math_gpu.hpp"
+#endif
 #include "cnn/io/proto_io.hpp"
 #include "cnn/net/insert_splits.hpp"
 #include "cnn/net/state_rules.hpp"
@@ -156,6 +160,7 @@ void Net::AppendTop(const LayerParameter& lp, int layer_id, int top_id, std::set
             << "' (only an in-place layer, naming it as the bottom at the same index, may write it again)");
     blob_id = static_cast<int>(blobs_.size());
     blobs_.push_back(std::make_shared<Blob>());
+    blobs_.back()->set_name(name);
     blob_names_.push_back(name);
     blob_need_backward_.push_back(false);
     blob_index_[name] = blob_id;
@@ -185,6 +190,7 @@ void Net::AppendParam(int layer_id, int param_id) {
   param_display_names_.push_back(param_name.empty() ? std::to_string(param_id) : param_name);
   const int net_param_id = static_cast<int>(params_.size());
   params_.push_back(layers_[layer_id]->blobs()[param_id]);
+  params_.back()->set_name(lp.name() + (param_id == 0 ? " weights" : param_id == 1 ? " bias" : " param " + std::to_string(param_id)));
   param_id_vecs_[layer_id].push_back(net_param_id);
   param_layer_indices_.emplace_back(layer_id, param_id);
 
@@ -359,7 +365,14 @@ void Net::Reshape() {
 
 void Net::ClearParamDiffs() {
   for (Blob* b : learnable_params_) {
-    if (b->count()) cpu_set(b->count(), 0.f, b->mutable_cpu_diff());
+    if (!b->count()) continue;
+#ifdef CNN_WITH_CUDA
+    if (Context::mode() == Mode::GPU) {
+      gpu_set(b->count(), 0.f, b->mutable_gpu_diff());
+      continue;
+    }
+#endif
+    cpu_set(b->count(), 0.f, b->mutable_cpu_diff());
   }
 }
 
