@@ -2,6 +2,8 @@
 // compile the same in CPU-only and CUDA builds.
 #pragma once
 
+#include <string>
+
 namespace cnn {
 namespace tool {
 
@@ -11,6 +13,10 @@ void SelectGpu(int device);
 // Waits for queued GPU work in GPU mode, so a timer reads finished work; a
 // no-op on the CPU.
 void SynchronizeDevice();
+// "Peak GPU memory: 1234.5 MiB in use, 1300.0 MiB reserved" for the device
+// allocator since start-up (PyTorch's max_memory_allocated counts the same
+// "in use" figure); empty on the CPU.
+std::string GpuMemoryReport();
 
 }  // namespace tool
 }  // namespace cnn

@@ -14,6 +14,7 @@
 #include "cnn/core/common.hpp"
 #include "cnn/core/context.hpp"
 #ifdef CNN_WITH_CUDA
+#include "cnn/gpu/allocator.hpp"
 #include "cnn/gpu/cuda_check.hpp"
 #include "cnn/gpu/cublas_api.hpp"
 #include "cnn/gpu/device_context.hpp"
@@ -41,6 +42,15 @@ void SelectGpu(int device) {
 void SynchronizeDevice() {
   if (Context::mode() != Mode::GPU) return;
   gpu::Synchronize();
+}
+
+std::string GpuMemoryReport() {
+  if (Context::mode() != Mode::GPU) return "";
+  const gpu::MemoryStats stats = gpu::Stats();
+  char text[160];
+  std::snprintf(text, sizeof text, "Peak GPU memory: %.1f MiB in use, %.1f MiB reserved", stats.peak_in_use / 1048576.0,
+                stats.peak_reserved / 1048576.0);
+  return text;
 }
 
 int DeviceQueryCommand(const std::vector<std::string>& args) {
@@ -85,6 +95,8 @@ int DeviceQueryCommand(const std::vector<std::string>& args) {
 void SelectGpu(int device) { CNN_THROW("--gpu=" << device << ": cnn was built without CUDA (configure with -DCNN_WITH_CUDA=ON)"); }
 
 void SynchronizeDevice() {}
+
+std::string GpuMemoryReport() { return ""; }
 
 int DeviceQueryCommand(const std::vector<std::string>& args) {
   ExpectNoArguments("device_query", args);

@@ -262,6 +262,7 @@ int TimeCommand(const std::vector<std::string>& args) {
   std::printf("Average Forward-Backward: %.3f ms.\n", per_iter);
   std::printf("Images/s: %.1f\n", per_iter > 0 ? BatchSize(net) * 1000.0 / per_iter : 0.0);
   std::printf("Total time for %d iterations: %.1f ms.\n", iterations, total);
+  if (gpu) std::printf("%s\n", GpuMemoryReport().c_str());
   return 0;
 }
 

@@ -115,6 +115,8 @@ int TrainCommand(const std::vector<std::string>& args) {
                   << scores[n][k] << "\n";
     }
   }
+  const std::string memory = GpuMemoryReport();
+  if (!memory.empty()) LOG(INFO) << memory;
   return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "support/gpu_check.hpp"
 #include "support/test_support.hpp"
 
 namespace cnn {
@@ -229,6 +230,24 @@ TEST_F(CliTest, TimeRejectsBadFlagValues) {
 #endif
   ExpectOneLineError(Cnn("time --model=" + path + " --gpu=all"), {"--gpu=all", "not supported yet"});
   ExpectOneLineError(Cnn("time --model=" + path + " --gpu=first"), {"device number"});
+}
+
+#ifdef CNN_WITH_CUDA
+TEST_F(CliTest, GpuOnAMachineWithoutOneIsAClearError) {
+  if (test::HasGpu()) GTEST_SKIP() << "this machine has a GPU";
+  const std::string path = WriteFile(dir_, "tiny.prototxt", kTinyDeploy);
+  ExpectOneLineError(Cnn("time --model=" + path + " --gpu=0"), {"GPU 0", "CUDA device"});
+}
+#endif
+
+TEST_F(CliTest, TimeOnTheGpuReportsDeviceAndMemory) {
+  SKIP_WITHOUT_GPU();
+  const std::string path = WriteFile(dir_, "tiny.prototxt", kTinyDeploy);
+  const Result r = Cnn("time --model=" + path + " --gpu=0 --iterations=3");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(Contains(r.output, "GPU 0")) << r.output;
+  EXPECT_TRUE(std::regex_search(r.output, std::regex("Peak GPU memory: [0-9.]+ MiB in use"))) << r.output;
+  ExpectOneLineError(Cnn("time --model=" + path + " --gpu=999"), {"GPU 999", "does not exist"});
 }
 
 TEST_F(CliTest, TimeOnATinyNetWithoutLossForcesBackward) {
