@@ -2,8 +2,12 @@
 // RMS of gradients; keeps two histories per weight (gradients, then steps).
 #include <cmath>
 
+#include "cnn/core/context.hpp"
 #include "cnn/solvers/sgd_solver.hpp"
 #include "cnn/solvers/solver_registry.hpp"
+#ifdef CNN_WITH_CUDA
+#include "cnn/solvers/update_kernels.hpp"
+#endif
 
 namespace cnn {
 namespace {
@@ -22,6 +26,13 @@ class AdaDeltaSolver : public SGDSolver {
     const float local_rate = rate * net_->params_lr()[id];
     const float m = param_.momentum();
     const float delta = param_.delta();
+#ifdef CNN_WITH_CUDA
+    if (Context::mode() == Mode::GPU) {
+      gpu_adadelta_update(p->count(), p->mutable_gpu_diff(), history_[id]->mutable_gpu_data(),
+                          history_[id + n_params]->mutable_gpu_data(), m, delta, local_rate);
+      return;
+    }
+#endif
     float* g2 = history_[id]->mutable_cpu_data();
     float* s2 = history_[id + n_params]->mutable_cpu_data();
     float* g = p->mutable_cpu_diff();

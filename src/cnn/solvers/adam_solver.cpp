@@ -2,8 +2,12 @@
 // square (momentum2); two histories per weight.
 #include <cmath>
 
+#include "cnn/core/context.hpp"
 #include "cnn/solvers/sgd_solver.hpp"
 #include "cnn/solvers/solver_registry.hpp"
+#ifdef CNN_WITH_CUDA
+#include "cnn/solvers/update_kernels.hpp"
+#endif
 
 namespace cnn {
 namespace {
@@ -26,6 +30,14 @@ class AdamSolver : public SGDSolver {
     const int t = iter_ + 1;
     const float correction =
         static_cast<float>(std::sqrt(1.0 - std::pow(beta2, t)) / (1.0 - std::pow(beta1, t)));
+#ifdef CNN_WITH_CUDA
+    if (Context::mode() == Mode::GPU) {
+      // local_rate * correction is the CPU loop's first product, rounded the same way.
+      gpu_adam_update(p->count(), p->mutable_gpu_diff(), history_[id]->mutable_gpu_data(),
+                      history_[id + n_params]->mutable_gpu_data(), beta1, beta2, eps, local_rate * correction);
+      return;
+    }
+#endif
     float* m = history_[id]->mutable_cpu_data();
     float* v = history_[id + n_params]->mutable_cpu_data();
     float* g = p->mutable_cpu_diff();

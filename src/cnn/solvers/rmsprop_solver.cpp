@@ -3,8 +3,12 @@
 #include <cmath>
 
 #include "cnn/core/common.hpp"
+#include "cnn/core/context.hpp"
 #include "cnn/solvers/sgd_solver.hpp"
 #include "cnn/solvers/solver_registry.hpp"
+#ifdef CNN_WITH_CUDA
+#include "cnn/solvers/update_kernels.hpp"
+#endif
 
 namespace cnn {
 namespace {
@@ -24,6 +28,13 @@ class RMSPropSolver : public SGDSolver {
     const float local_rate = rate * net_->params_lr()[id];
     const float decay = param_.rms_decay();
     const float delta = param_.delta();
+#ifdef CNN_WITH_CUDA
+    if (Context::mode() == Mode::GPU) {
+      gpu_rmsprop_update(p->count(), p->mutable_gpu_diff(), history_[id]->mutable_gpu_data(), decay, delta,
+                         local_rate);
+      return;
+    }
+#endif
     float* h = history_[id]->mutable_cpu_data();
     float* g = p->mutable_cpu_diff();
     for (int i = 0; i < p->count(); ++i) {

@@ -5,8 +5,13 @@
 #include <cmath>
 
 #include "cnn/core/common.hpp"
+#include "cnn/core/context.hpp"
 #include "cnn/core/math.hpp"
 #include "cnn/solvers/solver_registry.hpp"
+#ifdef CNN_WITH_CUDA
+#include "cnn/gpu/math_gpu.hpp"
+#include "cnn/solvers/update_kernels.hpp"
+#endif
 
 namespace cnn {
 
@@ -57,6 +62,16 @@ void SGDSolver::Regularize(int id) {
   Blob* p = net_->learnable_params()[id];
   const float decay = param_.weight_decay() * net_->params_weight_decay()[id];
   if (decay == 0.f) return;
+#ifdef CNN_WITH_CUDA
+  if (Context::mode() == Mode::GPU) {
+    if (param_.regularization_type() == "L2") {
+      gpu_axpy(p->count(), decay, p->gpu_data(), p->mutable_gpu_diff());
+    } else {
+      gpu_l1_regularize(p->count(), decay, p->gpu_data(), p->mutable_gpu_diff());
+    }
+    return;
+  }
+#endif
   if (param_.regularization_type() == "L2") {
     cpu_axpy(p->count(), decay, p->cpu_data(), p->mutable_cpu_diff());
   } else {
@@ -70,6 +85,12 @@ void SGDSolver::ComputeUpdateValue(int id, float rate) {
   Blob* p = net_->learnable_params()[id];
   const float local_rate = rate * net_->params_lr()[id];
   // v = momentum * v + lr * g; the step is v.
+#ifdef CNN_WITH_CUDA
+  if (Context::mode() == Mode::GPU) {
+    gpu_sgd_update(p->count(), p->mutable_gpu_diff(), history_[id]->mutable_gpu_data(), param_.momentum(), local_rate);
+    return;
+  }
+#endif
   cpu_axpby(p->count(), local_rate, p->cpu_diff(), param_.momentum(), history_[id]->mutable_cpu_data());
   cpu_copy(p->count(), history_[id]->cpu_data(), p->mutable_cpu_diff());
 }
