@@ -42,13 +42,18 @@ if [[ $steps == *bench* ]]; then
   for spec in "bvlc_alexnet 256" "bvlc_googlenet 128"; do
     set -- $spec
     net=$ref/$1/deploy.prototxt
+    # PyTorch lets cuDNN use TF32 for convolutions by default; cnn only when
+    # CNN_CUDNN_ALLOW_TF32=1, so both cnn figures are taken.
     for round in 1 2; do
       cnn time --model="$net" --gpu=0 --batch="$2" --iterations=20 >"$out/cnn_$1_$round.txt" 2>&1 || status=1
+      CNN_CUDNN_ALLOW_TF32=1 cnn time --model="$net" --gpu=0 --batch="$2" --iterations=20 \
+        >"$out/cnn_tf32_$1_$round.txt" 2>&1 || status=1
       python3 .gpu/shared/bench/torch_time.py "$net" --device cuda --batch "$2" --iterations 20 \
         >"$out/torch_$1_$round.txt" 2>&1 || status=1
-      echo "$1 batch $2 round $round: cnn $(grep -E 'Images/s' "$out/cnn_$1_$round.txt") |" \
-           "$(grep -E 'Peak GPU' "$out/cnn_$1_$round.txt") ; torch $(grep -E 'Images per second' "$out/torch_$1_$round.txt") |" \
-           "$(grep -E 'Peak GPU' "$out/torch_$1_$round.txt")"
+      echo "$1 batch $2 round $round:" \
+           "cnn fp32 $(grep -E 'Images/s' "$out/cnn_$1_$round.txt"), $(grep -E 'Peak GPU' "$out/cnn_$1_$round.txt") |" \
+           "cnn tf32 $(grep -E 'Images/s' "$out/cnn_tf32_$1_$round.txt") |" \
+           "torch $(grep -E 'Images per second' "$out/torch_$1_$round.txt"), $(grep -E 'Peak GPU' "$out/torch_$1_$round.txt")"
     done
   done
 fi

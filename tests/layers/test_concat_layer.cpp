@@ -7,6 +7,7 @@
 #include "cnn/core/common.hpp"
 #include "cnn/core/context.hpp"
 #include "cnn/core/layer_registry.hpp"
+#include "support/gpu_check.hpp"
 #include "support/test_support.hpp"
 
 namespace cnn {
@@ -142,6 +143,100 @@ TEST(ConcatLayer, GradientSingleBottom) {
   auto layer = Make("");
   Blob a({2, 3, 2}), top;
   Context::set_random_seed(5);
+  FillGaussian(&a);
+  CheckGradient(*layer, {&a}, {&top});
+}
+
+// ---- GPU ----------------------------------------------------------------
+// Pure copies: GPU and CPU must agree exactly (tolerance 0).
+
+LayerParameter GpuParam(const std::string& param, int bottoms) {
+  std::string text = R"(name: "cat" type: "Concat" top: "y" )";
+  for (int i = 0; i < bottoms; ++i) text += "bottom: \"x" + std::to_string(i) + "\" ";
+  return ParseLayer(text + param);
+}
+
+test::GpuCompareOptions Exact() {
+  test::GpuCompareOptions opt;
+  opt.tolerance = 0.f;
+  return opt;
+}
+
+// Three bottoms that differ from {3, 5, 4, 7} along `axis` only (sizes 1, 4, 3).
+std::vector<std::vector<int>> ShapesAlong(int axis) {
+  const int canonical = axis < 0 ? axis + 4 : axis;
+  std::vector<std::vector<int>> shapes;
+  for (int size : {1, 4, 3}) {
+    std::vector<int> shape = {3, 5, 4, 7};
+    shape[canonical] = size;
+    shapes.push_back(shape);
+  }
+  return shapes;
+}
+
+class ConcatGpuTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(ConcatGpuTest, MatchesCpu) {
+  SKIP_WITHOUT_GPU();
+  const int axis = GetParam();
+  test::ExpectGpuMatchesCpu(GpuParam("concat_param { axis: " + std::to_string(axis) + " }", 3), ShapesAlong(axis),
+                            Exact());
+}
+
+TEST_P(ConcatGpuTest, MatchesCpuPartialPropagateDown) {
+  SKIP_WITHOUT_GPU();
+  const int axis = GetParam();
+  test::GpuCompareOptions opt = Exact();
+  opt.propagate_down = {true, false, true};
+  test::ExpectGpuMatchesCpu(GpuParam("concat_param { axis: " + std::to_string(axis) + " }", 3), ShapesAlong(axis),
+                            opt);
+}
+
+TEST_P(ConcatGpuTest, Gradient) {
+  SKIP_WITHOUT_GPU();
+  const int axis = GetParam();
+  test::ScopedGpuMode gpu;
+  auto layer = Make("concat_param { axis: " + std::to_string(axis) + " }");
+  std::vector<std::unique_ptr<Blob>> blobs;
+  BlobVec bottom;
+  const int canonical = axis < 0 ? axis + 4 : axis;
+  for (int size : {1, 2, 3}) {
+    std::vector<int> shape = {2, 3, 2, 3};
+    shape[canonical] = size;
+    blobs.push_back(std::make_unique<Blob>(shape));
+    bottom.push_back(blobs.back().get());
+  }
+  Context::set_random_seed(1711);
+  for (Blob* b : bottom) FillGaussian(b);
+  Blob top;
+  CheckGradient(*layer, bottom, {&top});
+}
+
+INSTANTIATE_TEST_SUITE_P(Axes, ConcatGpuTest, ::testing::Values(0, 1, 2, 3, -1));
+
+TEST(ConcatGpu, MatchesCpuSingleBottom) {
+  SKIP_WITHOUT_GPU();
+  test::ExpectGpuMatchesCpu(GpuParam("", 1), {{3, 5, 7}}, Exact());
+}
+
+TEST(ConcatGpu, MatchesCpuLegacyConcatDimAndTwoAxes) {
+  SKIP_WITHOUT_GPU();
+  test::ExpectGpuMatchesCpu(GpuParam("concat_param { concat_dim: 0 }", 2), {{3, 17}, {8, 17}}, Exact());
+  test::ExpectGpuMatchesCpu(GpuParam("concat_param { axis: -1 }", 2), {{13, 3}, {13, 11}}, Exact());
+}
+
+// A bottom with nothing along the concat axis contributes nothing.
+TEST(ConcatGpu, MatchesCpuWithEmptyBottom) {
+  SKIP_WITHOUT_GPU();
+  test::ExpectGpuMatchesCpu(GpuParam("", 3), {{2, 3, 5}, {2, 0, 5}, {2, 4, 5}}, Exact());
+}
+
+TEST(ConcatGpu, GradientSingleBottom) {
+  SKIP_WITHOUT_GPU();
+  test::ScopedGpuMode gpu;
+  auto layer = Make("");
+  Blob a({2, 3, 5}), top;
+  Context::set_random_seed(1712);
   FillGaussian(&a);
   CheckGradient(*layer, {&a}, {&top});
 }

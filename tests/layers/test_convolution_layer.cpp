@@ -18,6 +18,7 @@
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/core/math.hpp"
 #include "cnn/core/parallel.hpp"
+#include "support/gpu_check.hpp"
 #include "support/test_support.hpp"
 
 namespace cnn {
@@ -131,11 +132,40 @@ void ExpectNear(const std::vector<float>& actual, const std::vector<float>& expe
   }
 }
 
-// Runs forward and backward through the layer and compares values, input
-// gradient and parameter gradients with the direct reference.
+// Runs forward and backward through a set-up layer and compares values,
+// input gradient and parameter gradients with the direct reference.
+void CheckAgainstReference(Layer& layer, Blob& bottom, Blob& top, const Spec& s) {
+  layer.Forward({&bottom}, {&top});
+
+  const Reference ref(bottom, s);
+  EXPECT_EQ(top.shape(), (std::vector<int>{ref.N, ref.M, ref.OH, ref.OW}));
+  const float* w = layer.blobs()[0]->cpu_data();
+  const float* b = s.bias ? layer.blobs()[1]->cpu_data() : nullptr;
+  ExpectNear(DataOf(top), ref.Forward(bottom.cpu_data(), w, b), "forward");
+
+  FillGaussian(&top);  // any values will do as the top gradient
+  cpu_copy(top.count(), top.cpu_data(), top.mutable_cpu_diff());
+  for (auto& p : layer.blobs()) cpu_set(p->count(), 0.f, p->mutable_cpu_diff());
+  layer.Backward({&top}, {true}, {&bottom});
+  std::vector<float> dx, dw, db;
+  ref.Backward(bottom.cpu_data(), w, top.cpu_diff(), &dx, &dw, &db);
+  ExpectNear(std::vector<float>(bottom.cpu_diff(), bottom.cpu_diff() + bottom.count()), dx, "bottom diff");
+  const Blob& weights = *layer.blobs()[0];
+  ExpectNear(std::vector<float>(weights.cpu_diff(), weights.cpu_diff() + weights.count()), dw, "weight diff");
+  if (s.bias) {
+    const Blob& bias = *layer.blobs()[1];
+    ExpectNear(std::vector<float>(bias.cpu_diff(), bias.cpu_diff() + bias.count()), db, "bias diff");
+  }
+}
+
+std::string ShapeText(const std::vector<int>& shape) {
+  std::string t;
+  for (int d : shape) t += (t.empty() ? "" : "x") + std::to_string(d);
+  return t;
+}
+
 void CompareWithReference(const Spec& s, std::vector<int> shape, int expect_chunk = 0) {
-  SCOPED_TRACE(Text(s) + " input " + std::to_string(shape[0]) + "x" + std::to_string(shape[1]) + "x" +
-               std::to_string(shape[2]) + "x" + std::to_string(shape[3]));
+  SCOPED_TRACE(Text(s) + " input " + ShapeText(shape));
   Context::set_random_seed(1234);
   auto layer = Make(Text(s));
   Blob bottom(shape), top;
@@ -146,27 +176,7 @@ void CompareWithReference(const Spec& s, std::vector<int> shape, int expect_chun
     ASSERT_NE(conv, nullptr);
     EXPECT_EQ(conv->chunk_size(), expect_chunk);
   }
-  layer->Forward({&bottom}, {&top});
-
-  const Reference ref(bottom, s);
-  EXPECT_EQ(top.shape(), (std::vector<int>{ref.N, ref.M, ref.OH, ref.OW}));
-  const float* w = layer->blobs()[0]->cpu_data();
-  const float* b = s.bias ? layer->blobs()[1]->cpu_data() : nullptr;
-  ExpectNear(DataOf(top), ref.Forward(bottom.cpu_data(), w, b), "forward");
-
-  FillGaussian(&top);  // any values will do as the top gradient
-  cpu_copy(top.count(), top.cpu_data(), top.mutable_cpu_diff());
-  for (auto& p : layer->blobs()) cpu_set(p->count(), 0.f, p->mutable_cpu_diff());
-  layer->Backward({&top}, {true}, {&bottom});
-  std::vector<float> dx, dw, db;
-  ref.Backward(bottom.cpu_data(), w, top.cpu_diff(), &dx, &dw, &db);
-  ExpectNear(std::vector<float>(bottom.cpu_diff(), bottom.cpu_diff() + bottom.count()), dx, "bottom diff");
-  const Blob& weights = *layer->blobs()[0];
-  ExpectNear(std::vector<float>(weights.cpu_diff(), weights.cpu_diff() + weights.count()), dw, "weight diff");
-  if (s.bias) {
-    const Blob& bias = *layer->blobs()[1];
-    ExpectNear(std::vector<float>(bias.cpu_diff(), bias.cpu_diff() + bias.count()), db, "bias diff");
-  }
+  CheckAgainstReference(*layer, bottom, top, s);
 }
 
 Spec Square(int num_output, int k, int stride, int pad) {
@@ -508,6 +518,199 @@ TEST(ConvolutionLayer, Gradient) {
   depthwise.group = 3;
   depthwise.bias = false;
   GradientCase(depthwise, {2, 3, 4, 4});
+}
+
+
+// ---- GPU (engine: CAFFE: our own im2col + cuBLAS kernels) -------------------
+// Tolerance 1e-4 relative (absolute below 1): cuBLAS sums the products in a
+// different order from OpenBLAS (and the bias gradient is a tree reduction),
+// which moves the last bits of float sums of a few hundred terms.
+
+std::string GpuText(const Spec& s, int bottoms = 1) {
+  std::string t = Text(s);
+  const std::string open = "convolution_param { ";
+  t.replace(t.find(open), open.size(), open + "engine: CAFFE ");
+  for (int i = 0; i < bottoms; ++i) {
+    t += " bottom: 'in" + std::to_string(i) + "' top: 'out" + std::to_string(i) + "'";
+  }
+  return t;
+}
+
+void ExpectGpuMatchesCpu(const Spec& s, const std::vector<std::vector<int>>& shapes) {
+  SCOPED_TRACE(GpuText(s) + " input " + ShapeText(shapes[0]));
+  test::GpuCompareOptions options;
+  options.tolerance = 1e-4f;
+  test::ExpectGpuMatchesCpu(ParseLayer(GpuText(s, static_cast<int>(shapes.size()))), shapes, options);
+}
+
+TEST(ConvolutionLayerGpu, MatchesCpuPlain) {
+  SKIP_WITHOUT_GPU();
+  ExpectGpuMatchesCpu(Square(4, 3, 1, 1), {{3, 3, 7, 9}});
+  ExpectGpuMatchesCpu(Square(5, 5, 1, 0), {{2, 2, 13, 11}});
+}
+
+TEST(ConvolutionLayerGpu, MatchesCpuGroups) {
+  SKIP_WITHOUT_GPU();
+  Spec s = Square(6, 3, 1, 1);
+  s.group = 2;
+  ExpectGpuMatchesCpu(s, {{3, 4, 9, 7}});
+  s.group = 3;  // depthwise with a channel multiplier of 2
+  s.num_output = 6;
+  ExpectGpuMatchesCpu(s, {{2, 3, 5, 6}});
+  Spec depthwise = Square(3, 3, 2, 1);
+  depthwise.group = 3;
+  ExpectGpuMatchesCpu(depthwise, {{2, 3, 9, 11}});
+}
+
+TEST(ConvolutionLayerGpu, MatchesCpuDilation) {
+  SKIP_WITHOUT_GPU();
+  Spec s = Square(3, 3, 1, 2);
+  s.dilation_h = s.dilation_w = 2;
+  ExpectGpuMatchesCpu(s, {{2, 2, 9, 8}});
+  Spec per_axis = Square(3, 3, 2, 1);
+  per_axis.dilation_h = 3;
+  ExpectGpuMatchesCpu(per_axis, {{2, 2, 11, 7}});
+}
+
+TEST(ConvolutionLayerGpu, MatchesCpuPadAndStride) {
+  SKIP_WITHOUT_GPU();
+  ExpectGpuMatchesCpu(Square(4, 3, 2, 1), {{2, 3, 8, 7}});
+  Spec s = Square(4, 5, 3, 2);  // stride larger than a tap step, padding on one axis only
+  s.kernel_w = 3;
+  s.stride_w = 2;
+  s.pad_w = 0;
+  ExpectGpuMatchesCpu(s, {{2, 2, 11, 9}});
+  // AlexNet conv1's geometry on a small image: 11x11 stride 4.
+  ExpectGpuMatchesCpu(Square(3, 11, 4, 0), {{2, 3, 31, 27}});
+}
+
+TEST(ConvolutionLayerGpu, MatchesCpuOneByOne) {
+  SKIP_WITHOUT_GPU();
+  // Small images: chunked, with im2col as a plain reordering.
+  ExpectGpuMatchesCpu(Square(3, 1, 1, 0), {{5, 4, 6, 7}});
+  // 33x35 = 1155 output columns: one image per step, multiplying the input
+  // directly (no im2col, no col2im).
+  ExpectGpuMatchesCpu(Square(5, 1, 1, 0), {{3, 4, 33, 35}});
+  Spec grouped = Square(4, 1, 1, 0);
+  grouped.group = 2;
+  ExpectGpuMatchesCpu(grouped, {{2, 4, 33, 35}});
+  // A strided 1x1 convolution is not the plain product.
+  ExpectGpuMatchesCpu(Square(3, 1, 2, 0), {{2, 4, 9, 9}});
+}
+
+TEST(ConvolutionLayerGpu, MatchesCpuNoBias) {
+  SKIP_WITHOUT_GPU();
+  Spec s = Square(2, 3, 1, 0);
+  s.bias = false;
+  ExpectGpuMatchesCpu(s, {{2, 2, 5, 7}});
+  s.group = 2;
+  s.num_output = 4;
+  ExpectGpuMatchesCpu(s, {{3, 4, 7, 5}});
+}
+
+TEST(ConvolutionLayerGpu, MatchesCpuSingleImageAndSeveralBottoms) {
+  SKIP_WITHOUT_GPU();
+  // One image: a chunk of one, whose products land in the top directly.
+  ExpectGpuMatchesCpu(Square(3, 3, 1, 1), {{1, 3, 9, 11}});
+  // Two bottoms share the weights; their gradients add up.
+  ExpectGpuMatchesCpu(Square(2, 3, 1, 1), {{2, 2, 5, 7}, {2, 2, 5, 7}});
+}
+
+#ifdef CNN_WITH_CUDA
+// As CompareWithReference, on the GPU with the images per step capped, so
+// small inputs reach the single-image path and a short last chunk.
+void CompareGpuWithReference(const Spec& s, std::vector<int> shape, int max_gpu_chunk, int expect_gpu_chunk) {
+  SCOPED_TRACE(GpuText(s) + " input " + ShapeText(shape) + " max chunk " + std::to_string(max_gpu_chunk));
+  Context::set_random_seed(1234);
+  auto layer = Make(GpuText(s));
+  auto* conv = dynamic_cast<ConvolutionLayer*>(layer.get());
+  ASSERT_NE(conv, nullptr);
+  conv->set_max_gpu_chunk(max_gpu_chunk);
+  Blob bottom(shape), top;
+  FillGaussian(&bottom);
+  test::ScopedGpuMode gpu;
+  layer->SetUp({&bottom}, {&top});
+  EXPECT_EQ(conv->gpu_chunk_size(), expect_gpu_chunk);
+  CheckAgainstReference(*layer, bottom, top, s);
+}
+#endif
+
+TEST(ConvolutionLayerGpu, ChunkSizesMatchReference) {
+  SKIP_WITHOUT_GPU();
+#ifdef CNN_WITH_CUDA
+  Spec s = Square(4, 3, 1, 1);
+  CompareGpuWithReference(s, {5, 3, 7, 9}, 0, 5);  // the whole batch in one step
+  CompareGpuWithReference(s, {5, 3, 7, 9}, 2, 2);  // steps of 2, 2 and 1 images
+  CompareGpuWithReference(s, {5, 3, 7, 9}, 1, 1);  // one image per step, straight into the top
+  Spec grouped = Square(6, 3, 2, 1);
+  grouped.group = 3;
+  CompareGpuWithReference(grouped, {4, 3, 9, 8}, 3, 3);
+  CompareGpuWithReference(grouped, {4, 3, 9, 8}, 1, 1);
+  // 1x1 with one image per step reads the images as the column matrix.
+  CompareGpuWithReference(Square(3, 1, 1, 0), {3, 4, 5, 6}, 1, 1);
+  Spec grouped_1x1 = Square(4, 1, 1, 0);
+  grouped_1x1.group = 2;
+  grouped_1x1.bias = false;
+  CompareGpuWithReference(grouped_1x1, {3, 4, 5, 6}, 1, 1);
+  CompareGpuWithReference(Square(3, 1, 1, 0), {3, 4, 5, 6}, 2, 2);
+  // A large 1x1 convolution takes the direct path by itself.
+  CompareGpuWithReference(Square(3, 1, 1, 0), {2, 2, 33, 35}, 0, 1);
+#endif
+}
+
+TEST(ConvolutionLayerGpu, ParameterGradientsAccumulate) {
+  SKIP_WITHOUT_GPU();
+  // Backward adds into the parameter diffs: two passes give twice one pass.
+  Context::set_random_seed(21);
+  const Spec s = Square(3, 3, 1, 1);
+  auto layer = Make(GpuText(s));
+  Blob bottom(2, 2, 5, 7), top;
+  FillGaussian(&bottom);
+  test::ScopedGpuMode gpu;
+  layer->SetUp({&bottom}, {&top});
+  layer->Forward({&bottom}, {&top});
+  FillGaussian(&top);
+  cpu_copy(top.count(), top.cpu_data(), top.mutable_cpu_diff());
+  for (auto& p : layer->blobs()) cpu_set(p->count(), 0.f, p->mutable_cpu_diff());
+  layer->Backward({&top}, {true}, {&bottom});
+  std::vector<std::vector<float>> once;
+  for (auto& p : layer->blobs()) once.emplace_back(p->cpu_diff(), p->cpu_diff() + p->count());
+  const std::vector<float> dx_once(bottom.cpu_diff(), bottom.cpu_diff() + bottom.count());
+  layer->Backward({&top}, {true}, {&bottom});
+  for (size_t i = 0; i < once.size(); ++i) {
+    std::vector<float> twice = once[i];
+    for (float& v : twice) v *= 2.f;
+    const Blob& p = *layer->blobs()[i];
+    ExpectNear(std::vector<float>(p.cpu_diff(), p.cpu_diff() + p.count()), twice, "param diff after two passes");
+  }
+  // ... while the bottom diff is overwritten.
+  ExpectNear(std::vector<float>(bottom.cpu_diff(), bottom.cpu_diff() + bottom.count()), dx_once,
+             "bottom diff after two passes");
+}
+
+void GpuGradientCase(const Spec& s, std::vector<int> shape) {
+  SCOPED_TRACE(GpuText(s));
+  Context::set_random_seed(77);
+  auto layer = Make(GpuText(s));
+  Blob bottom(shape), top;
+  FillGaussian(&bottom);
+  test::ScopedGpuMode gpu;
+  CheckGradient(*layer, {&bottom}, {&top});
+}
+
+TEST(ConvolutionLayerGpu, Gradient) {
+  SKIP_WITHOUT_GPU();
+  GpuGradientCase(Square(3, 3, 1, 1), {2, 2, 5, 5});
+  Spec grouped = Square(4, 3, 2, 1);
+  grouped.group = 2;
+  GpuGradientCase(grouped, {2, 4, 6, 5});
+  Spec dilated = Square(2, 2, 1, 1);
+  dilated.dilation_h = dilated.dilation_w = 2;
+  GpuGradientCase(dilated, {2, 2, 5, 5});
+  GpuGradientCase(Square(3, 1, 1, 0), {2, 3, 4, 4});
+  Spec no_bias = Square(2, 3, 2, 0);
+  no_bias.bias = false;
+  GpuGradientCase(no_bias, {1, 2, 7, 5});
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "cnn/core/stateful.hpp"
 #include "cnn/data/datum_io.hpp"
 #include "cnn/data/db.hpp"
+#include "support/gpu_check.hpp"
 #include "support/test_support.hpp"
 
 #ifdef CNN_WITH_OPENCV
@@ -420,6 +421,108 @@ TEST(DataLayer, DestructorStopsABatchHalfWay) {
   const auto start = std::chrono::steady_clock::now();
   layer.reset();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+}
+
+// ---- GPU ------------------------------------------------------------------
+// In GPU mode the reader uploads each batch on its own stream and Forward
+// copies it on the device: the tops must hold exactly what CPU mode gives.
+
+// `count` batches read by a layer set up and run in CPU mode, or in GPU mode.
+std::vector<std::vector<float>> ReadOn(bool gpu, const std::string& text, int count, bool label = true) {
+  std::unique_ptr<test::ScopedGpuMode> mode;
+  if (gpu) mode = std::make_unique<test::ScopedGpuMode>();
+  Context::set_random_seed(7);
+  auto layer = Make(text);
+  Tops tops;
+  const BlobVec top = label ? tops.vec() : BlobVec{&tops.data};
+  layer->SetUp({}, top);
+  std::vector<std::vector<float>> out;
+  for (int i = 0; i < count; ++i) {
+    layer->Forward({}, top);
+    if (gpu) {
+      // Written on the device, not on the host.
+      EXPECT_EQ(tops.data.data()->head(), SyncedMemory::Head::AT_GPU);
+    }
+    out.push_back(DataOf(tops.data));
+    if (label) out.push_back(DataOf(tops.label));
+  }
+  return out;
+}
+
+TEST(DataLayerGpu, MatchesCpuTwoBatches) {
+  SKIP_WITHOUT_GPU();
+  const std::string path = MakeDB("lmdb", 5, 2, 5, 6);
+  const std::string text = LayerText(path, "lmdb", 2, "phase: TRAIN transform_param { crop_size: 3 mirror: true }");
+  const auto cpu = ReadOn(false, text, 2);
+  ASSERT_EQ(cpu.size(), 4u);
+  EXPECT_EQ(ReadOn(true, text, 2), cpu);
+}
+
+TEST(DataLayerGpu, MatchesCpuOverManyBatchesAndPrefetchDepths) {
+  SKIP_WITHOUT_GPU();
+  // More batches than buffers: every buffer is refilled while Forward's
+  // copies of earlier batches may still be queued.
+  const std::string path = MakeDB("lmdb", 5);
+  for (int prefetch : {1, 2, 4}) {
+    SCOPED_TRACE(prefetch);
+    const std::string text = LayerText(path, "lmdb", 2, "", true, "prefetch: " + std::to_string(prefetch));
+    EXPECT_EQ(ReadOn(true, text, 9), ReadOn(false, text, 9));
+  }
+  const std::string no_label = LayerText(path, "lmdb", 3, "", false);
+  EXPECT_EQ(ReadOn(true, no_label, 4, false), ReadOn(false, no_label, 4, false));
+}
+
+TEST(DataLayerGpu, BatchShapesFollowTheirFirstRecord) {
+  SKIP_WITHOUT_GPU();
+  // Device buffers grow when a later batch is larger.
+  const std::string path = test::MakeTempDir() + "/db";
+  WriteDB("lmdb", path, {MakeDatum(0, 1, 2, 2).SerializeAsString(), MakeDatum(1, 3, 4, 5).SerializeAsString()});
+  const std::string text = LayerText(path, "lmdb", 1);
+  EXPECT_EQ(ReadOn(true, text, 5), ReadOn(false, text, 5));
+}
+
+TEST(DataLayerGpu, SetUpOnCpuForwardOnGpu) {
+  SKIP_WITHOUT_GPU();
+  const std::string path = MakeDB("lmdb", 5);
+  const std::string text = LayerText(path, "lmdb", 2);
+  Context::set_random_seed(7);
+  auto layer = Make(text);
+  Tops tops;
+  layer->SetUp({}, tops.vec());
+  test::ScopedGpuMode gpu;
+  std::vector<std::vector<float>> out;
+  for (int i = 0; i < 4; ++i) {
+    layer->Forward({}, tops.vec());
+    out.push_back(DataOf(tops.data));
+    out.push_back(DataOf(tops.label));
+  }
+  EXPECT_EQ(out, ReadOn(false, text, 4));
+}
+
+TEST(DataLayerGpu, ResumesExactlyFromASavedState) {
+  SKIP_WITHOUT_GPU();
+  test::ScopedGpuMode gpu;
+  const std::string path = MakeDB("lmdb", 7, 2, 5, 6);
+  CheckResume(LayerText(path, "lmdb", 3, "phase: TRAIN transform_param { crop_size: 3 mirror: true }"));
+  CheckResume(LayerText(path, "lmdb", 2, "", true, "prefetch: 1"));
+}
+
+TEST(DataLayerGpu, CorruptRecordIsAnErrorInForward) {
+  SKIP_WITHOUT_GPU();
+  test::ScopedGpuMode gpu;
+  std::vector<std::string> values;
+  for (int i = 0; i < 6; ++i) values.push_back(MakeDatum(i, 1, 2, 2).SerializeAsString());
+  values[3] = "garbage";
+  const std::string path = test::MakeTempDir() + "/db";
+  WriteDB("lmdb", path, values);
+  auto layer = Make(LayerText(path, "lmdb", 2));
+  Tops tops;
+  layer->SetUp({}, tops.vec());
+  layer->Forward({}, tops.vec());
+  EXPECT_EQ(DataOf(tops.label), (std::vector<float>{100.f, 101.f}));
+  const std::string expected = "layer 'mnist' (Data): record 3 (key 00000003) of '" + path + "' is not a Datum";
+  EXPECT_EQ(ErrorOf([&] { layer->Forward({}, tops.vec()); }), expected);
+  EXPECT_EQ(ErrorOf([&] { layer->Forward({}, tops.vec()); }), expected);
 }
 
 #ifdef CNN_WITH_OPENCV

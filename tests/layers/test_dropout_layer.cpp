@@ -8,6 +8,7 @@
 #include "cnn/core/common.hpp"
 #include "cnn/core/context.hpp"
 #include "cnn/core/layer_registry.hpp"
+#include "support/gpu_check.hpp"
 #include "support/test_support.hpp"
 
 namespace cnn {
@@ -156,6 +157,163 @@ TEST(DropoutLayer, RatioOutOfRangeThrows) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("layer 'drop' (Dropout)"), std::string::npos) << e.what();
   }
+}
+
+// ---- GPU ----------------------------------------------------------------
+// In TEST the layer is a copy, so GPU and CPU agree exactly (tolerance 0).
+// In TRAIN the GPU draws its mask from its own generator, so only the
+// mask's statistics and its consistent use can be checked.
+
+LayerParameter GpuParam(const std::string& phase, const std::string& param = "") {
+  return ParseLayer(R"(name: "drop" type: "Dropout" bottom: "x" top: "y" phase: )" + phase +
+                    " dropout_param { " + param + " }");
+}
+
+TEST(DropoutGpu, MatchesCpuTestPhase) {
+  SKIP_WITHOUT_GPU();
+  test::GpuCompareOptions opt;
+  opt.tolerance = 0.f;
+  test::ExpectGpuMatchesCpu(GpuParam("TEST", "dropout_ratio: 0.3"), {{3, 5, 7, 9}}, opt);
+}
+
+TEST(DropoutGpu, MatchesCpuTestPhaseInPlace) {
+  SKIP_WITHOUT_GPU();
+  test::GpuCompareOptions opt;
+  opt.tolerance = 0.f;
+  opt.in_place = true;
+  test::ExpectGpuMatchesCpu(GpuParam("TEST"), {{2, 3, 11, 13}}, opt);
+}
+
+TEST(DropoutGpu, TrainPhaseRunsAndKeepsShapes) {
+  SKIP_WITHOUT_GPU();
+  test::GpuCompareOptions opt;
+  opt.compare_values = false;
+  test::ExpectGpuMatchesCpu(GpuParam("TRAIN"), {{3, 5, 7, 9}}, opt);
+}
+
+// Every output is 0 or x * scale; the kept fraction is close to 1 - ratio;
+// backward routes dy through exactly the units forward kept, with the same
+// scale, and zeroes the rest.
+void ExpectTrainStatistics(bool in_place) {
+  test::ScopedGpuMode gpu;
+  Context::set_random_seed(1721);
+  const float ratio = 0.3f;
+  const float scale = 1.f / (1.f - ratio);
+  // 2^20 + 7 units: the kept fraction has standard deviation
+  // sqrt(0.3 * 0.7 / n) ~ 4.5e-4; the bound below is 11 of those.
+  const int n = (1 << 20) + 7;
+  Blob x({n}), dy({n}), y;
+  // Inputs away from 0, so a kept unit never reads as a dropped one.
+  test::FillUniform(&x, 0.5f, 1.5f);
+  FillGaussian(&dy);
+  const std::vector<float> x_values = DataOf(x);
+  Blob* top = in_place ? &x : &y;
+  auto layer = Make("TRAIN", "dropout_ratio: 0.3");
+  layer->SetUp({&x}, {top});
+  layer->Forward({&x}, {top});
+  const std::vector<float> out = DataOf(*top);
+  int kept = 0, bad = 0;
+  for (int i = 0; i < n && bad < 10; ++i) {
+    if (out[i] == 0.f) continue;
+    ++kept;
+    if (out[i] != x_values[i] * scale) {
+      ++bad;
+      ADD_FAILURE() << "element " << i << ": " << out[i] << " is neither 0 nor " << x_values[i] * scale;
+    }
+  }
+  EXPECT_NEAR(static_cast<double>(kept) / n, 1.0 - ratio, 0.005);
+
+  SetDiff(top, dy);
+  layer->Backward({top}, {true}, {&x});
+  const float* dx = x.cpu_diff();
+  const float* g = dy.cpu_data();
+  bad = 0;
+  for (int i = 0; i < n && bad < 10; ++i) {
+    const float expected = out[i] == 0.f ? 0.f : g[i] * scale;
+    if (dx[i] != expected) {
+      ++bad;
+      ADD_FAILURE() << "element " << i << ": dx " << dx[i] << ", expected " << expected;
+    }
+  }
+}
+
+TEST(DropoutGpu, TrainMaskStatisticsAndBackward) {
+  SKIP_WITHOUT_GPU();
+  ExpectTrainStatistics(false);
+}
+
+TEST(DropoutGpu, TrainMaskStatisticsAndBackwardInPlace) {
+  SKIP_WITHOUT_GPU();
+  ExpectTrainStatistics(true);
+}
+
+// The same seed gives the same GPU mask; the next forward draws a new one.
+TEST(DropoutGpu, SeedMakesMaskRepeatable) {
+  SKIP_WITHOUT_GPU();
+  test::ScopedGpuMode gpu;
+  Blob x({1001}), y1, y2;
+  std::fill(x.mutable_cpu_data(), x.mutable_cpu_data() + x.count(), 1.f);
+  auto a = Make("TRAIN");
+  auto b = Make("TRAIN");
+  a->SetUp({&x}, {&y1});
+  b->SetUp({&x}, {&y2});
+  Context::set_random_seed(42);
+  a->Forward({&x}, {&y1});
+  Context::set_random_seed(42);
+  b->Forward({&x}, {&y2});
+  EXPECT_EQ(DataOf(y1), DataOf(y2));
+  b->Forward({&x}, {&y2});
+  EXPECT_NE(DataOf(y1), DataOf(y2));
+}
+
+// A mask drawn by the GPU forward serves a CPU backward (and the reverse):
+// the mask lives in synced memory.
+TEST(DropoutGpu, MaskCrossesDevices) {
+  SKIP_WITHOUT_GPU();
+  Context::set_random_seed(1722);
+  Blob x({3, 5, 7}), y;
+  std::fill(x.mutable_cpu_data(), x.mutable_cpu_data() + x.count(), 1.f);
+  auto layer = Make("TRAIN");
+  layer->SetUp({&x}, {&y});
+  for (bool forward_on_gpu : {true, false}) {
+    if (forward_on_gpu) {
+      test::ScopedGpuMode gpu;
+      layer->Forward({&x}, {&y});
+    } else {
+      layer->Forward({&x}, {&y});
+    }
+    std::fill(y.mutable_cpu_diff(), y.mutable_cpu_diff() + y.count(), 1.f);
+    if (forward_on_gpu) {
+      layer->Backward({&y}, {true}, {&x});
+    } else {
+      test::ScopedGpuMode gpu;
+      layer->Backward({&y}, {true}, {&x});
+    }
+    // With x = 1 and dy = 1, the output and the gradient are the same map.
+    EXPECT_EQ(DiffOf(x), DataOf(y)) << (forward_on_gpu ? "GPU forward, CPU backward" : "CPU forward, GPU backward");
+  }
+}
+
+TEST(DropoutGpu, GradientTrain) {
+  SKIP_WITHOUT_GPU();
+  // The checker reseeds before every forward, which restarts the GPU
+  // generator too, so every forward draws the same mask.
+  test::ScopedGpuMode gpu;
+  Context::set_random_seed(1723);
+  Blob x(2, 3, 5, 3), y;
+  FillGaussian(&x);
+  auto layer = Make("TRAIN", "dropout_ratio: 0.4");
+  CheckGradient(*layer, {&x}, {&y});
+}
+
+TEST(DropoutGpu, GradientTest) {
+  SKIP_WITHOUT_GPU();
+  test::ScopedGpuMode gpu;
+  Context::set_random_seed(1724);
+  Blob x({2, 3, 5}), y;
+  FillGaussian(&x);
+  auto layer = Make("TEST");
+  CheckGradient(*layer, {&x}, {&y});
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <random>
 #include <string>
@@ -9,6 +10,7 @@
 #include "cnn/core/common.hpp"
 #include "cnn/core/context.hpp"
 #include "cnn/core/layer_registry.hpp"
+#include "support/gpu_check.hpp"
 #include "support/test_support.hpp"
 
 namespace cnn {
@@ -153,10 +155,9 @@ TEST(EltwiseLayer, GradientProdUnstable) {
   CheckGradient(*layer, in.all(), {&top});
 }
 
-TEST(EltwiseLayer, GradientMax) {
-  // Per element the three bottoms take a shuffled set of values 0.2 apart,
-  // far wider than the finite-difference step, so no perturbation flips the winner.
-  GradInputs in;
+// Per element the three bottoms take a shuffled set of values 0.2 apart,
+// far wider than the finite-difference step, so no perturbation flips the winner.
+void SeparateForMax(GradInputs& in) {
   std::mt19937 gen(7);
   const int n = in.a.count();
   float* d[3] = {in.a.mutable_cpu_data(), in.b.mutable_cpu_data(), in.c.mutable_cpu_data()};
@@ -166,9 +167,143 @@ TEST(EltwiseLayer, GradientMax) {
     const float offset = 0.1f * static_cast<float>(k % 5);
     for (int i = 0; i < 3; ++i) d[i][k] = v[i] + offset;
   }
+}
+
+TEST(EltwiseLayer, GradientMax) {
+  GradInputs in;
+  SeparateForMax(in);
   Blob top;
   auto layer = Make("operation: MAX");
   CheckGradient(*layer, in.all(), {&top});
+}
+
+// ---- GPU ----------------------------------------------------------------
+// MAX selects values and PROD multiplies (and divides) in the CPU's order
+// with IEEE single-precision operations, so both should agree exactly;
+// SUM goes through cuBLAS axpy, which may fuse the multiply-add where the
+// CPU does not. Tolerances: 0 for MAX, 1e-6 (relative to max(1, |cpu|)) for
+// PROD and SUM.
+
+LayerParameter GpuParam(const std::string& param, int bottoms = 3) {
+  std::string text = R"(name: "elt" type: "Eltwise" top: "y" )";
+  for (int i = 0; i < bottoms; ++i) text += "bottom: \"x" + std::to_string(i) + "\" ";
+  return ParseLayer(text + "eltwise_param { " + param + " }");
+}
+
+test::GpuCompareOptions Tolerance(float tolerance) {
+  test::GpuCompareOptions opt;
+  opt.tolerance = tolerance;
+  return opt;
+}
+
+const std::vector<std::vector<int>> kGpuShapes(3, std::vector<int>{3, 5, 7, 11});
+
+TEST(EltwiseGpu, MatchesCpuSum) {
+  SKIP_WITHOUT_GPU();
+  test::ExpectGpuMatchesCpu(GpuParam("operation: SUM"), kGpuShapes, Tolerance(1e-6f));
+}
+
+TEST(EltwiseGpu, MatchesCpuSumWithCoefficients) {
+  SKIP_WITHOUT_GPU();
+  test::ExpectGpuMatchesCpu(GpuParam("operation: SUM coeff: 1 coeff: -0.5 coeff: 2"), kGpuShapes,
+                            Tolerance(1e-6f));
+}
+
+TEST(EltwiseGpu, MatchesCpuSumTwoBottoms) {
+  SKIP_WITHOUT_GPU();
+  test::ExpectGpuMatchesCpu(GpuParam("operation: SUM coeff: 0.3 coeff: 1", 2), {{17, 19}, {17, 19}},
+                            Tolerance(1e-6f));
+}
+
+TEST(EltwiseGpu, MatchesCpuProd) {
+  SKIP_WITHOUT_GPU();
+  test::ExpectGpuMatchesCpu(GpuParam("operation: PROD"), kGpuShapes, Tolerance(1e-6f));
+}
+
+TEST(EltwiseGpu, MatchesCpuProdUnstable) {
+  SKIP_WITHOUT_GPU();
+  test::ExpectGpuMatchesCpu(GpuParam("operation: PROD stable_prod_grad: false"), kGpuShapes, Tolerance(1e-6f));
+}
+
+// Zeros in the inputs: the stable gradient stays exact where the unstable
+// one would divide by zero.
+TEST(EltwiseGpu, MatchesCpuProdWithZeros) {
+  SKIP_WITHOUT_GPU();
+  test::GpuCompareOptions opt = Tolerance(1e-6f);
+  opt.fill = [](int index, Blob* b) {
+    FillGaussian(b);
+    float* d = b->mutable_cpu_data();
+    for (int k = index; k < b->count(); k += 5) d[k] = 0.f;
+  };
+  test::ExpectGpuMatchesCpu(GpuParam("operation: PROD"), kGpuShapes, opt);
+}
+
+TEST(EltwiseGpu, MatchesCpuMax) {
+  SKIP_WITHOUT_GPU();
+  test::ExpectGpuMatchesCpu(GpuParam("operation: MAX"), kGpuShapes, Tolerance(0.f));
+  test::ExpectGpuMatchesCpu(GpuParam("operation: MAX", 2), {{17, 19}, {17, 19}}, Tolerance(0.f));
+  test::ExpectGpuMatchesCpu(GpuParam("operation: MAX", 5), std::vector<std::vector<int>>(5, {2, 3, 37}),
+                            Tolerance(0.f));
+}
+
+// Inputs drawn from a handful of integers tie often; the gradients show the
+// GPU broke every tie the CPU's way.
+TEST(EltwiseGpu, MatchesCpuMaxWithTies) {
+  SKIP_WITHOUT_GPU();
+  test::GpuCompareOptions opt = Tolerance(0.f);
+  opt.fill = [](int, Blob* b) {
+    FillGaussian(b);
+    float* d = b->mutable_cpu_data();
+    for (int k = 0; k < b->count(); ++k) d[k] = std::round(d[k]);
+  };
+  test::ExpectGpuMatchesCpu(GpuParam("operation: MAX"), kGpuShapes, opt);
+  test::ExpectGpuMatchesCpu(GpuParam("operation: MAX", 4), std::vector<std::vector<int>>(4, {5, 7, 9}), opt);
+}
+
+// Backward leaves bottoms not asked for alone; the others must still match.
+TEST(EltwiseGpu, MatchesCpuPartialPropagateDown) {
+  SKIP_WITHOUT_GPU();
+  for (const char* op : {"operation: SUM coeff: 2 coeff: 1 coeff: -1", "operation: PROD", "operation: MAX"}) {
+    test::GpuCompareOptions opt = Tolerance(1e-6f);
+    opt.propagate_down = {false, true, true};
+    test::ExpectGpuMatchesCpu(GpuParam(op), kGpuShapes, opt);
+    opt.propagate_down = {true, false, false};
+    test::ExpectGpuMatchesCpu(GpuParam(op), kGpuShapes, opt);
+  }
+}
+
+void GpuGradient(const std::string& param, bool separate_for_max = false) {
+  test::ScopedGpuMode gpu;
+  GradInputs in;
+  if (separate_for_max) SeparateForMax(in);
+  Blob top;
+  auto layer = Make(param);
+  CheckGradient(*layer, in.all(), {&top});
+}
+
+TEST(EltwiseGpu, GradientSum) {
+  SKIP_WITHOUT_GPU();
+  GpuGradient("operation: SUM");
+}
+
+TEST(EltwiseGpu, GradientSumWithCoefficients) {
+  SKIP_WITHOUT_GPU();
+  GpuGradient("operation: SUM coeff: 1 coeff: -0.5 coeff: 2");
+}
+
+TEST(EltwiseGpu, GradientProd) {
+  SKIP_WITHOUT_GPU();
+  GpuGradient("operation: PROD");
+}
+
+TEST(EltwiseGpu, GradientProdUnstable) {
+  SKIP_WITHOUT_GPU();
+  GpuGradient("operation: PROD stable_prod_grad: false");
+}
+
+TEST(EltwiseGpu, GradientMax) {
+  SKIP_WITHOUT_GPU();
+  GpuGradient("operation: MAX", true);
 }
 
 }  // namespace

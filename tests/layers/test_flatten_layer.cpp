@@ -7,6 +7,7 @@
 #include "cnn/core/common.hpp"
 #include "cnn/core/context.hpp"
 #include "cnn/core/layer_registry.hpp"
+#include "support/gpu_check.hpp"
 #include "support/test_support.hpp"
 
 namespace cnn {
@@ -72,6 +73,33 @@ TEST(FlattenLayer, Gradient) {
   auto layer = Make("flatten_param { axis: 1 end_axis: 2 }");
   Blob bottom(2, 3, 2, 2), top;
   Context::set_random_seed(1701);
+  FillGaussian(&bottom);
+  CheckGradient(*layer, {&bottom}, {&top});
+}
+
+// ---- GPU ----------------------------------------------------------------
+// The top aliases the bottom's values and backward is one copy: GPU and CPU
+// must agree exactly (tolerance 0).
+
+LayerParameter GpuParam(const std::string& param = "") {
+  return ParseLayer(R"(name: "flat" type: "Flatten" bottom: "x" top: "y" )" + param);
+}
+
+TEST(FlattenGpu, MatchesCpu) {
+  SKIP_WITHOUT_GPU();
+  test::GpuCompareOptions opt;
+  opt.tolerance = 0.f;
+  test::ExpectGpuMatchesCpu(GpuParam(), {{3, 5, 7, 9}}, opt);
+  test::ExpectGpuMatchesCpu(GpuParam("flatten_param { axis: 1 end_axis: 2 }"), {{3, 5, 7, 9}}, opt);
+  test::ExpectGpuMatchesCpu(GpuParam("flatten_param { axis: 0 }"), {{3, 5, 7}}, opt);
+}
+
+TEST(FlattenGpu, Gradient) {
+  SKIP_WITHOUT_GPU();
+  test::ScopedGpuMode gpu;
+  auto layer = Make("flatten_param { axis: 1 end_axis: 2 }");
+  Blob bottom(2, 3, 5, 3), top;
+  Context::set_random_seed(1711);
   FillGaussian(&bottom);
   CheckGradient(*layer, {&bottom}, {&top});
 }

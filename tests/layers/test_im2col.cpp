@@ -6,11 +6,15 @@
 #include <omp.h>
 #endif
 
+#include <algorithm>
 #include <cmath>
+#include <memory>
 #include <random>
 #include <vector>
 
+#include "cnn/core/blob.hpp"
 #include "cnn/core/parallel.hpp"
+#include "support/gpu_check.hpp"
 
 namespace cnn {
 namespace {
@@ -152,6 +156,69 @@ TEST(Im2Col, ParallelLoopsMatchSerial) {
   EXPECT_EQ(col_parallel, col_serial);
   EXPECT_EQ(im_parallel, im_serial);
   EXPECT_EQ(col_serial, NaiveIm2Col(x, num, g));
+#endif
+}
+
+// ---- GPU --------------------------------------------------------------------
+// Both maps are exact on the GPU: im2col copies, and col2im adds each pixel's
+// taps in the CPU's order, so the results are compared for equality.
+
+#ifdef CNN_WITH_CUDA
+// A blob holding `values`; kernels read them through gpu_data().
+std::unique_ptr<Blob> DeviceCopy(const std::vector<float>& values) {
+  auto b = std::make_unique<Blob>(std::vector<int>{static_cast<int>(values.size())});
+  std::copy(values.begin(), values.end(), b->mutable_cpu_data());
+  return b;
+}
+#endif
+
+TEST(Im2ColGpu, MatchesCpu) {
+  SKIP_WITHOUT_GPU();
+#ifdef CNN_WITH_CUDA
+  test::ScopedGpuMode gpu;
+  std::vector<ConvGeometry> geometries = Geometries();
+  geometries.push_back(Geometry(3, 31, 27, 11, 11, 0, 0, 4, 4, 1, 1));  // AlexNet conv1's window
+  geometries.push_back(Geometry(5, 13, 17, 3, 3, 1, 1, 1, 1, 1, 1));
+  for (const ConvGeometry& g : geometries) {
+    for (int num : {1, 3}) {
+      SCOPED_TRACE(::testing::Message() << "geometry c" << g.channels << " " << g.height << "x" << g.width << " k"
+                                        << g.kernel_h << "x" << g.kernel_w << " p" << g.pad_h << "x" << g.pad_w
+                                        << " s" << g.stride_h << "x" << g.stride_w << " d" << g.dilation_h << "x"
+                                        << g.dilation_w << " num " << num);
+      const auto im = Random(static_cast<size_t>(num) * g.image_size(), 7);
+      const size_t col_count = static_cast<size_t>(g.col_rows()) * num * g.out_size();
+      std::vector<float> col(col_count);
+      Im2Col(im.data(), num, g, col.data());
+      auto d_im = DeviceCopy(im);
+      auto d_col = DeviceCopy(std::vector<float>(col_count, 123.f));  // garbage im2col must overwrite
+      Im2ColGpu(d_im->gpu_data(), num, g, d_col->mutable_gpu_data());
+      EXPECT_EQ(std::vector<float>(d_col->cpu_data(), d_col->cpu_data() + col_count), col) << "im2col";
+
+      const auto c = Random(col_count, 13);
+      std::vector<float> back(im.size());
+      Col2Im(c.data(), num, g, back.data());
+      auto d_c = DeviceCopy(c);
+      auto d_back = DeviceCopy(std::vector<float>(im.size(), 55.f));  // garbage col2im must overwrite
+      Col2ImGpu(d_c->gpu_data(), num, g, d_back->mutable_gpu_data());
+      EXPECT_EQ(std::vector<float>(d_back->cpu_data(), d_back->cpu_data() + im.size()), back) << "col2im";
+    }
+  }
+#endif
+}
+
+TEST(Im2ColGpu, Col2ImCountsOverlaps) {
+  SKIP_WITHOUT_GPU();
+#ifdef CNN_WITH_CUDA
+  test::ScopedGpuMode gpu;
+  // Columns of ones: each pixel receives how many windows cover it; with
+  // stride 2 and pad 1 some pixels are covered by one window, some by four.
+  const ConvGeometry g = Geometry(1, 5, 5, 3, 3, 1, 1, 2, 2, 1, 1);
+  auto ones = DeviceCopy(std::vector<float>(static_cast<size_t>(g.col_rows()) * g.out_size(), 1.f));
+  Blob im(std::vector<int>{25});
+  Col2ImGpu(ones->gpu_data(), 1, g, im.mutable_gpu_data());
+  const std::vector<float> expected = {1, 2, 1, 2, 1, 2, 4, 2, 4, 2, 1, 2, 1, 2, 1,
+                                       2, 4, 2, 4, 2, 1, 2, 1, 2, 1};
+  EXPECT_EQ(std::vector<float>(im.cpu_data(), im.cpu_data() + 25), expected);
 #endif
 }
 

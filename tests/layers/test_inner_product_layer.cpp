@@ -10,6 +10,7 @@
 #include "cnn/core/context.hpp"
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/layers/inner_product_layer.hpp"
+#include "support/gpu_check.hpp"
 #include "support/test_support.hpp"
 
 namespace cnn {
@@ -168,6 +169,96 @@ TEST(InnerProductLayer, MissingNumOutputIsAnError) {
   auto layer = Make("axis: 1");
   Blob bottom(std::vector<int>{1, 3}), top;
   EXPECT_THROW(layer->SetUp({&bottom}, {&top}), Error);
+}
+
+// ---- GPU -------------------------------------------------------------------
+// Tolerance 1e-4 relative (absolute below 1): cuBLAS adds the K products in a
+// different order from OpenBLAS.
+
+struct GpuCase {
+  std::string param;
+  std::vector<int> shape;
+};
+
+const std::vector<GpuCase>& GpuCases() {
+  static const std::vector<GpuCase> cases = {
+      {"num_output: 7", {5, 3, 4, 3}},
+      {"num_output: 4 axis: 2", {2, 3, 5, 3}},
+      {"num_output: 3 axis: -1", {3, 2, 7}},
+      {"num_output: 9 transpose: true", {5, 13}},
+      {"num_output: 2 transpose: true axis: 2 bias_term: false", {2, 3, 3, 5}},
+      {"num_output: 5 bias_term: false", {3, 11}},
+      {"num_output: 37", {1, 61}},  // a single example
+  };
+  return cases;
+}
+
+TEST(InnerProductLayerGpu, MatchesCpu) {
+  SKIP_WITHOUT_GPU();
+  test::GpuCompareOptions options;
+  options.tolerance = 1e-4f;
+  for (const auto& c : GpuCases()) {
+    SCOPED_TRACE(c.param);
+    test::ExpectGpuMatchesCpu(
+        ParseLayer("name: 'ip' type: 'InnerProduct' bottom: 'x' top: 'y' inner_product_param { " + c.param +
+                   kFillers + " }"),
+        {c.shape}, options);
+  }
+}
+
+TEST(InnerProductLayerGpu, MatchesCpuLargerProduct) {
+  SKIP_WITHOUT_GPU();
+  // Large enough for cuBLAS to split the work (and K to be long): 300 terms.
+  test::GpuCompareOptions options;
+  options.tolerance = 1e-4f;
+  test::ExpectGpuMatchesCpu(ParseLayer("name: 'ip' type: 'InnerProduct' bottom: 'x' top: 'y' inner_product_param { "
+                                       "num_output: 129 weight_filler { type: 'gaussian' std: 0.1 } "
+                                       "bias_filler { type: 'gaussian' std: 1 } }"),
+                            {{67, 3, 10, 10}}, options);
+}
+
+TEST(InnerProductLayerGpu, ParameterGradientsAccumulate) {
+  SKIP_WITHOUT_GPU();
+  // Backward adds into the parameter diffs (two passes give twice one pass)
+  // and overwrites the bottom diff.
+  for (const std::string param : {"num_output: 6", "num_output: 6 transpose: true"}) {
+    SCOPED_TRACE(param);
+    Context::set_random_seed(11);
+    auto layer = Make(param + kFillers);
+    Blob bottom(std::vector<int>{5, 7}), top;
+    FillGaussian(&bottom);
+    test::ScopedGpuMode gpu;
+    layer->SetUp({&bottom}, {&top});
+    layer->Forward({&bottom}, {&top});
+    FillGaussian(&top);
+    std::copy(top.cpu_data(), top.cpu_data() + top.count(), top.mutable_cpu_diff());
+    for (auto& p : layer->blobs()) std::fill_n(p->mutable_cpu_diff(), p->count(), 0.f);
+    layer->Backward({&top}, {true}, {&bottom});
+    std::vector<std::vector<float>> once;
+    for (auto& p : layer->blobs()) once.emplace_back(p->cpu_diff(), p->cpu_diff() + p->count());
+    const std::vector<float> dx_once(bottom.cpu_diff(), bottom.cpu_diff() + bottom.count());
+    layer->Backward({&top}, {true}, {&bottom});
+    for (size_t i = 0; i < once.size(); ++i) {
+      std::vector<float> twice = once[i];
+      for (float& v : twice) v *= 2.f;
+      const Blob& p = *layer->blobs()[i];
+      ExpectNear(std::vector<float>(p.cpu_diff(), p.cpu_diff() + p.count()), twice);
+    }
+    ExpectNear(std::vector<float>(bottom.cpu_diff(), bottom.cpu_diff() + bottom.count()), dx_once);
+  }
+}
+
+TEST(InnerProductLayerGpu, Gradient) {
+  SKIP_WITHOUT_GPU();
+  for (const auto& c : GpuCases()) {
+    SCOPED_TRACE(c.param);
+    Context::set_random_seed(7);
+    auto layer = Make(c.param + kFillers);
+    Blob bottom(c.shape), top;
+    FillGaussian(&bottom);
+    test::ScopedGpuMode gpu;
+    CheckGradient(*layer, {&bottom}, {&top});
+  }
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "cnn/core/common.hpp"
 #include "cnn/core/layer_registry.hpp"
+#include "support/gpu_check.hpp"
 #include "support/test_support.hpp"
 
 namespace cnn {
@@ -73,6 +74,30 @@ TEST(InputLayer, ForwardKeepsUserDataAndShape) {
   EXPECT_EQ(data.shape(), (std::vector<int>{3, 2}));
   EXPECT_EQ(DataOf(data), (std::vector<float>{1, 2, 3, 4, 5, 6}));
   EXPECT_NO_THROW(layer->Backward({&data}, {}, {}));
+}
+
+// ---- GPU ----------------------------------------------------------------
+
+// GPU mode has its own (empty) forward and backward: whatever the user
+// wrote on the host comes through untouched, in the shape they gave, and
+// the values reach the device (tolerance: exact, nothing is computed).
+TEST(InputGpu, MatchesCpuForwardKeepsUserDataAndShape) {
+  SKIP_WITHOUT_GPU();
+  test::ScopedGpuMode gpu;
+  auto layer = Make(R"(name: "data" type: "Input" top: "data" top: "label"
+                       input_param { shape { dim: 2 dim: 2 } shape { dim: 3 } })");
+  Blob data, label;
+  layer->SetUp({}, {&data, &label});
+  data.Reshape({3, 2});
+  FillValues(&data, {1, 2, 3, 4, 5, 6});
+  FillValues(&label, {7, 8, 9});
+  EXPECT_EQ(layer->Forward({}, {&data, &label}), 0.f);
+  EXPECT_NE(data.gpu_data(), nullptr);
+  EXPECT_EQ(data.shape(), (std::vector<int>{3, 2}));
+  EXPECT_EQ(DataOf(data), (std::vector<float>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(DataOf(label), (std::vector<float>{7, 8, 9}));
+  EXPECT_NO_THROW(layer->Backward({&data, &label}, {}, {}));
+  EXPECT_EQ(DataOf(data), (std::vector<float>{1, 2, 3, 4, 5, 6}));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "cnn/core/common.hpp"
 #include "cnn/core/context.hpp"
 #include "cnn/core/layer_registry.hpp"
+#include "support/gpu_check.hpp"
 #include "support/test_support.hpp"
 
 namespace cnn {
@@ -241,6 +242,121 @@ TEST(LRNLayer, EvenLocalSizeThrows) {
 TEST(LRNLayer, NonFourDimensionalInputThrows) {
   Blob x({2, 6}), y;
   EXPECT_THROW(Make("local_size: 3")->SetUp({&x}, {&y}), Error);
+}
+
+// ---- GPU (engine: CAFFE) ----------------------------------------------------
+// Tolerance 1e-5 relative (absolute below 1): the kernels run the CPU's
+// sliding sums in the CPU's order, but the GPU compiler fuses multiply-adds
+// and its powf may differ from the CPU's in the last bit.
+
+LayerParameter GpuParam(const LrnSpec& s) {
+  return ParseLayer(R"(name: "norm" type: "LRN" bottom: "x" top: "y" lrn_param { engine: CAFFE )" + ParamText(s) +
+                    " }");
+}
+
+void ExpectGpuMatchesCpu(const LrnSpec& s, const std::vector<int>& shape, float tolerance = 1e-5f) {
+  SCOPED_TRACE(ParamText(s));
+  test::GpuCompareOptions options;
+  options.tolerance = tolerance;
+  test::ExpectGpuMatchesCpu(GpuParam(s), {shape}, options);
+  options.in_place = true;
+  test::ExpectGpuMatchesCpu(GpuParam(s), {shape}, options);
+}
+
+TEST(LRNLayerGpu, MatchesCpuAcrossChannels) {
+  SKIP_WITHOUT_GPU();
+  LrnSpec s;  // Caffe's defaults: size 5, beta 0.75 (the square-root path)
+  ExpectGpuMatchesCpu(s, {2, 7, 5, 3});
+  s.size = 3;
+  s.alpha = 0.5;
+  s.k = 2;
+  ExpectGpuMatchesCpu(s, {3, 6, 7, 9});
+  s.size = 5;
+  s.beta = 0.6;  // the general power path
+  ExpectGpuMatchesCpu(s, {2, 7, 3, 5});
+  s.size = 9;  // window wider than the channels
+  s.beta = 0.75;
+  ExpectGpuMatchesCpu(s, {1, 3, 4, 3});
+  s.size = 1;
+  ExpectGpuMatchesCpu(s, {2, 4, 3, 3});
+}
+
+TEST(LRNLayerGpu, MatchesCpuAcrossManyChannelsOfMixedMagnitude) {
+  SKIP_WITHOUT_GPU();
+  // The running sum adds and drops 60 planes, some 100x larger than the rest;
+  // both sides round it differently (fused multiply-adds on the GPU), so
+  // compare at the accuracy the CPU reaches against a direct sum.
+  LrnSpec s;
+  s.alpha = 1e-2;
+  test::GpuCompareOptions options;
+  options.tolerance = 1e-4f;
+  options.fill = [](int, Blob* b) {
+    FillGaussian(b);
+    const int hw = b->height() * b->width();
+    for (int n = 0; n < b->num(); ++n)
+      for (int c = 0; c < b->channels(); c += 7)
+        for (int i = 0; i < hw; ++i) b->mutable_cpu_data()[(n * b->channels() + c) * hw + i] *= 100.f;
+  };
+  test::ExpectGpuMatchesCpu(GpuParam(s), {{2, 64, 3, 5}}, options);
+}
+
+TEST(LRNLayerGpu, MatchesCpuWithinChannel) {
+  SKIP_WITHOUT_GPU();
+  LrnSpec s;
+  s.within = true;
+  s.size = 3;
+  s.alpha = 2;
+  s.k = 5;  // ignored within a channel
+  ExpectGpuMatchesCpu(s, {2, 3, 7, 9});
+  s.size = 5;
+  s.beta = 0.6;
+  ExpectGpuMatchesCpu(s, {2, 2, 9, 6});
+  s.size = 7;  // window larger than the plane
+  s.beta = 0.75;
+  ExpectGpuMatchesCpu(s, {1, 2, 3, 2});
+}
+
+TEST(LRNLayerGpu, GradientAcrossChannels) {
+  SKIP_WITHOUT_GPU();
+  for (int size : {3, 5}) {
+    SCOPED_TRACE("local_size " + std::to_string(size));
+    Context::set_random_seed(1701 + size);
+    Blob x(2, 7, 3, 3), y;
+    FillGaussian(&x);
+    LrnSpec s;
+    s.size = size;
+    auto layer = LayerRegistry::Create(GpuParam(s));
+    test::ScopedGpuMode gpu;
+    CheckGradient(*layer, {&x}, {&y});
+  }
+  Context::set_random_seed(1702);
+  Blob x(2, 5, 2, 3), y;
+  FillGaussian(&x);
+  LrnSpec s;
+  s.size = 3;
+  s.beta = 0.6;
+  s.alpha = 0.7;
+  s.k = 1.5;
+  auto layer = LayerRegistry::Create(GpuParam(s));
+  test::ScopedGpuMode gpu;
+  CheckGradient(*layer, {&x}, {&y});
+}
+
+TEST(LRNLayerGpu, GradientWithinChannel) {
+  SKIP_WITHOUT_GPU();
+  for (int size : {3, 5}) {
+    SCOPED_TRACE("local_size " + std::to_string(size));
+    Context::set_random_seed(1703 + size);
+    Blob x(2, 2, 4, 5), y;
+    FillGaussian(&x);
+    LrnSpec s;
+    s.within = true;
+    s.size = size;
+    s.alpha = 3;
+    auto layer = LayerRegistry::Create(GpuParam(s));
+    test::ScopedGpuMode gpu;
+    CheckGradient(*layer, {&x}, {&y});
+  }
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/core/math.hpp"
 #include "cnn/core/parallel.hpp"
+#include "support/gpu_check.hpp"
 #include "support/test_support.hpp"
 
 namespace cnn {
@@ -342,6 +343,201 @@ TEST(PoolingLayer, BadParametersAreErrors) {
   ExpectSetUpError("pool: AVE kernel_size: 2", {1, 1, 4, 4}, {"at most 1 top"}, 2);
   ExpectSetUpError("kernel_size: 2 stride: 0", {1, 1, 4, 4}, {"stride"});
   ExpectSetUpError("kernel_size: 3 pad_h: 1", {1, 1, 4, 4}, {"pad_w"});
+}
+
+// ---- GPU (engine: CAFFE) ----------------------------------------------------
+// MAX and AVE do the CPU's arithmetic in the CPU's order (the backward passes
+// gather, visiting a pixel's windows in the order the CPU scatters into it),
+// so 1e-6 only absorbs a compiler's freedom to contract; STOCHASTIC in TEST
+// sums squares, which the GPU compiler may fuse into FMAs: 1e-5.
+
+LayerParameter GpuParam(const std::string& pooling_param, const std::string& extra = "", int tops = 1) {
+  return ParseLayer("name: 'pool' type: 'Pooling' bottom: 'x' top: 'y' " +
+                    std::string(tops > 1 ? "top: 'mask' " : "") + "pooling_param { engine: CAFFE " +
+                    pooling_param + " } " + extra);
+}
+
+std::unique_ptr<Layer> MakeGpu(const std::string& pooling_param, const std::string& extra = "") {
+  return LayerRegistry::Create(GpuParam(pooling_param, extra));
+}
+
+// Geometries with every edge rule: ceil-mode windows overhanging the image,
+// padding, a window dropped for starting in the padding, FLOOR, strides
+// larger than the kernel (pixels in no window), rectangular everything, global.
+const std::vector<std::pair<std::string, std::vector<int>>>& GpuGeometries() {
+  static const std::vector<std::pair<std::string, std::vector<int>>> cases = {
+      {"kernel_size: 2 stride: 2", {2, 3, 8, 6}},
+      {"kernel_size: 3 stride: 2", {2, 3, 9, 8}},
+      {"kernel_size: 3 stride: 2 pad: 1", {2, 3, 9, 10}},
+      {"kernel_size: 3 stride: 1 pad: 1", {1, 2, 7, 5}},
+      {"kernel_size: 2 stride: 2 pad: 1", {1, 2, 5, 5}},
+      {"kernel_size: 3 stride: 2 round_mode: FLOOR", {2, 2, 7, 8}},
+      {"kernel_size: 2 stride: 3", {2, 2, 10, 11}},
+      {"kernel_h: 3 kernel_w: 2 stride_h: 2 stride_w: 1 pad_h: 1 pad_w: 0", {2, 2, 7, 5}},
+      {"kernel_h: 2 kernel_w: 3 stride_h: 1 stride_w: 2 pad_h: 1 pad_w: 1", {1, 3, 6, 9}},
+      {"global_pooling: true", {2, 3, 7, 5}},
+  };
+  return cases;
+}
+
+TEST(PoolingLayerGpu, MatchesCpuMax) {
+  SKIP_WITHOUT_GPU();
+  test::GpuCompareOptions options;
+  options.tolerance = 1e-6f;
+  for (const auto& c : GpuGeometries()) {
+    SCOPED_TRACE(c.first);
+    test::ExpectGpuMatchesCpu(GpuParam("pool: MAX " + c.first), {c.second}, options);
+    // With the argmax top.
+    test::ExpectGpuMatchesCpu(GpuParam("pool: MAX " + c.first, "", 2), {c.second}, options);
+  }
+}
+
+TEST(PoolingLayerGpu, MatchesCpuMaxWithTies) {
+  SKIP_WITHOUT_GPU();
+  // Rounded inputs tie often: both sides must pick (and route the gradient
+  // to) the first maximum of each window.
+  test::GpuCompareOptions options;
+  options.tolerance = 1e-6f;
+  options.fill = [](int, Blob* b) {
+    FillUniform(b, 0.f, 3.f);
+    float* x = b->mutable_cpu_data();
+    for (int i = 0; i < b->count(); ++i) x[i] = static_cast<float>(static_cast<int>(x[i]));
+  };
+  test::ExpectGpuMatchesCpu(GpuParam("pool: MAX kernel_size: 3 stride: 2 pad: 1", "", 2), {{2, 3, 9, 7}}, options);
+}
+
+TEST(PoolingLayerGpu, MatchesCpuAve) {
+  SKIP_WITHOUT_GPU();
+  test::GpuCompareOptions options;
+  options.tolerance = 1e-6f;
+  for (const auto& c : GpuGeometries()) {
+    SCOPED_TRACE(c.first);
+    test::ExpectGpuMatchesCpu(GpuParam("pool: AVE " + c.first), {c.second}, options);
+  }
+}
+
+TEST(PoolingLayerGpu, MatchesCpuStochasticTest) {
+  SKIP_WITHOUT_GPU();
+  test::GpuCompareOptions options;
+  options.tolerance = 1e-5f;
+  // Non-negative, with exact zeros so that some windows sum to 0.
+  options.fill = [](int, Blob* b) {
+    test::FillGaussian(b);
+    float* x = b->mutable_cpu_data();
+    for (int i = 0; i < b->count(); ++i) x[i] = std::max(x[i], 0.f);
+  };
+  for (const std::string geometry : {"kernel_size: 2 stride: 2", "kernel_size: 3 stride: 2", "kernel_size: 2 stride: 3",
+                                     "kernel_h: 3 kernel_w: 2 stride_h: 1 stride_w: 2", "global_pooling: true"}) {
+    SCOPED_TRACE(geometry);
+    test::ExpectGpuMatchesCpu(GpuParam("pool: STOCHASTIC " + geometry, "phase: TEST"), {{2, 3, 9, 8}}, options);
+  }
+}
+
+TEST(PoolingLayerGpu, StochasticTrainSamplesByActivation) {
+  SKIP_WITHOUT_GPU();
+  // The GPU draws its own random numbers, so it cannot match the CPU sample
+  // for sample: check what a sample must satisfy instead.
+  test::ScopedGpuMode gpu;
+  Context::set_random_seed(2024);
+  auto layer = MakeGpu("pool: STOCHASTIC kernel_size: 2 stride: 2", "phase: TRAIN");
+  const int planes = 4000;
+  Blob bottom(1, planes, 2, 2), top;
+  std::vector<float> v;
+  for (int p = 0; p < planes; ++p) v.insert(v.end(), {1, 0, 0, 3});
+  FillValues(&bottom, v);
+  layer->SetUp({&bottom}, {&top});
+  layer->Forward({&bottom}, {&top});
+  const auto out = DataOf(top);
+  int threes = 0;
+  for (float x : out) {
+    ASSERT_TRUE(x == 1.f || x == 3.f) << x;  // a zero has probability 0
+    threes += x == 3.f;
+  }
+  EXPECT_NEAR(threes / static_cast<double>(planes), 0.75, 0.03);
+
+  // The gradient flows to the sampled input only.
+  for (int i = 0; i < top.count(); ++i) top.mutable_cpu_diff()[i] = static_cast<float>(i + 1);
+  layer->Backward({&top}, {true}, {&bottom});
+  for (int p = 0; p < planes; ++p) {
+    const float* d = bottom.cpu_diff() + 4 * p;
+    const int chosen = out[p] == 3.f ? 3 : 0;
+    for (int j = 0; j < 4; ++j) ASSERT_EQ(d[j], j == chosen ? p + 1.f : 0.f) << "plane " << p;
+  }
+
+  // The same seed draws the same samples.
+  Context::set_random_seed(2024);
+  layer->Forward({&bottom}, {&top});
+  EXPECT_EQ(DataOf(top), out);
+}
+
+TEST(PoolingLayerGpu, StochasticTrainPicksFromTheWindow) {
+  SKIP_WITHOUT_GPU();
+  // Overlapping, ceil-mode windows: every output is a positive value of its
+  // own window, and each input's gradient is the sum of the top gradients of
+  // the outputs that picked it.
+  test::ScopedGpuMode gpu;
+  Context::set_random_seed(99);
+  auto layer = MakeGpu("pool: STOCHASTIC kernel_size: 3 stride: 2", "phase: TRAIN");
+  Blob bottom(2, 3, 9, 8), top;
+  // Distinct positive values, so a pick is identified by its value.
+  FillPermutation(&bottom, 17);
+  for (int i = 0; i < bottom.count(); ++i) bottom.mutable_cpu_data()[i] += 2.f;
+  layer->SetUp({&bottom}, {&top});
+  layer->Forward({&bottom}, {&top});
+  ASSERT_EQ(top.shape(), (std::vector<int>{2, 3, 4, 4}));
+  for (int i = 0; i < top.count(); ++i) top.mutable_cpu_diff()[i] = 1.f;
+  layer->Backward({&top}, {true}, {&bottom});
+  const float* x = bottom.cpu_data();
+  const float* y = top.cpu_data();
+  const float* dx = bottom.cpu_diff();
+  for (int p = 0; p < 6; ++p) {
+    std::vector<float> picks(9 * 8, 0.f);
+    for (int ph = 0; ph < 4; ++ph) {
+      for (int pw = 0; pw < 4; ++pw) {
+        const float v = y[(p * 4 + ph) * 4 + pw];
+        int found = -1;
+        for (int h = ph * 2; h < std::min(ph * 2 + 3, 9) && found < 0; ++h)
+          for (int w = pw * 2; w < std::min(pw * 2 + 3, 8); ++w)
+            if (x[(p * 9 + h) * 8 + w] == v) {
+              found = h * 8 + w;
+              break;
+            }
+        ASSERT_GE(found, 0) << "output " << v << " not in its window (plane " << p << ")";
+        picks[found] += 1.f;
+      }
+    }
+    for (int i = 0; i < 9 * 8; ++i) EXPECT_EQ(dx[p * 72 + i], picks[i]) << "plane " << p << " input " << i;
+  }
+}
+
+void GpuGradientCase(const std::string& param, std::vector<int> shape, const std::string& extra = "") {
+  SCOPED_TRACE(param);
+  auto layer = MakeGpu(param, extra);
+  Blob bottom(shape), top;
+  FillPermutation(&bottom, 42);
+  test::ScopedGpuMode gpu;
+  GradientCheckOptions opt;
+  opt.step = 1e-2f;
+  CheckGradient(*layer, {&bottom}, {&top}, opt);
+}
+
+TEST(PoolingLayerGpu, Gradient) {
+  SKIP_WITHOUT_GPU();
+  GpuGradientCase("pool: MAX kernel_size: 3 stride: 2", {2, 2, 6, 5});
+  GpuGradientCase("pool: MAX kernel_size: 3 stride: 2 pad: 1", {1, 2, 6, 7});
+  GpuGradientCase("pool: MAX kernel_h: 3 kernel_w: 2 stride_h: 1 stride_w: 2 pad_h: 1 pad_w: 0", {1, 2, 5, 5});
+  GpuGradientCase("pool: MAX global_pooling: true", {2, 3, 3, 4});
+  GpuGradientCase("pool: AVE kernel_size: 3 stride: 2", {2, 2, 6, 5});
+  GpuGradientCase("pool: AVE kernel_size: 3 stride: 2 pad: 1", {1, 2, 6, 7});
+  GpuGradientCase("pool: AVE kernel_h: 2 kernel_w: 3 stride_h: 2 stride_w: 1 pad_w: 1 pad_h: 1", {1, 2, 5, 5});
+  GpuGradientCase("pool: AVE global_pooling: true", {2, 3, 3, 4});
+
+  auto stochastic = MakeGpu("pool: STOCHASTIC kernel_size: 3 stride: 2", "phase: TEST");
+  Blob positive(1, 2, 5, 7), out;
+  Context::set_random_seed(3);
+  FillUniform(&positive, 0.5f, 2.f);
+  test::ScopedGpuMode gpu;
+  CheckGradient(*stochastic, {&positive}, {&out});
 }
 
 }  // namespace

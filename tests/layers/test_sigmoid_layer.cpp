@@ -8,6 +8,7 @@
 
 #include "cnn/core/context.hpp"
 #include "cnn/core/layer_registry.hpp"
+#include "support/gpu_check.hpp"
 #include "support/test_support.hpp"
 
 namespace cnn {
@@ -66,6 +67,41 @@ TEST(SigmoidLayer, InPlace) {
   std::copy(dy.cpu_data(), dy.cpu_data() + dy.count(), z.mutable_cpu_diff());
   in_place->Backward({&z}, {true}, {&z});
   EXPECT_EQ(DiffOf(z), DiffOf(x));
+}
+
+// ---- GPU ----------------------------------------------------------------
+// Device tanhf may differ from the host's by an ulp or two; 1e-5 (relative
+// to max(1, |cpu|)) leaves room for that in the values and the gradients.
+
+LayerParameter GpuParam() { return ParseLayer(R"(name: "sig" type: "Sigmoid" bottom: "x" top: "y")"); }
+
+test::GpuCompareOptions Tolerance(bool in_place) {
+  test::GpuCompareOptions opt;
+  opt.tolerance = 1e-5f;
+  opt.in_place = in_place;
+  // Wide inputs reach both saturated ends.
+  opt.fill = [](int, Blob* b) { FillGaussian(b, 4.f); };
+  return opt;
+}
+
+TEST(SigmoidGpu, MatchesCpu) {
+  SKIP_WITHOUT_GPU();
+  test::ExpectGpuMatchesCpu(GpuParam(), {{3, 5, 7, 9}}, Tolerance(false));
+}
+
+TEST(SigmoidGpu, MatchesCpuInPlace) {
+  SKIP_WITHOUT_GPU();
+  test::ExpectGpuMatchesCpu(GpuParam(), {{2, 3, 11, 13}}, Tolerance(true));
+}
+
+TEST(SigmoidGpu, Gradient) {
+  SKIP_WITHOUT_GPU();
+  test::ScopedGpuMode gpu;
+  Context::set_random_seed(1711);
+  Blob x(2, 3, 5, 7), y;
+  FillGaussian(&x, 2.f);
+  auto layer = Make();
+  CheckGradient(*layer, {&x}, {&y});
 }
 
 }  // namespace

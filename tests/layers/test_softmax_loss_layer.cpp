@@ -9,6 +9,7 @@
 #include "cnn/core/common.hpp"
 #include "cnn/core/context.hpp"
 #include "cnn/core/layer_registry.hpp"
+#include "support/gpu_check.hpp"
 #include "support/test_support.hpp"
 
 namespace cnn {
@@ -212,6 +213,160 @@ TEST(SoftmaxWithLossLayer, LabelCountMismatchThrows) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("layer 'loss' (SoftmaxWithLoss)"), std::string::npos) << e.what();
   }
+}
+
+// ---- GPU ------------------------------------------------------------------
+// The GPU sums the loss in double like the CPU, in another order, and its
+// logf and expf may differ from the host's by an ulp or two: tolerance 1e-5
+// relative on the loss, absolute on the gradients (which are below 1).
+
+LayerParameter GpuParam(const std::string& extra, bool prob_top = false) {
+  return ParseLayer(R"(name: "loss" type: "SoftmaxWithLoss" bottom: "scores" bottom: "labels" top: "loss" )" +
+                    std::string(prob_top ? R"(top: "prob" )" : "") + extra);
+}
+
+// Scores ~ Gaussian(0, 2); labels uniform in [0, classes), or, with
+// `ignore` >= 0, in [0, classes] with `classes` replaced by `ignore`.
+test::GpuCompareOptions GpuOptions(int classes, int ignore = -1) {
+  test::GpuCompareOptions opt;
+  opt.tolerance = 1e-5f;
+  opt.propagate_down = {true, false};  // labels have no gradient
+  opt.fill = [classes, ignore](int index, Blob* b) {
+    if (index == 0) {
+      FillGaussian(b, 2.f);
+      return;
+    }
+    float* d = b->mutable_cpu_data();
+    const unsigned range = static_cast<unsigned>(classes) + (ignore >= 0 ? 1 : 0);
+    for (int i = 0; i < b->count(); ++i) {
+      const int label = static_cast<int>(Context::rng()() % range);
+      d[i] = static_cast<float>(label == classes ? ignore : label);
+    }
+  };
+  return opt;
+}
+
+TEST(SoftmaxWithLossLayerGpu, MatchesCpuEachNormalization) {
+  SKIP_WITHOUT_GPU();
+  for (const char* mode : {"VALID", "FULL", "BATCH_SIZE", "NONE"}) {
+    SCOPED_TRACE(mode);
+    const std::string extra = std::string("loss_param { ignore_label: 255 normalization: ") + mode + " }";
+    // Spatial (one thread per position in the softmax) and classifier rows (one warp).
+    test::ExpectGpuMatchesCpu(GpuParam(extra), {{5, 7, 3, 11}, {5, 1, 3, 11}}, GpuOptions(7, 255));
+    test::ExpectGpuMatchesCpu(GpuParam(extra), {{37, 10}, {37}}, GpuOptions(10, 255));
+  }
+}
+
+TEST(SoftmaxWithLossLayerGpu, MatchesCpuLegacyNormalizeAndNoIgnoreLabel) {
+  SKIP_WITHOUT_GPU();
+  test::ExpectGpuMatchesCpu(GpuParam(""), {{5, 7, 3, 11}, {5, 1, 3, 11}}, GpuOptions(7));
+  test::ExpectGpuMatchesCpu(GpuParam("loss_param { normalize: false }"), {{37, 10}, {37}}, GpuOptions(10));
+  test::ExpectGpuMatchesCpu(GpuParam("loss_param { normalize: true ignore_label: 3 }"), {{37, 10}, {37}},
+                            GpuOptions(10));
+}
+
+TEST(SoftmaxWithLossLayerGpu, MatchesCpuAllIgnored) {
+  SKIP_WITHOUT_GPU();
+  test::GpuCompareOptions opt = GpuOptions(4);
+  opt.fill = [](int index, Blob* b) {
+    if (index == 0) {
+      FillGaussian(b, 2.f);
+    } else {
+      std::fill_n(b->mutable_cpu_data(), b->count(), 255.f);
+    }
+  };
+  test::ExpectGpuMatchesCpu(GpuParam("loss_param { ignore_label: 255 }"), {{2, 4, 1, 3}, {2, 1, 1, 3}}, opt);
+}
+
+TEST(SoftmaxWithLossLayerGpu, MatchesCpuOtherAxis) {
+  SKIP_WITHOUT_GPU();
+  test::ExpectGpuMatchesCpu(GpuParam("softmax_param { axis: 2 } loss_param { ignore_label: 255 }"),
+                            {{4, 5, 9}, {4, 5}}, GpuOptions(9, 255));
+  test::ExpectGpuMatchesCpu(GpuParam("softmax_param { axis: -1 }"), {{3, 5, 2, 33}, {3, 5, 2}}, GpuOptions(33));
+}
+
+TEST(SoftmaxWithLossLayerGpu, MatchesCpuProbabilityTopAndLossWeight) {
+  SKIP_WITHOUT_GPU();
+  test::ExpectGpuMatchesCpu(GpuParam("loss_param { ignore_label: 255 } loss_weight: 2.5 loss_weight: 0", true),
+                            {{5, 7, 3, 11}, {5, 1, 3, 11}}, GpuOptions(7, 255));
+}
+
+// The error of the GPU pass is the CPU's, word for word: the first bad
+// position in order, its label, the class range.
+TEST(SoftmaxWithLossLayerGpu, BadLabelThrowsTheCpuError) {
+  SKIP_WITHOUT_GPU();
+  for (const std::vector<float>& labels : {std::vector<float>{0, 3, 7, 2, 1, 1}, std::vector<float>{0, 3, 1, -1, 9, 1},
+                                            std::vector<float>{255, 3, 1, 2, 1, 4}}) {
+    Inputs in;
+    FillValues(&in.labels, labels);
+    Blob loss;
+    auto cpu = Make();
+    cpu->SetUp(in.bottom(), {&loss});
+    const std::string expected = test::ErrorOf([&] { cpu->Forward(in.bottom(), {&loss}); });
+    EXPECT_NE(expected.find("layer 'loss' (SoftmaxWithLoss): label"), std::string::npos) << expected;
+    test::ScopedGpuMode gpu;
+    auto layer = Make();
+    layer->SetUp(in.bottom(), {&loss});
+    EXPECT_EQ(test::ErrorOf([&] { layer->Forward(in.bottom(), {&loss}); }), expected);
+  }
+  // Labels that turn bad between forward and backward are caught there too,
+  // and a good forward afterwards works again.
+  Inputs in;
+  Blob loss;
+  test::ScopedGpuMode gpu;
+  auto layer = Make("loss_param { ignore_label: 255 }");
+  layer->SetUp(in.bottom(), {&loss});
+  const float good = layer->Forward(in.bottom(), {&loss});
+  FillValues(&in.labels, {0, 3, 255, 4, 255, 1});
+  EXPECT_NE(test::ErrorOf([&] { layer->Backward({&loss}, {true, false}, in.bottom()); }).find("label 4 at position 3"),
+            std::string::npos);
+  FillValues(&in.labels, {0, 3, 255, 2, 255, 1});
+  EXPECT_FLOAT_EQ(layer->Forward(in.bottom(), {&loss}), good);
+}
+
+TEST(SoftmaxWithLossLayerGpu, NoGradientToLabels) {
+  SKIP_WITHOUT_GPU();
+  test::ScopedGpuMode gpu;
+  Inputs in;
+  auto layer = Make("loss_param { ignore_label: 255 }");
+  Blob loss;
+  layer->SetUp(in.bottom(), {&loss});
+  layer->Forward(in.bottom(), {&loss});
+  EXPECT_THROW(layer->Backward({&loss}, {true, true}, in.bottom()), Error);
+}
+
+TEST(SoftmaxWithLossLayerGpu, KnownLoss) {
+  SKIP_WITHOUT_GPU();
+  test::ScopedGpuMode gpu;
+  Inputs in;
+  int valid = 0;
+  const double summed = SummedLoss(in, 255, &valid);
+  EXPECT_NEAR(ForwardLoss("loss_param { ignore_label: 255 }", in), summed / 4, 1e-5);
+  EXPECT_NEAR(ForwardLoss("loss_param { ignore_label: 255 normalization: FULL }", in), summed / 6, 1e-5);
+}
+
+TEST(SoftmaxWithLossLayerGpu, GradientEachNormalization) {
+  SKIP_WITHOUT_GPU();
+  test::ScopedGpuMode gpu;
+  for (const char* mode : {"VALID", "FULL", "BATCH_SIZE", "NONE"}) {
+    SCOPED_TRACE(mode);
+    Inputs in;
+    CheckLossGradient(std::string("loss_param { ignore_label: 255 normalization: ") + mode + " }", in);
+  }
+}
+
+TEST(SoftmaxWithLossLayerGpu, GradientOtherAxis) {
+  SKIP_WITHOUT_GPU();
+  test::ScopedGpuMode gpu;
+  Context::set_random_seed(1702);
+  Blob scores({2, 3, 4}), labels({2, 3});
+  FillGaussian(&scores);
+  FillValues(&labels, {0, 1, 2, 3, 3, 0});
+  auto layer = Make("softmax_param { axis: 2 }");
+  Blob loss;
+  GradientCheckOptions opt;
+  opt.bottoms = {0};
+  CheckGradient(*layer, {&scores, &labels}, {&loss}, opt);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "cnn/core/common.hpp"
 #include "cnn/core/context.hpp"
 #include "cnn/core/layer_registry.hpp"
+#include "support/gpu_check.hpp"
 #include "support/test_support.hpp"
 
 namespace cnn {
@@ -82,6 +83,43 @@ TEST(SplitLayer, Gradient) {
   auto layer = Make();
   Blob bottom({2, 3, 2}), t0, t1, t2;
   Context::set_random_seed(1701);
+  FillGaussian(&bottom);
+  CheckGradient(*layer, {&bottom}, {&t0, &t1, &t2});
+}
+
+// ---- GPU ----------------------------------------------------------------
+// Forward moves nothing and backward copies and adds (alpha 1, so no
+// rounding can differ): GPU and CPU must agree exactly (tolerance 0).
+
+TEST(SplitGpu, MatchesCpu) {
+  SKIP_WITHOUT_GPU();
+  test::GpuCompareOptions opt;
+  opt.tolerance = 0.f;
+  test::ExpectGpuMatchesCpu(ParseLayer(R"(name: "split" type: "Split" bottom: "x" top: "a" top: "b" top: "c")"),
+                            {{3, 5, 7, 9}}, opt);
+  test::ExpectGpuMatchesCpu(ParseLayer(R"(name: "split" type: "Split" bottom: "x" top: "a")"), {{17, 13}}, opt);
+}
+
+// The tops alias the bottom's values in GPU mode too: what the host wrote
+// reaches every top's device copy.
+TEST(SplitGpu, TopsShareBottomData) {
+  SKIP_WITHOUT_GPU();
+  test::ScopedGpuMode gpu;
+  auto layer = Make();
+  Blob bottom({2, 3}), t0, t1;
+  FillValues(&bottom, {1, 2, 3, 4, 5, 6});
+  layer->SetUp({&bottom}, {&t0, &t1});
+  layer->Forward({&bottom}, {&t0, &t1});
+  EXPECT_EQ(t0.gpu_data(), bottom.gpu_data());
+  EXPECT_EQ(DataOf(t1), (std::vector<float>{1, 2, 3, 4, 5, 6}));
+}
+
+TEST(SplitGpu, Gradient) {
+  SKIP_WITHOUT_GPU();
+  test::ScopedGpuMode gpu;
+  auto layer = Make();
+  Blob bottom({2, 3, 5}), t0, t1, t2;
+  Context::set_random_seed(1711);
   FillGaussian(&bottom);
   CheckGradient(*layer, {&bottom}, {&t0, &t1, &t2});
 }

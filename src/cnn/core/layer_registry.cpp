@@ -59,6 +59,7 @@ void LayerRegistry::AddEngine(const std::string& type, Engine engine, Creator cr
 }
 
 bool LayerRegistry::Has(const std::string& type) { return registry().count(type) > 0; }
+bool LayerRegistry::HasCudnn(const std::string& type) { return cudnn_registry().count(type) > 0; }
 
 std::vector<std::string> LayerRegistry::Types() {
   std::vector<std::string> types;

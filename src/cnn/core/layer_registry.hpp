@@ -25,6 +25,8 @@ class LayerRegistry {
   // Throws Error naming the layer and listing the known types when the type is unknown.
   static std::unique_ptr<Layer> Create(const LayerParameter& param);
   static bool Has(const std::string& type);
+  // Whether `type` has a cuDNN implementation in this build.
+  static bool HasCudnn(const std::string& type);
   static std::vector<std::string> Types();
 };
 

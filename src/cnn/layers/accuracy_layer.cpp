@@ -49,9 +49,7 @@ void AccuracyLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
     for (int j = 0; j < inner_num_; ++j) {
       const int label = static_cast<int>(labels[o * inner_num_ + j]);
       if (has_ignore_label_ && label == ignore_label_) continue;
-      CNN_CHECK(label >= 0 && label < channels_,
-                where() << "label " << label << " at position " << o * inner_num_ + j << " is outside [0, "
-                        << channels_ << ") (the scores have " << channels_ << " classes)");
+      if (label < 0 || label >= channels_) ThrowBadLabel(label, o * inner_num_ + j);
       ++count;
       ++class_count_[label];
       const float* s = scores + o * dim + j;
@@ -74,6 +72,11 @@ void AccuracyLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
     for (int c = 0; c < channels_; ++c)
       per_class[c] = class_count_[c] == 0 ? 0.f : per_class[c] / class_count_[c];
   }
+}
+
+void AccuracyLayer::ThrowBadLabel(int label, int position) const {
+  CNN_THROW(where() << "label " << label << " at position " << position << " is outside [0, " << channels_
+                    << ") (the scores have " << channels_ << " classes)");
 }
 
 void AccuracyLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,

@@ -5,9 +5,14 @@
 // No gradient.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "cnn/core/layer.hpp"
+#ifdef CNN_WITH_CUDA
+#include "cnn/core/synced_memory.hpp"
+#include "cnn/layers/bad_label_gpu.hpp"
+#endif
 
 namespace cnn {
 
@@ -29,6 +34,14 @@ class AccuracyLayer : public Layer {
   void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+#ifdef CNN_WITH_CUDA
+  void Forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
+  // Nothing to compute; Backward_cpu's checks apply (and no fallback warning).
+  void Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override {
+    Backward_cpu(top, propagate_down, bottom);
+  }
+#endif
 
  private:
   int top_k_ = 1;
@@ -36,6 +49,13 @@ class AccuracyLayer : public Layer {
   int ignore_label_ = 0;
   int outer_num_ = 0, channels_ = 0, inner_num_ = 0;
   std::vector<int> class_count_;
+  // The error for a label outside [0, channels_) at `position` (both devices).
+  [[noreturn]] void ThrowBadLabel(int label, int position) const;
+#ifdef CNN_WITH_CUDA
+  // Per class on the device: positions labelled with it, and those right.
+  std::unique_ptr<SyncedMemory> class_counts_;
+  BadLabelPosition bad_label_;
+#endif
 };
 
 }  // namespace cnn

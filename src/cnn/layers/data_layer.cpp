@@ -12,6 +12,14 @@
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/data/datum_io.hpp"
 
+#ifdef CNN_WITH_CUDA
+#include <cuda_runtime.h>
+
+#include "cnn/gpu/cuda_check.hpp"
+#include "cnn/gpu/device_context.hpp"
+#include "cnn/gpu/math_gpu.hpp"
+#endif
+
 namespace cnn {
 namespace {
 
@@ -42,6 +50,37 @@ std::string ShapeString(const std::vector<int>& shape) {
   return s.str();
 }
 
+#ifdef CNN_WITH_CUDA
+// The reader thread's upload stream. Non-blocking: it must not wait for the
+// compute queued on the legacy default stream, or the copy would not overlap.
+class UploadStream {
+ public:
+  UploadStream() = default;
+  UploadStream(const UploadStream&) = delete;
+  UploadStream& operator=(const UploadStream&) = delete;
+  ~UploadStream() {
+    if (stream_) cudaStreamDestroy(stream_);
+  }
+  // Created on first use, on the device the layer was set up on.
+  void* get(int device) {
+    if (!stream_) {
+      gpu::SetDevice(device);
+      CNN_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+    }
+    return stream_;
+  }
+
+ private:
+  cudaStream_t stream_ = nullptr;
+};
+
+std::shared_ptr<void> NewEvent() {
+  cudaEvent_t event = nullptr;
+  CNN_CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming));
+  return std::shared_ptr<void>(event, [](void* e) { cudaEventDestroy(static_cast<cudaEvent_t>(e)); });
+}
+#endif
+
 }  // namespace
 
 DataLayer::DataLayer(const LayerParameter& param) : Layer(param) {}
@@ -58,6 +97,11 @@ void DataLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
   CNN_CHECK(data_param_.prefetch() > 0, where() << "data_param.prefetch must be at least 1");
   batch_size_ = static_cast<int>(data_param_.batch_size());
   output_labels_ = top.size() > 1;
+#ifdef CNN_WITH_CUDA
+  gpu_mode_ = Context::mode() == Mode::GPU;
+  // Where this thread's compute runs, hence where the batches must go.
+  device_ = gpu_mode_ ? gpu::CurrentDevice() : 0;
+#endif
 
   TransformationParameter transform = layer_param_.transform_param();
   // Older Caffe's way to ask for colour decoding.
@@ -160,6 +204,8 @@ bool DataLayer::LoadBatch(Batch* batch) {
   std::vector<int> item_shape;
   std::string first_dims;
   size_t item_count = 0;
+  float* data = nullptr;
+  float* label = nullptr;
   for (int item = 0; item < batch_size_; ++item) {
     if (stop_requested_.load(std::memory_order_relaxed)) return false;
     const uint64_t index = index_;
@@ -173,10 +219,14 @@ bool DataLayer::LoadBatch(Batch* batch) {
         item_shape = shape;
         first_dims = DatumShapeString(datum);
         item_count = static_cast<size_t>(shape[1]) * shape[2] * shape[3];
-        batch->shape = shape;
-        batch->shape[0] = batch_size_;
-        batch->data.resize(item_count * batch_size_);
-        batch->label.resize(output_labels_ ? batch_size_ : 0);
+        std::vector<int> batch_shape = shape;
+        batch_shape[0] = batch_size_;
+        batch->data.Reshape(batch_shape);
+        data = batch->data.mutable_cpu_data();
+        if (output_labels_) {
+          batch->label.Reshape(std::vector<int>{batch_size_});
+          label = batch->label.mutable_cpu_data();
+        }
       } else if (shape != item_shape) {
         if (transformer_->param().crop_size() > 0) {
           CNN_THROW("has " << DatumShapeString(datum) << ", expected " << item_shape[1] << " channel(s) like "
@@ -184,8 +234,8 @@ bool DataLayer::LoadBatch(Batch* batch) {
         }
         CNN_THROW("has " << DatumShapeString(datum) << ", expected " << first_dims);
       }
-      transformer_->Transform(datum, batch->data.data() + item * item_count);
-      if (output_labels_) batch->label[item] = static_cast<float>(datum.label());
+      transformer_->Transform(datum, data + item * item_count);
+      if (output_labels_) label[item] = static_cast<float>(datum.label());
     } catch (const Error& e) {
       throw Error(where() + RecordName(index, key) + e.what());
     }
@@ -201,6 +251,9 @@ bool DataLayer::LoadBatch(Batch* batch) {
 }
 
 void DataLayer::PrefetchLoop() {
+#ifdef CNN_WITH_CUDA
+  UploadStream upload;
+#endif
   for (;;) {
     Batch* batch = nullptr;
     {
@@ -213,7 +266,23 @@ void DataLayer::PrefetchLoop() {
     bool failed = false;
     bool complete = true;
     try {
+#ifdef CNN_WITH_CUDA
+      if (gpu_mode_) {
+        void* stream = upload.get(device_);
+        // Forward's device-to-device copy of this batch's previous contents
+        // must be done before they change (and before Reshape may free them).
+        if (batch->consumed) CNN_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(batch->consumed.get())));
+        complete = LoadBatch(batch);
+        if (complete) {
+          batch->data.data()->async_gpu_push(stream);
+          if (output_labels_) batch->label.data()->async_gpu_push(stream);
+        }
+      } else {
+        complete = LoadBatch(batch);
+      }
+#else
       complete = LoadBatch(batch);
+#endif
     } catch (...) {
       // Handed to Forward, which raises it in the consumer's thread.
       batch->error = std::current_exception();
@@ -265,7 +334,7 @@ void DataLayer::StopPrefetch() {
   thread_.join();
 }
 
-void DataLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
+DataLayer::Batch* DataLayer::TakeBatch() {
   CNN_CHECK(set_up_, where() << "Forward before SetUp");
   if (failure_) std::rethrow_exception(failure_);
   Batch* batch = nullptr;
@@ -281,12 +350,10 @@ void DataLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
     failure_ = batch->error;
     std::rethrow_exception(failure_);
   }
-  top[0]->Reshape(batch->shape);
-  std::copy(batch->data.begin(), batch->data.end(), top[0]->mutable_cpu_data());
-  if (output_labels_) {
-    top[1]->Reshape(std::vector<int>{batch_size_});
-    std::copy(batch->label.begin(), batch->label.end(), top[1]->mutable_cpu_data());
-  }
+  return batch;
+}
+
+void DataLayer::ReturnBatch(Batch* batch) {
   next_ = batch->end;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -294,6 +361,36 @@ void DataLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
   }
   free_cv_.notify_one();
 }
+
+void DataLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
+  Batch* batch = TakeBatch();
+  top[0]->ReshapeLike(batch->data);
+  std::copy_n(batch->data.cpu_data(), batch->data.count(), top[0]->mutable_cpu_data());
+  if (output_labels_) {
+    top[1]->ReshapeLike(batch->label);
+    std::copy_n(batch->label.cpu_data(), batch->label.count(), top[1]->mutable_cpu_data());
+  }
+  ReturnBatch(batch);
+}
+
+#ifdef CNN_WITH_CUDA
+// The reader has normally uploaded the batch already (head SYNCED, so
+// gpu_data() copies nothing); a layer set up in CPU mode uploads here.
+void DataLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& top) {
+  Batch* batch = TakeBatch();
+  top[0]->ReshapeLike(batch->data);
+  gpu_copy(batch->data.count(), batch->data.gpu_data(), top[0]->mutable_gpu_data());
+  if (output_labels_) {
+    top[1]->ReshapeLike(batch->label);
+    gpu_copy(batch->label.count(), batch->label.gpu_data(), top[1]->mutable_gpu_data());
+  }
+  // The copies above are only queued; the reader waits for this event
+  // before it overwrites the batch.
+  if (!batch->consumed) batch->consumed = NewEvent();
+  CNN_CUDA_CHECK(cudaEventRecord(static_cast<cudaEvent_t>(batch->consumed.get()), 0));
+  ReturnBatch(batch);
+}
+#endif
 
 std::string DataLayer::SaveState() const {
   std::ostringstream s;

@@ -9,6 +9,10 @@
 // Each batch has the shape its first record gives, as in Caffe (so with
 // batch_size 1 images of different sizes pass one by one).
 //
+// In GPU mode (the mode of the thread that runs SetUp) the reader also
+// uploads each batch to the device on a stream of its own, so the copy
+// overlaps the net's compute; Forward then only copies device to device.
+//
 // The layer is Stateful: its state is the position of the next batch Forward
 // delivers and the transformer's random generator at that point, so a run
 // resumed from a snapshot sees exactly the batches a straight run would.
@@ -54,6 +58,11 @@ class DataLayer : public Layer, public Stateful {
   void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override {}
+#ifdef CNN_WITH_CUDA
+  void Forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
+  void Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override {}
+#endif
 
  private:
   // Where reading stands: records consumed since the first record of the
@@ -65,16 +74,22 @@ class DataLayer : public Layer, public Stateful {
   };
 
   struct Batch {
-    std::vector<int> shape;  // {batch_size, C, H, W}
-    std::vector<float> data;
-    std::vector<float> label;
+    Blob data;   // {batch_size, C, H, W}
+    Blob label;  // {batch_size}, when the layer has a label top
     Position end;  // the position after this batch: where the next one starts
     std::exception_ptr error;
+    // GPU mode: a cudaEvent_t recorded on the compute stream after Forward
+    // copied the batch out; the reader waits for it before refilling.
+    std::shared_ptr<void> consumed;
   };
 
   void StartPrefetch();
   void StopPrefetch();
   void PrefetchLoop();
+  // Forward's half of the hand-over: the next full batch (raising its
+  // error, if it has one), and giving it back to the reader.
+  Batch* TakeBatch();
+  void ReturnBatch(Batch* batch);
   // Fills a batch from the cursor; false when told to stop half-way.
   bool LoadBatch(Batch* batch);
   // Moves the cursor to the next record, back to the first after the last.
@@ -89,6 +104,11 @@ class DataLayer : public Layer, public Stateful {
   int batch_size_ = 0;
   bool output_labels_ = false;
   bool set_up_ = false;
+#ifdef CNN_WITH_CUDA
+  // Captured at SetUp: the reader thread has its own (CPU) mode and device.
+  bool gpu_mode_ = false;
+  int device_ = 0;
+#endif
   std::string pending_state_;  // a RestoreState that came before SetUp
 
   std::unique_ptr<DataTransformer> transformer_;

@@ -1,5 +1,7 @@
 #include "cnn/layers/dropout_layer.hpp"
 
+#include <memory>
+
 #include "cnn/core/common.hpp"
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/core/math.hpp"
@@ -14,7 +16,11 @@ void DropoutLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
 
 void DropoutLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
   if (top[0] != bottom[0]) top[0]->ReshapeLike(*bottom[0]);
-  mask_.resize(bottom[0]->count());
+  // Grown, never shrunk, like a Blob's memory. Reallocating loses the old
+  // mask, which is fine: Reshape runs at the start of a forward, which
+  // draws a new one before any backward reads it.
+  const size_t bytes = sizeof(unsigned) * static_cast<size_t>(bottom[0]->count());
+  if (!mask_ || mask_->size() < bytes) mask_ = std::make_unique<SyncedMemory>(bytes);
 }
 
 void DropoutLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
@@ -26,8 +32,8 @@ void DropoutLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
     return;
   }
   if (n == 0) return;
-  rng_bernoulli(n, 1.f - ratio_, mask_.data());
-  const unsigned* m = mask_.data();
+  unsigned* m = static_cast<unsigned*>(mask_->mutable_cpu_data());
+  rng_bernoulli(n, 1.f - ratio_, m);
   const float s = scale_;
   for (int i = 0; i < n; ++i) y[i] = m[i] ? x[i] * s : 0.f;
 }
@@ -42,7 +48,8 @@ void DropoutLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& pro
     cpu_copy(n, dy, dx);
     return;
   }
-  const unsigned* m = mask_.data();
+  if (n == 0) return;
+  const unsigned* m = static_cast<const unsigned*>(mask_->cpu_data());
   const float s = scale_;
   for (int i = 0; i < n; ++i) dx[i] = m[i] ? dy[i] * s : 0.f;
 }

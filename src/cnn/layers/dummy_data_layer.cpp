@@ -38,6 +38,7 @@ void DummyDataLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
   }
 
   fillers_.clear();
+  filler_params_.clear();
   refill_.clear();
   // Filler errors get the layer's name in front, like every other layer error.
   auto create = [this](const FillerParameter& fp) {
@@ -56,10 +57,12 @@ void DummyDataLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
       fp = p.data_filler(0);
     }
     fillers_.push_back(create(fp));
+    filler_params_.push_back(fp);
     refill_.push_back(fp.type() != "constant");
   } else {
     for (int i = 0; i < num_top; ++i) {
       fillers_.push_back(create(p.data_filler(i)));
+      filler_params_.push_back(p.data_filler(i));
       refill_.push_back(p.data_filler(i).type() != "constant");
     }
   }

@@ -27,10 +27,18 @@ class DummyDataLayer : public Layer {
   void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override {}
+#ifdef CNN_WITH_CUDA
+  void Forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
+  void Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override {}
+#endif
 
  private:
   // One filler shared by all tops, or one per top.
   std::vector<std::unique_ptr<Filler>> fillers_;
+  // What each filler was built from: the GPU forward draws gaussian and
+  // uniform fills itself and needs their parameters.
+  std::vector<FillerParameter> filler_params_;
   std::vector<bool> refill_;
 };
 

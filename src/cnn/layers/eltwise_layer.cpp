@@ -1,5 +1,7 @@
 #include "cnn/layers/eltwise_layer.hpp"
 
+#include <memory>
+
 #include "cnn/core/common.hpp"
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/core/math.hpp"
@@ -25,7 +27,11 @@ void EltwiseLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
                       << bottom[0]->shape_string() << "; all bottoms must have the same shape");
   }
   top[0]->ReshapeLike(*bottom[0]);
-  if (op_ == EltwiseParameter::MAX) max_idx_.resize(bottom[0]->count());
+  if (op_ == EltwiseParameter::MAX) {
+    // Grown, never shrunk; Reshape runs before the forward that rewrites it.
+    const size_t bytes = sizeof(int) * static_cast<size_t>(bottom[0]->count());
+    if (!max_idx_ || max_idx_->size() < bytes) max_idx_ = std::make_unique<SyncedMemory>(bytes);
+  }
 }
 
 void EltwiseLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
@@ -46,17 +52,18 @@ void EltwiseLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
       // tie; later bottoms must be strictly larger to take over.
       const float* a = bottom[0]->cpu_data();
       const float* b = bottom[1]->cpu_data();
+      int* idx = static_cast<int*>(max_idx_->mutable_cpu_data());
       for (int k = 0; k < n; ++k) {
         const bool first = a[k] > b[k];
         y[k] = first ? a[k] : b[k];
-        max_idx_[k] = first ? 0 : 1;
+        idx[k] = first ? 0 : 1;
       }
       for (size_t i = 2; i < bottom.size(); ++i) {
         const float* x = bottom[i]->cpu_data();
         for (int k = 0; k < n; ++k) {
           if (x[k] > y[k]) {
             y[k] = x[k];
-            max_idx_[k] = static_cast<int>(i);
+            idx[k] = static_cast<int>(i);
           }
         }
       }
@@ -105,7 +112,8 @@ void EltwiseLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& pro
         break;
       case EltwiseParameter::MAX: {
         const int me = static_cast<int>(i);
-        for (int k = 0; k < n; ++k) dx[k] = max_idx_[k] == me ? top_diff[k] : 0.f;
+        const int* idx = static_cast<const int*>(max_idx_->cpu_data());
+        for (int k = 0; k < n; ++k) dx[k] = idx[k] == me ? top_diff[k] : 0.f;
         break;
       }
     }

@@ -2,9 +2,11 @@
 // bottoms that all have the same shape.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "cnn/core/layer.hpp"
+#include "cnn/core/synced_memory.hpp"
 
 namespace cnn {
 
@@ -24,12 +26,20 @@ class EltwiseLayer : public Layer {
   void Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
 
+#ifdef CNN_WITH_CUDA
+  void Forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
+  void Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override;
+#endif
+
  private:
   EltwiseParameter::EltwiseOp op_ = EltwiseParameter::SUM;
   std::vector<float> coeffs_;
   bool stable_prod_grad_ = true;
-  // MAX: which bottom won at each element (ties go as in Caffe).
-  std::vector<int> max_idx_;
+  // MAX: which bottom won at each element (ties go as in Caffe); count()
+  // ints. Synced memory, so the side that ran forward hands it to the side
+  // that runs backward.
+  std::unique_ptr<SyncedMemory> max_idx_;
 };
 
 }  // namespace cnn

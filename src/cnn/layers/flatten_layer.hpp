@@ -20,6 +20,13 @@ class FlattenLayer : public Layer {
   void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override {}
   void Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+
+#ifdef CNN_WITH_CUDA
+  // Nothing to compute: the top already aliases the bottom's values.
+  void Forward_gpu(const BlobVec& bottom, const BlobVec& top) override {}
+  void Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override;
+#endif
 };
 
 }  // namespace cnn

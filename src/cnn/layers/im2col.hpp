@@ -42,4 +42,14 @@ void Im2Col(const float* im, int num, const ConvGeometry& g, float* col);
 // read from. `im` is overwritten; pixels no patch reads become 0.
 void Col2Im(const float* col, int num, const ConvGeometry& g, float* im);
 
+#ifdef CNN_WITH_CUDA
+// The same two maps on device arrays, queued on the default stream; the
+// results equal the CPU functions' (Col2ImGpu adds each pixel's taps in the
+// same order, so it is bit-identical). Col2ImGpu gathers: one thread per
+// image pixel sums the column entries read from it, so it needs no atomics
+// and repeats exactly.
+void Im2ColGpu(const float* im, int num, const ConvGeometry& g, float* col);
+void Col2ImGpu(const float* col, int num, const ConvGeometry& g, float* im);
+#endif
+
 }  // namespace cnn

@@ -23,6 +23,14 @@ class InputLayer : public Layer {
   void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override {}
   void Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override {}
+#ifdef CNN_WITH_CUDA
+  // Also nothing on the GPU (declared so the layer does not count as one
+  // falling back to the CPU): the tops' synced memory carries whatever the
+  // caller wrote to whichever side reads it next.
+  void Forward_gpu(const BlobVec& bottom, const BlobVec& top) override {}
+  void Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override {}
+#endif
 };
 
 }  // namespace cnn

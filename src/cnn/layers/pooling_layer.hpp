@@ -3,8 +3,13 @@
 // (ceil by default, FLOOR on request, and no window that starts in the
 // bottom/right padding). MAX may have a second top holding the argmax of
 // each output as a flat index into its input plane.
+//
+// The GPU path (pooling_layer.cu) computes what the CPU does, in its order;
+// its backward passes gather (one thread per input pixel visits the windows
+// holding it), so they need no atomics and repeat exactly.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "cnn/core/layer.hpp"
@@ -32,6 +37,11 @@ class PoolingLayer : public Layer {
   void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+#ifdef CNN_WITH_CUDA
+  void Forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
+  void Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override;
+#endif
 
  private:
   void ForwardMax(const float* x, float* y);
@@ -42,6 +52,7 @@ class PoolingLayer : public Layer {
   void BackwardAve(const float* dy, float* dx);
   void BackwardStochasticTest(const float* x, const float* y, const float* dy, float* dx);
 
+ protected:  // the settings below are also read by the cuDNN engine (layers/cudnn/)
   PoolingParameter::PoolMethod method_ = PoolingParameter::MAX;
   bool global_ = false;
   bool ceil_mode_ = true;
@@ -55,6 +66,12 @@ class PoolingLayer : public Layer {
   // Both as flat indices into the output's input plane.
   std::vector<int> index_;
   std::vector<float> uniform_;  // STOCHASTIC draws, one per output
+#ifdef CNN_WITH_CUDA
+  // The GPU path's index_ (device ints, grown on demand), and one float per
+  // output: STOCHASTIC's draws in TRAIN, its window sums in TEST backward.
+  std::unique_ptr<SyncedMemory> gpu_index_;
+  Blob gpu_buffer_;
+#endif
 };
 
 }  // namespace cnn

@@ -73,10 +73,13 @@ float SoftmaxWithLossLayer::Normalizer(int valid_count) const {
 int SoftmaxWithLossLayer::LabelAt(const float* labels, int o, int j) const {
   const int label = static_cast<int>(labels[o * inner_num_ + j]);
   if (has_ignore_label_ && label == ignore_label_) return label;
-  CNN_CHECK(label >= 0 && label < channels_,
-            where() << "label " << label << " at position " << o * inner_num_ + j << " is outside [0, "
-                    << channels_ << ") (the scores have " << channels_ << " classes)");
+  if (label < 0 || label >= channels_) ThrowBadLabel(label, o * inner_num_ + j);
   return label;
+}
+
+void SoftmaxWithLossLayer::ThrowBadLabel(int label, int position) const {
+  CNN_THROW(where() << "label " << label << " at position " << position << " is outside [0, " << channels_
+                    << ") (the scores have " << channels_ << " classes)");
 }
 
 void SoftmaxWithLossLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {

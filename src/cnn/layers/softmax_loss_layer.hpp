@@ -10,6 +10,10 @@
 
 #include "cnn/core/layer.hpp"
 #include "cnn/layers/softmax_layer.hpp"
+#ifdef CNN_WITH_CUDA
+#include "cnn/core/synced_memory.hpp"
+#include "cnn/layers/bad_label_gpu.hpp"
+#endif
 
 namespace cnn {
 
@@ -32,6 +36,11 @@ class SoftmaxWithLossLayer : public Layer {
   void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+#ifdef CNN_WITH_CUDA
+  void Forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
+  void Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override;
+#endif
 
  private:
   // What the summed loss is divided by, given how many positions were not ignored.
@@ -45,6 +54,13 @@ class SoftmaxWithLossLayer : public Layer {
   bool has_ignore_label_ = false;
   int ignore_label_ = 0;
   int outer_num_ = 0, channels_ = 0, inner_num_ = 0;
+  // The error for a label outside [0, channels_) at `position` (both devices).
+  [[noreturn]] void ThrowBadLabel(int label, int position) const;
+#ifdef CNN_WITH_CUDA
+  // Device scratch of the GPU passes: per-block partial sums, the backward scale.
+  std::unique_ptr<SyncedMemory> scratch_;
+  BadLabelPosition bad_label_;
+#endif
 };
 
 }  // namespace cnn
