@@ -114,20 +114,17 @@ float* Blob::mutable_gpu_diff() {
   return WithName("diff", [&] { return static_cast<float*>(diff_->mutable_gpu_data()); });
 }
 
+#ifdef CNN_WITH_CUDA
 namespace {
 
 // Whether the freshest copy of `mem` is on the device, so math on it should
 // run there instead of pulling it back to the host.
 bool OnGpu(const SyncedMemory& mem) {
-#ifdef CNN_WITH_CUDA
   return mem.head() == SyncedMemory::Head::AT_GPU || mem.head() == SyncedMemory::Head::SYNCED;
-#else
-  (void)mem;
-  return false;
-#endif
 }
 
 }  // namespace
+#endif
 
 void Blob::Update() {
   if (!count_) return;
