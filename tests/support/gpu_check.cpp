@@ -130,18 +130,6 @@ bool SetEngine(LayerParameter* p, int engine) {
   return true;
 }
 
-int EngineOf(const LayerParameter& p) {
-  const std::string& t = p.type();
-  if (t == "Convolution") return p.convolution_param().engine();
-  if (t == "Pooling") return p.pooling_param().engine();
-  if (t == "LRN") return p.lrn_param().engine();
-  if (t == "Softmax") return p.softmax_param().engine();
-  if (t == "ReLU") return p.relu_param().engine();
-  if (t == "Sigmoid") return p.sigmoid_param().engine();
-  if (t == "TanH") return p.tanh_param().engine();
-  return 0;
-}
-
 void CompareOnce(const LayerParameter& param, const std::vector<std::vector<int>>& bottom_shapes,
                  const GpuCompareOptions& opt);
 
@@ -156,7 +144,7 @@ void ExpectGpuMatchesCpu(const LayerParameter& param, const std::vector<std::vec
     CompareOnce(param, bottom_shapes, opt);
     return;
   }
-  if (EngineOf(param) != 0) {  // the test asked for one engine
+  if (LayerRegistry::RequestedEngine(param) != 0) {  // the test asked for one engine
     CompareOnce(param, bottom_shapes, opt);
     return;
   }

@@ -19,20 +19,6 @@ std::map<std::string, LayerRegistry::Creator>& cudnn_registry() {
   return r;
 }
 
-// The `engine` value of the type's own parameter message (0 DEFAULT,
-// 1 CAFFE, 2 CUDNN in every one of them); DEFAULT for types without one.
-int RequestedEngine(const LayerParameter& p) {
-  const std::string& t = p.type();
-  if (t == "Convolution" || t == "Deconvolution") return p.convolution_param().engine();
-  if (t == "Pooling") return p.pooling_param().engine();
-  if (t == "LRN") return p.lrn_param().engine();
-  if (t == "Softmax") return p.softmax_param().engine();
-  if (t == "ReLU") return p.relu_param().engine();
-  if (t == "Sigmoid") return p.sigmoid_param().engine();
-  if (t == "TanH") return p.tanh_param().engine();
-  return 0;
-}
-
 }  // namespace
 
 void LayerRegistry::Add(const std::string& type, Creator creator) {
@@ -60,6 +46,18 @@ void LayerRegistry::AddEngine(const std::string& type, Engine engine, Creator cr
 
 bool LayerRegistry::Has(const std::string& type) { return registry().count(type) > 0; }
 bool LayerRegistry::HasCudnn(const std::string& type) { return cudnn_registry().count(type) > 0; }
+
+int LayerRegistry::RequestedEngine(const LayerParameter& p) {
+  const std::string& t = p.type();
+  if (t == "Convolution" || t == "Deconvolution") return p.convolution_param().engine();
+  if (t == "Pooling") return p.pooling_param().engine();
+  if (t == "LRN") return p.lrn_param().engine();
+  if (t == "Softmax") return p.softmax_param().engine();
+  if (t == "ReLU") return p.relu_param().engine();
+  if (t == "Sigmoid") return p.sigmoid_param().engine();
+  if (t == "TanH") return p.tanh_param().engine();
+  return 0;
+}
 
 std::vector<std::string> LayerRegistry::Types() {
   std::vector<std::string> types;

@@ -27,6 +27,10 @@ class LayerRegistry {
   static bool Has(const std::string& type);
   // Whether `type` has a cuDNN implementation in this build.
   static bool HasCudnn(const std::string& type);
+  // The `engine` value of the layer's own parameter message: 0 DEFAULT,
+  // 1 CAFFE, 2 CUDNN (the same numbers in every such message); 0 for types
+  // without one.
+  static int RequestedEngine(const LayerParameter& param);
   static std::vector<std::string> Types();
 };
 
