@@ -1,26 +1,27 @@
 #!/usr/bin/env bash
 # The GPU check, run on the GPU machine from the repository root after
-# scripts/gpu/pack.sh packed .gpu/ here: every GPU test, `cnn time --gpu=0`
-# beside PyTorch on AlexNet (batch 256) and GoogLeNet (batch 128), and LeNet
-# trained 10,000 iterations on Fashion-MNIST on the GPU. Logs go to
-# $OUT (or .gpu/out).
+# scripts/gpu/pack.sh packed .gpu/ here: every GPU test (pack "tests"), or
+# `cnn time --gpu=0` beside PyTorch on AlexNet (batch 256) and GoogLeNet
+# (batch 128) and LeNet trained 10,000 iterations on Fashion-MNIST on the GPU
+# (pack "bench"). Logs go to $OUT (or .gpu/out).
 #
-#   bash scripts/gpu/run.sh [tests] [bench] [train]     # default: all three
+#   bash scripts/gpu/run.sh tests
+#   bash scripts/gpu/run.sh bench train
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
 out=${OUT:-$repo/.gpu/out}
 mkdir -p "$out"
-steps=${*:-tests bench train}
+steps=${*:?usage: run.sh tests | run.sh bench train}
 
-tar xJf .gpu/bundle.tar.xz -C /tmp
+for pack in .gpu/*.tar.xz; do tar xJf "$pack" -C /tmp; done
 # shellcheck disable=SC1091
 source /tmp/gpu-bundle/env.sh
 # The test programs look for the sources, ../shared and the data set where
 # they were on the build machine.
 mkdir -p /work /usr/share/datasets
 [ -e /work/main ] || ln -s "$repo" /work/main
-[ -e /work/shared ] || ln -s "$repo/.gpu/shared" /work/shared
+[ -e /work/shared ] || ln -s "$repo/.gpu/shared" /work/shared 2>/dev/null || true
 [ -e /usr/share/datasets/fashion-mnist ] || ln -s "$repo/.gpu/fashion-mnist" /usr/share/datasets/fashion-mnist
 cnn device_query | tee "$out/device_query.txt"
 

@@ -2,11 +2,14 @@
 // message (skipped without a GPU).
 #include <gtest/gtest.h>
 
+#include <google/protobuf/text_format.h>
+
 #include <string>
 
 #include "cnn/core/blob.hpp"
 #include "cnn/core/common.hpp"
 #include "cnn/core/layer_registry.hpp"
+#include "cnn/net/net.hpp"
 #include "support/gpu_check.hpp"
 #include "support/test_support.hpp"
 #ifdef CNN_WITH_CUDA
@@ -86,6 +89,37 @@ TEST(GpuAllocator, OutOfMemoryNamesTheLayerAndTheBlob) {
               msg.find("blob 'relu_out' data") != std::string::npos)
       << msg;
   EXPECT_NE(msg.find("out of GPU memory: asked for 256.0 MiB"), std::string::npos) << msg;
+}
+
+// After the first iteration every buffer a step needs is allocated or cached:
+// later steps must not call cudaMalloc (it synchronises the whole device).
+TEST(GpuAllocator, TrainingStepsAfterTheFirstAllocateNothing) {
+  SKIP_WITHOUT_GPU();
+  test::ScopedGpuMode gpu;
+  NetParameter param;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(R"(
+    layer { name: "data" type: "DummyData" top: "data" top: "label"
+            dummy_data_param { shape { dim: 16 dim: 3 dim: 13 dim: 13 } shape { dim: 16 }
+                               data_filler { type: "gaussian" } data_filler { type: "constant" value: 1 } } }
+    layer { name: "conv" type: "Convolution" bottom: "data" top: "conv"
+            convolution_param { num_output: 8 kernel_size: 3 weight_filler { type: "xavier" } } }
+    layer { name: "relu" type: "ReLU" bottom: "conv" top: "conv" }
+    layer { name: "pool" type: "Pooling" bottom: "conv" top: "pool" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
+    layer { name: "drop" type: "Dropout" bottom: "pool" top: "pool" }
+    layer { name: "ip" type: "InnerProduct" bottom: "pool" top: "ip"
+            inner_product_param { num_output: 10 weight_filler { type: "xavier" } } }
+    layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
+  )", &param));
+  param.mutable_state()->set_phase(TRAIN);
+  Net net(param);
+  net.ClearParamDiffs();
+  net.ForwardBackward();
+  const size_t after_first = gpu::Stats().device_allocations;
+  for (int i = 0; i < 3; ++i) {
+    net.ClearParamDiffs();
+    net.ForwardBackward();
+  }
+  EXPECT_EQ(gpu::Stats().device_allocations, after_first);
 }
 
 TEST(GpuSyncedMemory, AsyncPushLeavesBothSidesEqual) {

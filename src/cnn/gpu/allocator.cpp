@@ -107,6 +107,7 @@ class CachingAllocator {
       throw OutOfMemory(text);
     }
     CNN_CUDA_CHECK(err);
+    ++stats_.device_allocations;
     stats_.reserved += bytes;
     stats_.peak_reserved = std::max(stats_.peak_reserved, stats_.reserved);
     return ptr;

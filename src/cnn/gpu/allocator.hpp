@@ -21,6 +21,7 @@ struct MemoryStats {
   size_t peak_in_use = 0;  // high-water mark of in_use since the last reset
   size_t reserved = 0;     // in_use plus cached free blocks (what the process holds)
   size_t peak_reserved = 0;
+  size_t device_allocations = 0;  // cudaMalloc calls made so far (cache misses)
 };
 MemoryStats Stats();
 void ResetPeakStats();
