@@ -5,14 +5,13 @@
 # (batch 128) and LeNet trained 10,000 iterations on Fashion-MNIST on the GPU
 # (pack "bench"). Logs go to $OUT (or .gpu/out).
 #
-#   bash scripts/gpu/run.sh tests
-#   bash scripts/gpu/run.sh bench train
+#   bash scripts/gpu/run.sh tests bench train    (or any of the three)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
 out=${OUT:-$repo/.gpu/out}
 mkdir -p "$out"
-steps=${*:?usage: run.sh tests | run.sh bench train}
+steps=${*:?usage: run.sh tests bench train}
 
 for pack in .gpu/*.tar.xz; do tar xJf "$pack" -C /tmp; done
 # shellcheck disable=SC1091
@@ -23,17 +22,25 @@ mkdir -p /work /usr/share/datasets
 [ -e /work/main ] || ln -s "$repo" /work/main
 [ -e /work/shared ] || ln -s "$repo/.gpu/shared" /work/shared 2>/dev/null || true
 [ -e /usr/share/datasets/fashion-mnist ] || ln -s "$repo/.gpu/fashion-mnist" /usr/share/datasets/fashion-mnist
+# test_cli runs the tool from the build directory it was built in.
+if [ ! -e "$repo/build-gpu/tools/cnn" ] && [ -x /tmp/gpu-bundle/bin/cnn ]; then
+  mkdir -p "$repo/build-gpu/tools" && ln -s /tmp/gpu-bundle/bin/cnn "$repo/build-gpu/tools/cnn"
+fi
 cnn device_query | tee "$out/device_query.txt"
 
 status=0
 if [[ $steps == *tests* ]]; then
   for t in /tmp/gpu-bundle/bin/test_*; do
     name=$(basename "$t")
-    if ! "$t" --gtest_brief=1 >"$out/$name.log" 2>&1; then
+    "$t" --gtest_brief=1 >"$out/$name.log" 2>&1
+    rc=$?
+    passed=$(grep -oE '^\[  PASSED  \] [0-9]+' "$out/$name.log" | grep -oE '[0-9]+$')
+    skipped=$(grep -oE '^\[  SKIPPED \] [0-9]+' "$out/$name.log" | grep -oE '[0-9]+$')
+    if [ $rc -ne 0 ]; then
       status=1
-      echo "FAILED: $name"; grep -E '^\[  FAILED|Failure|error' "$out/$name.log" | head -20
+      echo "FAILED: $name (exit $rc)"; grep -E '^\[  FAILED|Failure|error' "$out/$name.log" | head -20
     else
-      echo "ok: $name ($(grep -c 'SKIPPED \]' "$out/$name.log" || true) skipped lines)"
+      echo "ok: $name: ${passed:-0} passed, ${skipped:-0} skipped"
     fi
   done
 fi
@@ -63,15 +70,20 @@ if [[ $steps == *train* ]]; then
   data=/tmp/fmnist
   mkdir -p "$data"
   fm=/usr/share/datasets/fashion-mnist
-  cnn convert_mnist "$fm/train-images-idx3-ubyte.gz" "$fm/train-labels-idx1-ubyte.gz" "$data/train_lmdb" >/dev/null
-  cnn convert_mnist "$fm/t10k-images-idx3-ubyte.gz" "$fm/t10k-labels-idx1-ubyte.gz" "$data/test_lmdb" >/dev/null
+  rm -rf "$data/train_lmdb" "$data/test_lmdb"
+  cnn convert_mnist "$fm/train-images-idx3-ubyte.gz" "$fm/train-labels-idx1-ubyte.gz" "$data/train_lmdb" >/dev/null 2>&1
+  cnn convert_mnist "$fm/t10k-images-idx3-ubyte.gz" "$fm/t10k-labels-idx1-ubyte.gz" "$data/test_lmdb" >/dev/null 2>&1
   sed -e "s|data/fashion-mnist/fashion_mnist_train_lmdb|$data/train_lmdb|" \
       -e "s|data/fashion-mnist/fashion_mnist_test_lmdb|$data/test_lmdb|" models/lenet/train_test.prototxt >"$data/net.prototxt"
   sed -e "s|models/lenet/train_test.prototxt|$data/net.prototxt|" \
       -e "s|models/lenet/snapshots/lenet|$data/lenet|" models/lenet/solver.prototxt >"$data/solver.prototxt"
   start=$SECONDS
-  cnn train --solver="$data/solver.prototxt" --gpu=0 >"$out/train.log" 2>&1 || status=1
-  echo "LeNet 10k iterations on the GPU: $((SECONDS - start)) s"
+  if cnn train --solver="$data/solver.prototxt" --gpu=0 >"$out/train.log" 2>&1; then
+    echo "LeNet 10k iterations on the GPU: $((SECONDS - start)) s"
+  else
+    status=1
+    echo "FAILED: LeNet training on the GPU:"; tail -3 "$out/train.log"
+  fi
   grep -E 'Test net output|Peak GPU' "$out/train.log" | tail -4
   cnn time --model="$data/net.prototxt" --phase=TRAIN --gpu=0 --iterations=50 >"$out/lenet_time.txt" 2>&1 || status=1
   grep -E '^(data|Average Forward-Backward)' "$out/lenet_time.txt"
