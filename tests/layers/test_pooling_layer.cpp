@@ -7,6 +7,8 @@
 #endif
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <memory>
 #include <numeric>
 #include <random>
@@ -345,6 +347,62 @@ TEST(PoolingLayer, BadParametersAreErrors) {
   ExpectSetUpError("kernel_size: 3 pad_h: 1", {1, 1, 4, 4}, {"pad_w"});
 }
 
+// Regression (reliability issue, item 1): a window of only NaN or -inf left
+// the argmax at -1, and backward wrote in front of the diff buffer.
+// With `mask`, the argmax top is checked too (and a cuDNN build then runs
+// our kernel); without it, a GPU run goes through cuDNN.
+void ExpectNonFiniteWindowsRouteToARealTap(bool mask) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  Blob bottom(1, 1, 2, 6), top, argmax;
+  // Windows (2x2, stride 2): all NaN | all -inf | NaN among numbers.
+  FillValues(&bottom, {nan, nan, -inf, -inf, 1, nan,  //
+                       nan, nan, -inf, -inf, 5, 2});
+  auto layer = Make("pool: MAX kernel_size: 2 stride: 2");
+  BlobVec tops = {&top};
+  if (mask) tops.push_back(&argmax);
+  layer->SetUp({&bottom}, tops);
+  layer->Forward({&bottom}, tops);
+  const std::vector<float> y = DataOf(top);
+  ASSERT_EQ(y.size(), 3u);
+  EXPECT_TRUE(std::isnan(y[0]));
+  EXPECT_EQ(y[1], -inf);
+  EXPECT_TRUE(std::isnan(y[2])) << "a NaN in a window propagates";
+  if (mask) EXPECT_EQ(DataOf(argmax), (std::vector<float>{0, 2, 5}));
+  FillValues(&top, {10, 20, 30});
+  cpu_copy(3, top.cpu_data(), top.mutable_cpu_diff());
+  layer->Backward(tops, {true}, {&bottom});
+  std::vector<float> expected(12, 0.f);
+  expected[0] = 10;
+  expected[2] = 20;
+  expected[5] = 30;
+  EXPECT_EQ(std::vector<float>(bottom.cpu_diff(), bottom.cpu_diff() + 12), expected);
+}
+
+TEST(PoolingLayer, NonFiniteWindowsRouteToARealTap) {
+  ExpectNonFiniteWindowsRouteToARealTap(true);
+  ExpectNonFiniteWindowsRouteToARealTap(false);
+}
+
+// Regression (reliability issue, item 2): with a stride larger than the
+// kernel, ceil mode added a window wholly outside the input (Caffe's size
+// rule), whose max had no tap.
+TEST(PoolingLayer, NoWindowLiesOutsideTheInput) {
+  EXPECT_EQ(PoolingLayer::PooledSize(2, 1, 0, 3, true), 1);
+  EXPECT_EQ(PoolingLayer::PooledSize(7, 2, 0, 5, true), 2);  // starts 0 and 5: both inside
+  EXPECT_EQ(PoolingLayer::PooledSize(5, 2, 0, 5, true), 1);  // a second would start at 5
+  for (const char* method : {"MAX", "AVE", "STOCHASTIC"}) {
+    SCOPED_TRACE(method);
+    auto layer = Make(std::string("pool: ") + method + " kernel_size: 1 stride: 3");
+    Blob bottom(1, 1, 2, 2), top;
+    FillValues(&bottom, {1, 2, 3, 4});
+    layer->SetUp({&bottom}, {&top});
+    EXPECT_EQ(top.shape(), (std::vector<int>{1, 1, 1, 1}));
+    layer->Forward({&bottom}, {&top});
+    EXPECT_EQ(DataOf(top), (std::vector<float>{1}));
+  }
+}
+
 // ---- GPU (engine: CAFFE) ----------------------------------------------------
 // MAX and AVE do the CPU's arithmetic in the CPU's order (the backward passes
 // gather, visiting a pixel's windows in the order the CPU scatters into it),
@@ -538,6 +596,13 @@ TEST(PoolingLayerGpu, Gradient) {
   FillUniform(&positive, 0.5f, 2.f);
   test::ScopedGpuMode gpu;
   CheckGradient(*stochastic, {&positive}, {&out});
+}
+
+TEST(PoolingLayerGpu, NonFiniteWindowsRouteToARealTap) {
+  SKIP_WITHOUT_GPU();
+  test::ScopedGpuMode gpu;
+  ExpectNonFiniteWindowsRouteToARealTap(true);
+  ExpectNonFiniteWindowsRouteToARealTap(false);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/core/math.hpp"
 #include "cnn/core/parallel.hpp"
+#include "cnn/layers/max_pool_step.hpp"
 
 namespace cnn {
 namespace {
@@ -31,9 +32,12 @@ struct AveSpan {
 int PoolingLayer::PooledSize(int in, int kernel, int pad, int stride, bool ceil_mode) {
   const int span = in + 2 * pad - kernel;
   int out = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
-  // Ceil mode may add a window that starts inside the right/bottom padding;
-  // Caffe drops it so every window overlaps the image.
-  if (pad > 0 && (out - 1) * stride >= in + pad) --out;
+  // Ceil mode may add a window that starts past the image: inside the
+  // right/bottom padding, or (stride > kernel, no padding) wholly outside the
+  // input. Caffe drops the first kind only and reads the second as an empty
+  // window, which has no maximum; like PyTorch we drop both, so every window
+  // overlaps the image.
+  if ((out - 1) * stride >= in + pad) --out;
   return out;
 }
 
@@ -169,19 +173,13 @@ void PoolingLayer::ForwardMax(const float* x, float* y) {
       for (int pw = 0; pw < PW; ++pw) {
         const int w0 = std::max(pw * stride_w_ - pad_w_, 0);
         const int w1 = std::min(pw * stride_w_ - pad_w_ + kernel_w_, W);
-        // Strict > keeps the first maximum, as Caffe does. Selects instead of
-        // a branch: which tap wins is unpredictable, and mispredictions
-        // dominated this loop.
-        float best = -FLT_MAX;
-        int arg = -1;
+        // Branch-free selects inside MaxPoolStep: which tap wins is
+        // unpredictable, and mispredictions dominated this loop.
+        float best = xp[h0 * W + w0];
+        int arg = h0 * W + w0;
         for (int h = h0; h < h1; ++h) {
           const float* row = xp + h * W;
-          for (int w = w0; w < w1; ++w) {
-            const float v = row[w];
-            const bool greater = v > best;
-            arg = greater ? h * W + w : arg;
-            best = greater ? v : best;
-          }
+          for (int w = w0; w < w1; ++w) MaxPoolStep(row[w], h * W + w, &best, &arg);
         }
         yp[ph * PW + pw] = best;
         ip[ph * PW + pw] = arg;

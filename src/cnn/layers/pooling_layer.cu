@@ -5,6 +5,7 @@
 #include "cnn/core/common.hpp"
 #include "cnn/gpu/cuda_check.hpp"
 #include "cnn/gpu/math_gpu.hpp"
+#include "cnn/layers/max_pool_step.hpp"
 
 namespace cnn {
 namespace {
@@ -52,7 +53,7 @@ __device__ Span AveSpanAt(int index, int stride, int pad, int kernel, int size) 
   return Span{max(start, 0), min(end, size), end - start};
 }
 
-// Strict > in row-major order keeps the first maximum, as the CPU does.
+// Row-major scan with the CPU's step, so both pick the same tap.
 __global__ void MaxForwardKernel(long long n, const float* __restrict__ x, Pool s, float* __restrict__ y,
                                  int* __restrict__ index, float* __restrict__ mask) {
   CNN_KERNEL_LOOP(i, n) {
@@ -62,17 +63,10 @@ __global__ void MaxForwardKernel(long long n, const float* __restrict__ x, Pool 
     const int w0 = max(o.pw * s.stride_w - s.pad_w, 0);
     const int w1 = min(o.pw * s.stride_w - s.pad_w + s.kernel_w, s.width);
     const float* xp = x + o.plane * s.height * s.width;
-    float best = -FLT_MAX;
-    int arg = -1;
-    for (int h = h0; h < h1; ++h) {
-      for (int w = w0; w < w1; ++w) {
-        const float v = xp[h * s.width + w];
-        if (v > best) {
-          best = v;
-          arg = h * s.width + w;
-        }
-      }
-    }
+    float best = xp[h0 * s.width + w0];
+    int arg = h0 * s.width + w0;
+    for (int h = h0; h < h1; ++h)
+      for (int w = w0; w < w1; ++w) MaxPoolStep(xp[h * s.width + w], h * s.width + w, &best, &arg);
     y[i] = best;
     index[i] = arg;
     if (mask) mask[i] = static_cast<float>(arg);

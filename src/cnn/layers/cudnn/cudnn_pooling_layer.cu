@@ -25,8 +25,8 @@ void CudnnPoolingLayer::Prepare(const Blob& bottom, const Blob& top) {
                                       // repeated runs give identical bottom diffs.
                                       ? CUDNN_POOLING_MAX_DETERMINISTIC
                                       : CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING;
-  // NaN inputs lose the max comparison, as in the CPU's `v > best`.
-  CNN_CUDNN_CHECK(cudnnSetPooling2dDescriptor(pool_.get(), mode, CUDNN_NOT_PROPAGATE_NAN, kernel_h_, kernel_w_, pad_h_,
+  // NaN wins the max comparison, as in MaxPoolStep on the CPU.
+  CNN_CUDNN_CHECK(cudnnSetPooling2dDescriptor(pool_.get(), mode, CUDNN_PROPAGATE_NAN, kernel_h_, kernel_w_, pad_h_,
                                               pad_w_, stride_h_, stride_w_));
   cudnn::SetTensor4d(bottom_desc_.get(), bottom.shape(0), bottom.shape(1), height_, width_);
   cudnn::SetTensor4d(top_desc_.get(), top.shape(0), top.shape(1), pooled_h_, pooled_w_);
