@@ -411,6 +411,15 @@ void DataLayer::RestoreState(const std::string& state) {
   ApplyState(state);
 }
 
+uint64_t DataLayer::RecordsDelivered(const std::string& state) const {
+  std::istringstream in(state);
+  std::string tag;
+  Position position;
+  in >> tag >> position.offset;
+  CNN_CHECK(tag == kStateTag && !in.fail(), where() << "the saved state is damaged (" << state.size() << " bytes)");
+  return position.offset;
+}
+
 void DataLayer::ApplyState(const std::string& state) {
   std::istringstream in(state);
   std::string tag;

@@ -53,6 +53,8 @@ class DataLayer : public Layer, public Stateful {
 
   std::string SaveState() const override;
   void RestoreState(const std::string& state) override;
+  uint64_t RecordsDelivered(const std::string& state) const override;
+  uint64_t RecordsPerForward() const override { return static_cast<uint64_t>(batch_size_); }
 
  protected:
   void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;

@@ -390,7 +390,7 @@ void Solver::SaveLayerStates(SolverState* state) const {
   for (size_t i = 0; i < test_nets_.size(); ++i) save(static_cast<int>(i) + 1, *test_nets_[i]);
 }
 
-void Solver::RestoreLayerStates(const SolverState& state) {
+void Solver::RestoreLayerStates(const SolverState& state, const std::string& state_file) {
   for (const LayerState& ls : state.layer_state()) {
     Net* net = ls.net() == 0 ? net_.get()
                              : (ls.net() <= static_cast<int>(test_nets_.size()) ? test_nets_[ls.net() - 1].get()
@@ -401,7 +401,17 @@ void Solver::RestoreLayerStates(const SolverState& state) {
       continue;
     }
     auto* stateful = dynamic_cast<Stateful*>(net->layer_by_name(ls.layer()));
-    CNN_CHECK(stateful, "solver state has a position for layer '" << ls.layer() << "', which keeps no state");
+    CNN_CHECK(stateful, state_file << ": holds a position for layer '" << ls.layer() << "', which keeps no state");
+    if (ls.net() == 0 && stateful->RecordsPerForward() > 0) {
+      // The train net runs iter_size forward passes per iteration and no others.
+      const uint64_t delivered = stateful->RecordsDelivered(ls.state());
+      const uint64_t most = (static_cast<uint64_t>(iter_) * param_.iter_size() + 1) * stateful->RecordsPerForward();
+      CNN_CHECK(delivered <= most, state_file << ": layer '" << ls.layer() << "' is at record " << delivered
+                                              << ", but " << iter_ << " iteration(s) of " << param_.iter_size()
+                                              << " batch(es) of " << stateful->RecordsPerForward()
+                                              << " read at most " << most
+                                              << " (a damaged state, or one from another batch size)");
+    }
     stateful->RestoreState(ls.state());
   }
 }
@@ -436,7 +446,7 @@ void Solver::Restore(const std::string& state_file) {
   }
   iter_ = state.iter();
   current_step_ = state.current_step();
-  RestoreLayerStates(state);
+  RestoreLayerStates(state, state_file);
   if (state.has_rng_state()) {
     std::istringstream rng(state.rng_state());
     rng >> Context::rng();

@@ -83,7 +83,7 @@ class Solver {
   void GuardAgainstDivergence(float loss);
   std::string SnapshotFilename(const std::string& extension) const;
   void SaveLayerStates(SolverState* state) const;
-  void RestoreLayerStates(const SolverState& state);
+  void RestoreLayerStates(const SolverState& state, const std::string& state_file);
 
   std::function<SolverAction()> action_callback_;
   std::vector<float> losses_;
