@@ -1,4 +1,4 @@
-// The cuDNN engine (src/cnn/layers/cudnn/): which class the registry builds
+// The cuDNN engine (src/cnn/layers/<family>/cudnn_*_layer): which class the registry builds
 // for each engine setting, that a cuDNN layer in CPU mode is exactly our own
 // layer (it inherits the CPU code and must not touch cuDNN), and on a GPU
 // that engine: CUDNN agrees with engine: CAFFE on the same inputs and passes
@@ -19,13 +19,13 @@
 #include "support/gpu_check.hpp"
 #include "support/test_support.hpp"
 #ifdef CNN_WITH_CUDNN
-#include "cnn/layers/cudnn/cudnn_convolution_layer.hpp"
-#include "cnn/layers/cudnn/cudnn_lrn_layer.hpp"
-#include "cnn/layers/cudnn/cudnn_pooling_layer.hpp"
-#include "cnn/layers/cudnn/cudnn_relu_layer.hpp"
-#include "cnn/layers/cudnn/cudnn_sigmoid_layer.hpp"
-#include "cnn/layers/cudnn/cudnn_softmax_layer.hpp"
-#include "cnn/layers/cudnn/cudnn_tanh_layer.hpp"
+#include "cnn/layers/conv/cudnn_convolution_layer.hpp"
+#include "cnn/layers/norm/cudnn_lrn_layer.hpp"
+#include "cnn/layers/pool/cudnn_pooling_layer.hpp"
+#include "cnn/layers/neuron/cudnn_relu_layer.hpp"
+#include "cnn/layers/neuron/cudnn_sigmoid_layer.hpp"
+#include "cnn/layers/math/cudnn_softmax_layer.hpp"
+#include "cnn/layers/neuron/cudnn_tanh_layer.hpp"
 #endif
 
 namespace cnn {
