@@ -1,32 +1,24 @@
 // Sigmoid: y = 1 / (1 + exp(-x)). Safe in place: the gradient needs only y.
 #pragma once
 
-#include <vector>
+#include <math.h>
 
-#include "cnn/core/layer.hpp"
+#include "cnn/layers/neuron/neuron_layer.hpp"
 
 namespace cnn {
 
-class SigmoidLayer : public Layer {
- public:
-  explicit SigmoidLayer(const LayerParameter& param) : Layer(param) {}
+struct SigmoidOp {
+  // The tanh form never overflows, whatever the sign of x. tanhf on the
+  // device may differ from the host's by an ulp or two.
+  CNN_HD float Forward(float x) const { return 0.5f * tanhf(0.5f * x) + 0.5f; }
+  CNN_HD float Backward(float, float y, float dy) const { return dy * y * (1.f - y); }
+};
 
-  void Reshape(const BlobVec& bottom, const BlobVec& top) override;
+class SigmoidLayer : public NeuronLayer<SigmoidOp> {
+ public:
+  explicit SigmoidLayer(const LayerParameter& param) : NeuronLayer(param) {}
 
   const char* type() const override { return "Sigmoid"; }
-  int ExactNumBottomBlobs() const override { return 1; }
-  int ExactNumTopBlobs() const override { return 1; }
-
- protected:
-  void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
-  void Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
-                    const BlobVec& bottom) override;
-
-#ifdef CNN_WITH_CUDA
-  void Forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
-  void Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
-                    const BlobVec& bottom) override;
-#endif
 };
 
 }  // namespace cnn

@@ -1,32 +1,22 @@
 // TanH: y = tanh(x). Safe in place: the gradient needs only y.
 #pragma once
 
-#include <vector>
+#include <math.h>
 
-#include "cnn/core/layer.hpp"
+#include "cnn/layers/neuron/neuron_layer.hpp"
 
 namespace cnn {
 
-class TanHLayer : public Layer {
- public:
-  explicit TanHLayer(const LayerParameter& param) : Layer(param) {}
+struct TanHOp {
+  CNN_HD float Forward(float x) const { return tanhf(x); }
+  CNN_HD float Backward(float, float y, float dy) const { return dy * (1.f - y * y); }
+};
 
-  void Reshape(const BlobVec& bottom, const BlobVec& top) override;
+class TanHLayer : public NeuronLayer<TanHOp> {
+ public:
+  explicit TanHLayer(const LayerParameter& param) : NeuronLayer(param) {}
 
   const char* type() const override { return "TanH"; }
-  int ExactNumBottomBlobs() const override { return 1; }
-  int ExactNumTopBlobs() const override { return 1; }
-
- protected:
-  void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
-  void Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
-                    const BlobVec& bottom) override;
-
-#ifdef CNN_WITH_CUDA
-  void Forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
-  void Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
-                    const BlobVec& bottom) override;
-#endif
 };
 
 }  // namespace cnn
