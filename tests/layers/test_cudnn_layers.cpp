@@ -33,29 +33,11 @@ namespace {
 
 using test::ParseLayer;
 
-// The values of every parameter message's Engine enum.
-enum EngineValue { kDefault = 0, kCaffe = 1, kCudnn = 2 };
+using Engine = LayerRegistry::Engine;
+constexpr Engine kDefault = Engine::DEFAULT, kCaffe = Engine::CAFFE, kCudnn = Engine::CUDNN;
 
-// Sets the engine field of the layer's own parameter message.
-LayerParameter WithEngine(LayerParameter p, EngineValue engine) {
-  const std::string& t = p.type();
-  if (t == "Convolution") {
-    p.mutable_convolution_param()->set_engine(static_cast<ConvolutionParameter::Engine>(engine));
-  } else if (t == "Pooling") {
-    p.mutable_pooling_param()->set_engine(static_cast<PoolingParameter::Engine>(engine));
-  } else if (t == "LRN") {
-    p.mutable_lrn_param()->set_engine(static_cast<LRNParameter::Engine>(engine));
-  } else if (t == "Softmax") {
-    p.mutable_softmax_param()->set_engine(static_cast<SoftmaxParameter::Engine>(engine));
-  } else if (t == "ReLU") {
-    p.mutable_relu_param()->set_engine(static_cast<ReLUParameter::Engine>(engine));
-  } else if (t == "Sigmoid") {
-    p.mutable_sigmoid_param()->set_engine(static_cast<SigmoidParameter::Engine>(engine));
-  } else if (t == "TanH") {
-    p.mutable_tanh_param()->set_engine(static_cast<TanHParameter::Engine>(engine));
-  } else {
-    ADD_FAILURE() << "no engine field for type " << t;
-  }
+LayerParameter WithEngine(LayerParameter p, Engine engine) {
+  if (!LayerRegistry::SetEngine(&p, engine)) ADD_FAILURE() << "no engine field for type " << p.type();
   return p;
 }
 
@@ -218,7 +200,7 @@ void FillInputs(const BlobVec& bottom, uint64_t seed) {
   }
 }
 
-Side Build(const Case& c, EngineValue engine) {
+Side Build(const Case& c, Engine engine) {
   Side s;
   Context::set_random_seed(kSeed);
   s.layer = LayerRegistry::Create(WithEngine(ParseLayer(c.text), engine));
@@ -307,9 +289,9 @@ bool IsCudnnClass(const Layer& l) {
 TEST(CudnnEngine, DefaultAndCudnnPickTheCudnnClass) {
   for (const std::string& type : kTypes) {
     SCOPED_TRACE(type);
-    for (EngineValue engine : {kDefault, kCudnn}) {
+    for (Engine engine : {kDefault, kCudnn}) {
       auto layer = LayerRegistry::Create(WithEngine(Minimal(type), engine));
-      EXPECT_TRUE(IsCudnnClass(*layer)) << "engine " << engine;
+      EXPECT_TRUE(IsCudnnClass(*layer)) << "engine " << static_cast<int>(engine);
       EXPECT_EQ(std::string(layer->type()), type);
     }
     auto own = LayerRegistry::Create(WithEngine(Minimal(type), kCaffe));
