@@ -8,7 +8,7 @@
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/core/math.hpp"
 #include "cnn/core/parallel.hpp"
-#include "cnn/layers/max_pool_step.hpp"
+#include "cnn/layers/pool/max_pool_step.hpp"
 
 namespace cnn {
 namespace {

@@ -5,7 +5,7 @@
 #include "cnn/core/common.hpp"
 #include "cnn/gpu/cuda_check.hpp"
 #include "cnn/gpu/math_gpu.hpp"
-#include "cnn/layers/max_pool_step.hpp"
+#include "cnn/layers/pool/max_pool_step.hpp"
 
 namespace cnn {
 namespace {
