@@ -7,7 +7,7 @@ ResNet-50 is forty lines here instead of two thousand by hand, and every net
 follows the same conventions: Caffe's layer names where a public Caffe
 caffemodel exists for the architecture (so its weights load by name), weights
 learn at lr_mult 1 with decay, biases at lr_mult 2 without, BatchNorm's three
-statistics blobs never learn, and the Data layers read LMDBs under data/ that
+statistics blobs never learn and its Scale (the affine) learns without decay, and the Data layers read LMDBs under data/ that
 the user builds (see each model's README line in the main README).
 
     python3 models/zoo.py            # rewrite every model
@@ -131,7 +131,9 @@ def batch_norm(net, bn_name, scale_name, blob):
     net.add(layer(bn_name, "BatchNorm", [blob], [blob],
                   "param { lr_mult: 0 decay_mult: 0 }\nparam { lr_mult: 0 decay_mult: 0 }\n"
                   "param { lr_mult: 0 decay_mult: 0 }"))
-    net.add(layer(scale_name, "Scale", [blob], [blob], "scale_param { bias_term: true }"))
+    net.add(layer(scale_name, "Scale", [blob], [blob],
+                  "param { lr_mult: 1 decay_mult: 0 }\nparam { lr_mult: 1 decay_mult: 0 }\n"
+                  "scale_param { bias_term: true }"))
     return blob
 
 
@@ -381,6 +383,20 @@ def resnet(net, x, depth):
     return fc(net, "fc1000", x, 1000, weight="msra")
 
 
+def fmnist_resnet(net, x):
+    """A small pre-ImageNet-style residual net for 28x28 grey images (He et
+    al.'s CIFAR ResNets, three stages of two basic units, 16/32/64 channels),
+    in the same Caffe style as resnet18: BatchNorm + Scale, Eltwise shortcuts."""
+    x = conv_bn(net, "conv1", "bn_conv1", "scale_conv1", x, 16, 3, pad=1, relu_name="conv1_relu")
+    channels = 16
+    for s, width in enumerate((16, 32, 64)):
+        for u in range(2):
+            stride = 2 if (u == 0 and s > 0) else 1
+            x, channels = resnet_unit(net, s + 2, "ab"[u], x, channels, width, stride, bottleneck=False)
+    x = pool(net, "pool5", x, "AVE", 0, 0, global_pool=True)
+    return fc(net, "fc10", x, 10, weight="msra")
+
+
 def mobilenet_v1(net, x):
     """Howard et al. 2017: a 3x3 convolution, then 13 depthwise-separable
     blocks (3x3 depthwise, group = channels, and 1x1 pointwise), each
@@ -503,6 +519,16 @@ MODELS = {
               "ILSVRC-2012, 224x224 crops.",
         data=lambda net: imagenet_data(net, 224, 64, 50), body=mobilenet_v1, input=(10, 3, 224, 224),
         solver=imagenet_solver("mobilenet_v1", 0.1, "poly", 500000, "power: 1", weight_decay=0.00004)),
+    "fmnist_resnet": dict(
+        about="A small residual net with BatchNorm for Fashion-MNIST (28x28 grey, 10 classes): 3 stages of 2 basic "
+              "units; trained by scripts/bench/fmnist_resnet.sh. Data: data/fashion-mnist/convert.sh.",
+        data=lambda net: data_layers(net, "data/fashion-mnist/fashion_mnist_train_lmdb",
+                                     "data/fashion-mnist/fashion_mnist_test_lmdb", 128, 100,
+                                     "scale: 0.00390625", "scale: 0.00390625"),
+        body=fmnist_resnet, input=(1, 1, 28, 28), top5=False,
+        solver={"base_lr": 0.1, "lr_policy": "multistep", "max_iter": 6000,
+                "extra": "stepvalue: 3000\nstepvalue: 4500\ngamma: 0.1", "weight_decay": 0.0005,
+                "test_iter": 100, "test_interval": 1000, "momentum": 0.9, "display": 100, "snapshot": 6000}),
     "fcn32s": dict(
         about="FCN-32s (Long, Shelhamer and Darrell 2015): VGG-16 as a fully convolutional net with a "
               "bilinear Deconvolution head and a Crop, for PASCAL VOC segmentation (21 classes, label 255 "
