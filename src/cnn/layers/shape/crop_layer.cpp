@@ -20,8 +20,8 @@ void CropLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
   CNN_CHECK(p.offset_size() <= 1 || p.offset_size() == n - start,
             where() << p.offset_size() << " offset values for " << n - start << " cropped axes (axis " << start
                     << " on of bottom 0 of shape " << in.shape_string() << "); give one value or one per axis");
-  CNN_CHECK(ref.num_axes() >= n, where() << "bottom 1 of shape " << ref.shape_string() << " has fewer axes than bottom 0 of shape "
-                                         << in.shape_string());
+  CNN_CHECK(ref.num_axes() >= n, where() << "bottom 1 of shape " << ref.shape_string()
+                                         << " has fewer axes than bottom 0 of shape " << in.shape_string());
   std::vector<int> shape = in.shape();
   index_.num_axes = n;
   long long stride = 1;
