@@ -7,7 +7,7 @@
 #pragma once
 
 #include "cnn/core/layer.hpp"
-#include "cnn/layers/im2col.hpp"
+#include "cnn/layers/conv/im2col.hpp"
 
 namespace cnn {
 

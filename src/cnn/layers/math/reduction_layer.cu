@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "cnn/gpu/cuda_check.hpp"
-#include "cnn/layers/gpu_reduce.cuh"
+#include "cnn/gpu/gpu_reduce.cuh"
 #include "cnn/layers/math/reduction_op.hpp"
 
 namespace cnn {

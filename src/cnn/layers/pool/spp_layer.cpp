@@ -4,10 +4,10 @@
 
 #include "cnn/core/common.hpp"
 #include "cnn/core/layer_registry.hpp"
-#include "cnn/layers/concat_layer.hpp"
-#include "cnn/layers/flatten_layer.hpp"
-#include "cnn/layers/pooling_layer.hpp"
-#include "cnn/layers/split_layer.hpp"
+#include "cnn/layers/shape/concat_layer.hpp"
+#include "cnn/layers/shape/flatten_layer.hpp"
+#include "cnn/layers/pool/pooling_layer.hpp"
+#include "cnn/layers/shape/split_layer.hpp"
 
 namespace cnn {
 
