@@ -86,10 +86,12 @@ void CheckGradient(Layer& layer, const BlobVec& bottom, const BlobVec& top, cons
   for (int b : to_check) propagate[b] = true;
 
   ForwardObjective(layer, bottom, top, weights, opt.seed);
-  for (size_t t = 0; t < top.size(); ++t)
-    std::copy(weights[t].begin(), weights[t].end(), top[t]->mutable_cpu_diff());
+  // Cleared before the top diffs are written: a top may alias a bottom's or
+  // a parameter's diff (Reshape, Parameter, in-place layers).
   for (Blob* b : bottom) cpu_set(b->count(), 0.f, b->mutable_cpu_diff());
   for (auto& p : layer.blobs()) cpu_set(p->count(), 0.f, p->mutable_cpu_diff());
+  for (size_t t = 0; t < top.size(); ++t)
+    std::copy(weights[t].begin(), weights[t].end(), top[t]->mutable_cpu_diff());
   layer.Backward(top, propagate, bottom);
 
   struct Target {
