@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <google/protobuf/text_format.h>
 
 #include <algorithm>
 #include <cmath>
@@ -10,6 +11,9 @@
 #include "cnn/core/context.hpp"
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/layers/norm/batch_norm_layer.hpp"
+#include "cnn/net/net.hpp"
+#include "cnn/solvers/solver.hpp"
+#include "cnn/solvers/solver_registry.hpp"
 #include "support/gpu_check.hpp"
 #include "support/test_support.hpp"
 
@@ -212,6 +216,137 @@ TEST(BatchNormLayer, BadInputIsAnError) {
   EXPECT_EQ(test::ErrorOf([&] { inline_blobs->SetUp({&bottom}, {&top}); }),
             "layer 'bn' (BatchNorm): blob 0 has shape 4 (4), expected 3 value(s) for input of shape 2 3 4 (24)");
 }
+
+// ---- In a net, with a solver ------------------------------------------------
+
+// Caffe's ResNet pattern: Convolution, then BatchNorm and Scale (bias_term)
+// in place on its top, then ReLU in place.
+const char* const kResNetPattern = R"(
+  name: "bn_scale"
+  layer { name: "data" type: "DummyData" top: "data" top: "label"
+    dummy_data_param { shape { dim: 6 dim: 2 dim: 5 dim: 5 } shape { dim: 6 }
+      data_filler { type: "gaussian" std: 2 } data_filler { type: "constant" value: 1 } } }
+  layer { name: "conv" type: "Convolution" bottom: "data" top: "conv"
+    convolution_param { num_output: 3 kernel_size: 3
+      weight_filler { type: "gaussian" std: 0.5 } bias_filler { type: "constant" value: 0.5 } } }
+  layer { name: "bn" type: "BatchNorm" bottom: "conv" top: "conv" }
+  layer { name: "scale" type: "Scale" bottom: "conv" top: "conv" scale_param { bias_term: true } }
+  layer { name: "relu" type: "ReLU" bottom: "conv" top: "conv" }
+  layer { name: "fc" type: "InnerProduct" bottom: "conv" top: "fc"
+    inner_product_param { num_output: 3 weight_filler { type: "gaussian" std: 0.3 } } }
+  layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc" bottom: "label" top: "loss" }
+)";
+
+std::vector<std::vector<float>> BlobValues(const Layer& layer) {
+  std::vector<std::vector<float>> v;
+  for (const auto& b : layer.blobs()) v.push_back(DataOf(*b));
+  return v;
+}
+
+// The statistics the BatchNorm layer should have folded in during the step
+// that ran `conv` (with the weights it had then) on `data`: per channel the
+// mean and the biased variance of the convolution's output.
+void ConvStatistics(const Layer& conv, const std::vector<std::vector<float>>& conv_blobs, const Blob& data,
+                    std::vector<double>* mean, std::vector<double>* var) {
+  auto copy = LayerRegistry::Create(conv.layer_param());
+  Blob x(data.shape()), y;
+  x.CopyFrom(data);
+  copy->SetUp({&x}, {&y});
+  for (size_t i = 0; i < conv_blobs.size(); ++i) FillValues(copy->blobs()[i].get(), conv_blobs[i]);
+  copy->Forward({&x}, {&y});
+  const int n = y.shape(0), c = y.shape(1), s = y.count(2);
+  mean->assign(c, 0.0);
+  var->assign(c, 0.0);
+  for (int ch = 0; ch < c; ++ch) {
+    for (int i = 0; i < n; ++i)
+      for (int k = 0; k < s; ++k) (*mean)[ch] += y.cpu_data()[(i * c + ch) * s + k];
+    (*mean)[ch] /= n * s;
+    for (int i = 0; i < n; ++i)
+      for (int k = 0; k < s; ++k) {
+        const double d = y.cpu_data()[(i * c + ch) * s + k] - (*mean)[ch];
+        (*var)[ch] += d * d;
+      }
+    (*var)[ch] /= n * s;
+  }
+}
+
+class BatchNormInNet : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(BatchNormInNet, SolverStepsLeaveTheStatisticsToTheLayer) {
+  SolverParameter sp;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(kResNetPattern, sp.mutable_net_param()));
+  sp.set_type(GetParam());
+  sp.set_base_lr(0.05f);
+  sp.set_lr_policy("fixed");
+  sp.set_weight_decay(0.1f);  // would pull the statistics toward 0 if applied
+  sp.set_momentum(std::string(GetParam()) == "AdaDelta" ? 0.95f : 0.9f);
+  if (std::string(GetParam()) == "AdaGrad" || std::string(GetParam()) == "RMSProp") sp.set_momentum(0);
+  sp.set_max_iter(100);
+  sp.set_snapshot_after_train(false);
+  sp.set_random_seed(3);
+  auto solver = SolverRegistry::Create(sp);
+  Net& net = solver->net();
+  Layer& bn = *net.layer_by_name("bn");
+  Layer& conv = *net.layer_by_name("conv");
+  Layer& scale = *net.layer_by_name("scale");
+
+  // The solver sees the statistics with learning rate 0.
+  for (const auto& b : bn.blobs()) {
+    const auto& params = net.learnable_params();
+    const auto it = std::find(params.begin(), params.end(), b.get());
+    ASSERT_NE(it, params.end());
+    EXPECT_EQ(net.params_lr()[it - params.begin()], 0.f);
+  }
+
+  const double m = 6 * 3 * 3;  // values per channel of the 6 x 3 x 3 x 3 convolution output
+  for (int step = 0; step < 4; ++step) {
+    SCOPED_TRACE("step " + std::to_string(step));
+    const auto bn_before = BlobValues(bn);
+    const auto conv_before = BlobValues(conv);
+    const auto scale_before = BlobValues(scale);
+    solver->Step(1);
+    std::vector<double> mean, var;
+    ConvStatistics(conv, conv_before, *net.blob_by_name("data"), &mean, &var);
+    const auto bn_after = BlobValues(bn);
+    for (int c = 0; c < 3; ++c) {
+      EXPECT_NEAR(bn_after[0][c], mean[c] + 0.999 * bn_before[0][c], 1e-5 * std::max(1.0, std::fabs(mean[c])));
+      EXPECT_NEAR(bn_after[1][c], m / (m - 1) * var[c] + 0.999 * bn_before[1][c], 1e-5 * std::max(1.0, var[c]));
+    }
+    EXPECT_FLOAT_EQ(bn_after[2][0], 0.999f * bn_before[2][0] + 1.f);
+    // The learned blobs around it did move.
+    EXPECT_NE(BlobValues(conv), conv_before);
+    EXPECT_NE(BlobValues(scale), scale_before);
+  }
+
+  // The weights file holds Caffe's layout: BatchNorm's three blobs (C, C, 1)
+  // and Scale's scale then bias; a net reading it gets the same statistics.
+  NetParameter trained;
+  net.ToProto(&trained);
+  const LayerParameter* bn_proto = nullptr;
+  const LayerParameter* scale_proto = nullptr;
+  for (const auto& l : trained.layer()) {
+    if (l.name() == "bn") bn_proto = &l;
+    if (l.name() == "scale") scale_proto = &l;
+  }
+  ASSERT_TRUE(bn_proto && scale_proto);
+  ASSERT_EQ(bn_proto->blobs_size(), 3);
+  EXPECT_EQ(bn_proto->blobs(0).shape().dim_size(), 1);
+  EXPECT_EQ(bn_proto->blobs(0).shape().dim(0), 3);
+  EXPECT_EQ(bn_proto->blobs(1).shape().dim(0), 3);
+  EXPECT_EQ(bn_proto->blobs(2).shape().dim(0), 1);
+  EXPECT_EQ(bn_proto->blobs(2).data(0), bn.blobs()[2]->cpu_data()[0]);
+  ASSERT_EQ(scale_proto->blobs_size(), 2);
+  EXPECT_EQ(scale_proto->blobs(1).data(0), scale.blobs()[1]->cpu_data()[0]);
+  NetParameter test_def = sp.net_param();
+  test_def.mutable_state()->set_phase(TEST);
+  Net test_net(test_def);
+  test_net.CopyTrainedLayersFrom(trained);
+  EXPECT_EQ(BlobValues(*test_net.layer_by_name("bn")), BlobValues(bn));
+  EXPECT_TRUE(static_cast<BatchNormLayer*>(test_net.layer_by_name("bn"))->use_global_stats());
+}
+
+INSTANTIATE_TEST_SUITE_P(Solvers, BatchNormInNet,
+                         ::testing::Values("SGD", "Nesterov", "AdaGrad", "RMSProp", "AdaDelta", "Adam"));
 
 // ---- GPU -------------------------------------------------------------------
 
