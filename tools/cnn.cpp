@@ -12,6 +12,7 @@
 #include <cstring>
 #include <exception>
 #include <iostream>
+#include <new>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -205,6 +206,8 @@ int main(int argc, char** argv) {
     return cnn::tool::Main(argc, argv);
   } catch (const cnn::Error& e) {
     std::cerr << "cnn: error: " << cnn::tool::OneLine(e.what()) << std::endl;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "cnn: error: out of CPU memory" << std::endl;
   } catch (const std::exception& e) {
     std::cerr << "cnn: error: " << cnn::tool::OneLine(e.what()) << std::endl;
   }

@@ -15,6 +15,9 @@
 #include "commands.hpp"
 #include "device.hpp"
 
+DEFINE_bool(allow_missing_weights, false,
+            "Score even when --weights lacks some learnable layer of the net (it keeps its filler's values).");
+
 namespace cnn {
 namespace tool {
 namespace {
@@ -46,6 +49,18 @@ int TestCommand(const std::vector<std::string>& args) {
   const auto weights = SplitList(FLAGS_weights);
   if (weights.empty()) std::cerr << "cnn test: no --weights given; scoring the net's initial weights\n";
   for (const auto& w : weights) net.CopyTrainedLayersFromFile(w);
+  if (!weights.empty()) {
+    const auto missing = net.LayersWithoutTrainedWeights();
+    if (!missing.empty()) {
+      std::string names;
+      for (const auto& m : missing) names += (names.empty() ? "'" : ", '") + m + "'";
+      CNN_CHECK(FLAGS_allow_missing_weights,
+                FLAGS_weights << " has no weights for layer(s) " << names << " of " << FLAGS_model
+                              << ": scoring would use their fillers' random values (check the layer names, or "
+                              << "pass --allow_missing_weights to score anyway)");
+      std::cerr << "cnn test: no trained weights for layer(s) " << names << "; they keep their fillers' values\n";
+    }
+  }
 
   std::vector<Evaluated> evaluated;
   for (size_t l = 0; l < net.layers().size(); ++l) {

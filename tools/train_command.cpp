@@ -19,6 +19,9 @@ DEFINE_string(solver, "", "The solver definition (prototxt).");
 DEFINE_string(snapshot, "", "A .solverstate to resume training from.");
 DEFINE_string(sigint_effect, "stop", "What Ctrl-C (SIGINT) does: stop (after a snapshot), snapshot, or none.");
 DEFINE_string(sighup_effect, "snapshot", "What SIGHUP does: snapshot (and go on), stop, or none.");
+DEFINE_bool(allow_nonfinite, false,
+            "Train on when the loss or a gradient becomes NaN or infinite (by default training stops with an "
+            "error naming the iteration and the first layer that went non-finite).");
 
 namespace cnn {
 namespace tool {
@@ -48,12 +51,16 @@ class SignalGuard {
     sa.sa_handler = OnSignal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    if (on_int_ != SolverAction::NONE) sigaction(SIGINT, &sa, &old_int_);
-    if (on_hup_ != SolverAction::NONE) sigaction(SIGHUP, &sa, &old_hup_);
+    // "none" ignores the signal, as Caffe does; the default action would kill.
+    struct sigaction ignore = {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGINT, on_int_ == SolverAction::NONE ? &ignore : &sa, &old_int_);
+    sigaction(SIGHUP, on_hup_ == SolverAction::NONE ? &ignore : &sa, &old_hup_);
   }
   ~SignalGuard() {
-    if (on_int_ != SolverAction::NONE) sigaction(SIGINT, &old_int_, nullptr);
-    if (on_hup_ != SolverAction::NONE) sigaction(SIGHUP, &old_hup_, nullptr);
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGHUP, &old_hup_, nullptr);
   }
   SolverAction Poll() const {
     if (g_sigint.exchange(0) > 0) {
@@ -99,7 +106,13 @@ int TrainCommand(const std::vector<std::string>& args) {
     LOG(INFO) << "Fine-tuning from " << w;
     solver->net().CopyTrainedLayersFromFile(w);
   }
+  if (!weights.empty()) {
+    // Usual when fine-tuning (a new classifier), so a warning, not an error.
+    for (const auto& name : solver->net().LayersWithoutTrainedWeights())
+      LOG(WARNING) << "layer '" << name << "' has no weights in the --weights file(s): it starts from its fillers";
+  }
 
+  solver->set_allow_nonfinite(FLAGS_allow_nonfinite);
   SignalGuard signals(on_int, on_hup);
   solver->set_action_callback([&signals] { return signals.Poll(); });
   solver->Solve(FLAGS_snapshot);
@@ -111,7 +124,7 @@ int TrainCommand(const std::vector<std::string>& args) {
     for (const Blob* out : net.output_blobs()) {
       const std::string name = net.blob_name(out);
       for (int j = 0; j < out->count() && k < scores[n].size(); ++j, ++k)
-        std::cout << "Final test net #" << n << " (iteration " << solver->iter() << "): " << name << " = "
+        std::cout << "Final test net #" << n << " (iteration " << solver->last_test_iter() << "): " << name << " = "
                   << scores[n][k] << "\n";
     }
   }

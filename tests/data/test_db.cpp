@@ -240,5 +240,30 @@ TEST(DB, LmdbIsADirectoryCaffeCanRead) {
   EXPECT_TRUE(std::filesystem::exists(path + "/lock.mdb"));
 }
 
+// Regression (reliability issue, item 3): reading a page past the end of a
+// truncated data.mdb raised SIGBUS instead of an error.
+TEST(DB, TruncatedLmdbIsAnErrorNamingTheFile) {
+  const std::string path = test::MakeTempDir() + "/db";
+  {
+    auto db = OpenDB("lmdb", path, DB::NEW);
+    auto txn = db->NewTransaction();
+    for (int i = 0; i < 200; ++i) txn->Put(Key(i), std::string(3000, 'a' + i % 26));
+    txn->Commit();
+  }
+  const std::string file = path + "/data.mdb";
+  const auto size = std::filesystem::file_size(file);
+  ASSERT_GT(size, 16u * 4096u);
+  for (const auto cut : {size / 2, size - 4096, uintmax_t(3 * 4096)}) {
+    SCOPED_TRACE(cut);
+    std::filesystem::resize_file(file, cut);
+    const std::string message = test::ErrorOf([&] {
+      auto db = OpenDB("lmdb", path, DB::READ);
+      ReadAll(db.get());
+    });
+    EXPECT_NE(message.find("LMDB '" + path + "'"), std::string::npos) << message;
+    EXPECT_NE(message.find("truncated"), std::string::npos) << message;
+  }
+}
+
 }  // namespace
 }  // namespace cnn

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <sstream>
 
 #include "cnn/core/common.hpp"
@@ -29,6 +30,26 @@ TEST(ConfusionMatrix, CountsPrecisionAndRecall) {
   std::ostringstream out;
   m.Print(out);
   EXPECT_NE(out.str().find("precision"), std::string::npos);
+}
+
+// Regression (reliability issue, item 9): NaN scores all "predicted" class 0,
+// so the table credited class 0 while the Accuracy layer said 0.
+TEST(ConfusionMatrix, NanScoresPredictNothingAndCountAsWrong) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  Blob scores(std::vector<int>{3, 2});
+  test::FillValues(&scores, {nan, nan,  1, nan,  2, 1});
+  Blob labels(std::vector<int>{3});
+  test::FillValues(&labels, {0, 0, 0});
+  ConfusionMatrix m(2);
+  m.Add(scores, labels);
+  EXPECT_EQ(m.total(), 3);
+  EXPECT_EQ(m.unscored(0), 2);
+  EXPECT_EQ(m.count(0, 0), 1);
+  EXPECT_DOUBLE_EQ(m.accuracy(), 1.0 / 3);
+  EXPECT_DOUBLE_EQ(m.recall(0), 1.0 / 3);
+  std::ostringstream out;
+  m.Print(out);
+  EXPECT_NE(out.str().find("2 example(s) had NaN scores"), std::string::npos) << out.str();
 }
 
 TEST(ConfusionMatrix, SpatialLabelsIgnoreLabelAndBadLabels) {

@@ -193,5 +193,43 @@ TEST_F(TrainingRuns, FineTuningCopiesByNameAndLrMultZeroFreezes) {
   }
 }
 
+// Regression (reliability issue, item 5): a state whose data position no
+// number of iterations could have reached (1e11) was accepted silently.
+TEST_F(TrainingRuns, DataPositionsBeyondTheIterationsAreRefused) {
+  NetParameter net = ReadNetParamsFromTextFile(test::SourcePath("models/lenet/train_test.prototxt"));
+  PointDataAt(&net, *dir_ + "/train_lmdb", *dir_ + "/test_lmdb");
+  SolverParameter param = ReadSolverParamsFromTextFile(test::SourcePath("models/lenet/solver.prototxt"));
+  param.clear_net();
+  *param.mutable_net_param() = net;
+  param.set_test_interval(0);
+  param.set_snapshot(0);
+  param.set_max_iter(3);
+  param.set_snapshot_prefix(*dir_ + "/positions");
+  SolverRegistry::Create(param)->Solve();
+  const std::string good = *dir_ + "/positions_iter_3.solverstate";
+  SolverState state;
+  ReadProtoFromBinaryFile(good, &state);
+  ASSERT_GT(state.layer_state_size(), 0);
+  param.set_max_iter(5);
+  EXPECT_NO_THROW(SolverRegistry::Create(param)->Restore(good));
+
+  bool changed = false;
+  for (auto& ls : *state.mutable_layer_state()) {
+    if (ls.net() != 0) continue;
+    std::istringstream in(ls.state());
+    std::string tag, offset, rest;
+    in >> tag >> offset;
+    std::getline(in, rest);
+    ls.set_state(tag + " 100000000000" + rest);
+    changed = true;
+  }
+  ASSERT_TRUE(changed);
+  const std::string bad = *dir_ + "/positions_bad.solverstate";
+  WriteProtoToBinaryFile(state, bad);
+  const std::string message = test::ErrorOf([&] { SolverRegistry::Create(param)->Restore(bad); });
+  EXPECT_NE(message.find(bad + ": layer '"), std::string::npos) << message;
+  EXPECT_NE(message.find("is at record 100000000000"), std::string::npos) << message;
+}
+
 }  // namespace
 }  // namespace cnn

@@ -220,6 +220,30 @@ layer { name: "too_big" type: "Convolution" bottom: "data" top: "conv"
   EXPECT_FALSE(Contains(r.output, "unknown type")) << r.output;
 }
 
+// Regression (reliability issue, item 4): running out of CPU memory was
+// "std::bad_alloc", naming neither the layer nor the size. The address space
+// is capped so that the 4.5 GiB top cannot be had on any machine.
+TEST_F(CliTest, OutOfCpuMemoryNamesTheLayerTheBlobAndTheSize) {
+  const std::string path = WriteFile(dir_, "net.prototxt", R"(
+layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 1 dim: 20 dim: 20 } } }
+layer { name: "huge" type: "Convolution" bottom: "data" top: "huge"
+        convolution_param { num_output: 3000000 kernel_size: 1 } }
+layer { name: "pool" type: "Pooling" bottom: "huge" top: "pool" pooling_param { pool: AVE global_pooling: true } }
+)");
+  std::string output;
+  const int status =
+      RunCommand("ulimit -v 2097152; exec '" + ToolPath() + "' time --iterations=1 --model=" + path, &output);
+  EXPECT_EQ(status, 1) << output;
+  // The net's description comes first; the error is the last line.
+  const auto lines = NonEmptyLines(output);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines.back(),
+            "cnn: error: layer 'huge' (Convolution): forward: blob 'huge' data: out of CPU memory: asked for 4577.6 "
+            "MiB (4800000000 bytes); try a smaller batch_size, or a larger iter_size with a proportionally smaller "
+            "batch")
+      << output;
+}
+
 TEST_F(CliTest, TimeRejectsBadFlagValues) {
   const std::string path = WriteFile(dir_, "tiny.prototxt", kTinyDeploy);
   ExpectOneLineError(Cnn("time --model=" + path + " --phase=VAL"), {"--phase", "VAL"});

@@ -86,12 +86,8 @@ int Blob::offset(const std::vector<int>& indices) const {
   return off;
 }
 
-const float* Blob::cpu_data() const { return static_cast<const float*>(data_->cpu_data()); }
-const float* Blob::cpu_diff() const { return static_cast<const float*>(diff_->cpu_data()); }
-float* Blob::mutable_cpu_data() { return static_cast<float*>(data_->mutable_cpu_data()); }
-float* Blob::mutable_cpu_diff() { return static_cast<float*>(diff_->mutable_cpu_data()); }
-// Device memory is allocated on first GPU access; when it runs out, the
-// message gains this blob's name on its way to the layer that asked.
+// Memory is allocated on first access; when it runs out, the message gains
+// this blob's name on its way to the layer that asked.
 template <typename Fn>
 auto Blob::WithName(const char* part, Fn fn) const -> decltype(fn()) {
   try {
@@ -99,6 +95,19 @@ auto Blob::WithName(const char* part, Fn fn) const -> decltype(fn()) {
   } catch (const OutOfMemory& e) {
     throw OutOfMemory((name_.empty() ? std::string("a blob's ") : "blob '" + name_ + "' ") + part + ": " + e.what());
   }
+}
+
+const float* Blob::cpu_data() const {
+  return WithName("data", [&] { return static_cast<const float*>(data_->cpu_data()); });
+}
+const float* Blob::cpu_diff() const {
+  return WithName("diff", [&] { return static_cast<const float*>(diff_->cpu_data()); });
+}
+float* Blob::mutable_cpu_data() {
+  return WithName("data", [&] { return static_cast<float*>(data_->mutable_cpu_data()); });
+}
+float* Blob::mutable_cpu_diff() {
+  return WithName("diff", [&] { return static_cast<float*>(diff_->mutable_cpu_data()); });
 }
 
 const float* Blob::gpu_data() const {

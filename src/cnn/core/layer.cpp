@@ -3,6 +3,7 @@
 #include <glog/logging.h>
 
 #include <mutex>
+#include <new>
 #include <set>
 
 #include "cnn/core/common.hpp"
@@ -132,6 +133,8 @@ float Layer::Forward(const BlobVec& bottom, const BlobVec& top) {
     return weighted_loss;
   } catch (const OutOfMemory& e) {
     throw OutOfMemory(where() + "forward: " + e.what());
+  } catch (const std::bad_alloc&) {
+    throw OutOfMemory(where() + "forward: out of CPU memory for a working buffer of the layer");
   }
 }
 
@@ -144,6 +147,8 @@ void Layer::Backward(const BlobVec& top, const std::vector<bool>& propagate_down
     }
   } catch (const OutOfMemory& e) {
     throw OutOfMemory(where() + "backward: " + e.what());
+  } catch (const std::bad_alloc&) {
+    throw OutOfMemory(where() + "backward: out of CPU memory for a working buffer of the layer");
   }
 }
 

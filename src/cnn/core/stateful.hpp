@@ -4,6 +4,7 @@
 // is saved where is the solver's business.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace cnn {
@@ -16,6 +17,12 @@ class Stateful {
   // Makes the next Forward deliver the batch that followed when SaveState was
   // called. Throws Error when the state does not belong to this layer.
   virtual void RestoreState(const std::string& state) = 0;
+  // How many records `state` says Forward had delivered, and how many one
+  // Forward delivers (0 = not counted in records). The solver checks the
+  // first against its iteration count: a damaged state could otherwise
+  // send the reader anywhere without a word.
+  virtual uint64_t RecordsDelivered(const std::string& state) const { return 0; }
+  virtual uint64_t RecordsPerForward() const { return 0; }
 };
 
 }  // namespace cnn

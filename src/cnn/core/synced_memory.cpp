@@ -1,5 +1,6 @@
 #include "cnn/core/synced_memory.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -16,10 +17,19 @@ namespace cnn {
 namespace {
 
 // 64-byte alignment lets AVX-512 loads in BLAS and our loops run aligned.
+// A failure is OutOfMemory with the size, which the blob and the layer that
+// asked extend with their names on its way up.
 void* host_alloc(size_t bytes) {
   void* p = nullptr;
   size_t rounded = (bytes + 63) / 64 * 64;
-  if (posix_memalign(&p, 64, rounded == 0 ? 64 : rounded) != 0) throw std::bad_alloc();
+  if (posix_memalign(&p, 64, rounded == 0 ? 64 : rounded) != 0) {
+    char text[200];
+    std::snprintf(text, sizeof(text),
+                  "out of CPU memory: asked for %.1f MiB (%zu bytes); try a smaller batch_size, or a larger "
+                  "iter_size with a proportionally smaller batch",
+                  bytes / 1048576.0, bytes);
+    throw OutOfMemory(text);
+  }
   return p;
 }
 

@@ -57,6 +57,7 @@ class Env {
     }
     rc = mdb_txn_commit(txn);
     if (rc != 0) Fail("cannot open", rc);
+    if (mode == DB::READ) CheckFileHoldsEveryPage();
   }
   ~Env() {
     if (env_) mdb_env_close(env_);
@@ -67,6 +68,33 @@ class Env {
   MDB_env* env() const { return env_; }
   MDB_dbi dbi() const { return dbi_; }
   const std::string& path() const { return path_; }
+
+  // Reads go through a memory map: a page past the end of a truncated file
+  // (a partial copy, a full disk) is not an error code but SIGBUS, on
+  // whichever thread touches it. The meta page says how many pages the
+  // database uses; the file must hold them all.
+  void CheckFileHoldsEveryPage() {
+    MDB_envinfo info;
+    MDB_stat stat;
+    mdb_filehandle_t fd;
+    int rc = mdb_env_info(env_, &info);
+    if (rc == 0) rc = mdb_env_stat(env_, &stat);
+    if (rc == 0) rc = mdb_env_get_fd(env_, &fd);
+    if (rc != 0) Fail("cannot open", rc);
+    struct stat st;
+    if (fstat(fd, &st) != 0) Fail("cannot open", errno);
+    const uint64_t needed = (static_cast<uint64_t>(info.me_last_pgno) + 1) * stat.ms_psize;
+    if (static_cast<uint64_t>(st.st_size) < needed) {
+      const std::string message = "LMDB '" + path_ + "' is truncated: its data file holds " +
+                                  std::to_string(st.st_size) + " bytes, but the database uses " +
+                                  std::to_string(info.me_last_pgno + 1) + " pages of " +
+                                  std::to_string(stat.ms_psize) + " bytes (" + std::to_string(needed) +
+                                  " bytes); copy it again or rebuild it";
+      mdb_env_close(env_);
+      env_ = nullptr;
+      throw Error(message);
+    }
+  }
 
   [[noreturn]] void Fail(const char* what, int rc) {
     const std::string message = std::string(what) + " LMDB '" + path_ + "': " + mdb_strerror(rc);

@@ -8,7 +8,9 @@
 namespace cnn {
 
 ConfusionMatrix::ConfusionMatrix(int num_classes)
-    : num_classes_(num_classes), counts_(static_cast<size_t>(num_classes) * num_classes, 0) {
+    : num_classes_(num_classes),
+      counts_(static_cast<size_t>(num_classes) * num_classes, 0),
+      unscored_(static_cast<size_t>(num_classes), 0) {
   CNN_CHECK(num_classes > 0, "a confusion matrix needs at least one class");
 }
 
@@ -27,16 +29,24 @@ void ConfusionMatrix::Add(const Blob& scores, const Blob& labels, int axis, bool
       const int truth = static_cast<int>(l[i * inner + j]);
       if (has_ignore && truth == ignore_label) continue;
       CNN_CHECK(truth >= 0 && truth < classes, "label " << truth << " outside [0, " << classes << ")");
+      // Without this, NaN scores (diverged weights) would all "predict"
+      // class 0 and the table would credit that class.
       int best = 0;
+      bool has_nan = false;
       float best_score = s[(i * classes) * inner + j];
-      for (int c = 1; c < classes; ++c) {
+      for (int c = 0; c < classes; ++c) {
         const float v = s[(i * classes + c) * inner + j];
+        has_nan = has_nan || std::isnan(v);
         if (v > best_score) {
           best_score = v;
           best = c;
         }
       }
-      ++counts_[truth * num_classes_ + best];
+      if (has_nan) {
+        ++unscored_[truth];
+      } else {
+        ++counts_[truth * num_classes_ + best];
+      }
     }
   }
 }
@@ -44,6 +54,7 @@ void ConfusionMatrix::Add(const Blob& scores, const Blob& labels, int axis, bool
 long long ConfusionMatrix::total() const {
   long long t = 0;
   for (long long c : counts_) t += c;
+  for (long long c : unscored_) t += c;
   return t;
 }
 
@@ -61,7 +72,7 @@ double ConfusionMatrix::precision(int c) const {
 }
 
 double ConfusionMatrix::recall(int c) const {
-  long long actual = 0;
+  long long actual = unscored_[c];
   for (int p = 0; p < num_classes_; ++p) actual += count(c, p);
   return actual ? static_cast<double>(count(c, c)) / actual : 0.0;
 }
@@ -71,7 +82,7 @@ void ConfusionMatrix::Print(std::ostream& out) const {
   out << "Per-class results (" << total() << " examples, accuracy " << accuracy() << "):\n";
   out << "  class  precision  recall  support\n";
   for (int c = 0; c < num_classes_; ++c) {
-    long long support = 0;
+    long long support = unscored_[c];
     for (int p = 0; p < num_classes_; ++p) support += count(c, p);
     std::snprintf(line, sizeof line, "  %5d  %9.4f  %6.4f  %7lld\n", c, precision(c), recall(c), support);
     out << line;
@@ -91,6 +102,9 @@ void ConfusionMatrix::Print(std::ostream& out) const {
     }
     out << "\n";
   }
+  long long nan_rows = 0;
+  for (long long c : unscored_) nan_rows += c;
+  if (nan_rows > 0) out << nan_rows << " example(s) had NaN scores: no predicted class, counted as wrong\n";
 }
 
 }  // namespace cnn

@@ -17,12 +17,15 @@ class ConfusionMatrix {
   // scores: N x C x (spatial...) along `axis`; labels: the matching
   // N x (spatial...) class indices. Positions labelled `ignore_label` are
   // skipped (pass has_ignore=false to count everything). Throws Error on a
-  // label outside [0, C).
+  // label outside [0, C). A prediction with a NaN among its scores has no
+  // predicted class: it is counted as unscored, and wrong.
   void Add(const Blob& scores, const Blob& labels, int axis = 1, bool has_ignore = false, int ignore_label = -1);
 
   int num_classes() const { return num_classes_; }
   long long count(int truth, int predicted) const { return counts_[truth * num_classes_ + predicted]; }
-  long long total() const;
+  // Examples of class `truth` whose scores held a NaN.
+  long long unscored(int truth) const { return unscored_[truth]; }
+  long long total() const;  // every example, unscored ones included
   double accuracy() const;
   double precision(int c) const;  // of the examples predicted c, the share that are c
   double recall(int c) const;     // of the examples that are c, the share predicted c
@@ -33,6 +36,7 @@ class ConfusionMatrix {
  private:
   int num_classes_;
   std::vector<long long> counts_;
+  std::vector<long long> unscored_;
 };
 
 }  // namespace cnn

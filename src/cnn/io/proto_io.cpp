@@ -6,6 +6,8 @@
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/text_format.h>
+#include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -187,6 +189,33 @@ void WriteFileAtomically(const std::string& path, const std::string& bytes) {
 
 }  // namespace
 
+int RemoveStaleTemporaries(const std::string& prefix) {
+  const size_t slash = prefix.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : prefix.substr(0, slash));
+  const std::string base = slash == std::string::npos ? prefix : prefix.substr(slash + 1);
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return 0;
+  int removed = 0;
+  static const std::string kTag = ".tmp.";
+  while (const dirent* entry = ::readdir(d)) {
+    const std::string name = entry->d_name;
+    if (name.compare(0, base.size(), base) != 0) continue;
+    const size_t tag = name.rfind(kTag);
+    if (tag == std::string::npos || tag + kTag.size() >= name.size()) continue;
+    const std::string digits = name.substr(tag + kTag.size());
+    if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(digits));
+    // A live writer (another run sharing the folder) still owns its file;
+    // one named with our own pid is from an earlier process (we have written
+    // nothing yet when this runs).
+    if (pid != ::getpid() && (::kill(pid, 0) == 0 || errno != ESRCH)) continue;
+    const std::string path = dir + "/" + name;
+    if (::unlink(path.c_str()) == 0) ++removed;
+  }
+  ::closedir(d);
+  return removed;
+}
+
 void ReadProtoFromTextFile(const std::string& path, Message* proto) {
   ScopedFd fd(OpenForReading(path));
   google::protobuf::io::FileInputStream input(fd.get());
@@ -255,6 +284,8 @@ NetParameter ReadNetParamsFromTextFile(const std::string& path) {
   NetParameter param;
   ReadProtoFromTextFile(path, &param);
   UpgradeNetAsNeeded(path, &param);
+  // An empty file parses as a valid, empty message: not what anyone meant.
+  CNN_CHECK(param.layer_size() > 0, path << ": defines no layers (is it empty, or not a net definition?)");
   return param;
 }
 

@@ -19,6 +19,10 @@ void ReadProtoFromBinaryFile(const std::string& path, google::protobuf::Message*
 // crash or kill never leaves a half-written file under PATH.
 void WriteProtoToBinaryFile(const google::protobuf::Message& proto, const std::string& path);
 void WriteProtoToTextFile(const google::protobuf::Message& proto, const std::string& path);
+// Removes the temporaries (PREFIX*.tmp.<pid>) that writers killed before
+// their rename left beside files whose names start with `prefix`, skipping
+// those of processes still running. Returns how many were removed.
+int RemoveStaleTemporaries(const std::string& prefix);
 
 // A net definition from a prototxt, upgraded from Caffe's older formats
 // (V1 `layers`, legacy `input`/`input_dim`/`input_shape`) to the current one.

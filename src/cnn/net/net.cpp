@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <new>
 #include <sstream>
 
 #include "cnn/core/common.hpp"
@@ -34,6 +35,8 @@ auto InLayer(const LayerParameter& lp, F&& f) -> decltype(f()) {
     const std::string msg = e.what();
     if (msg.rfind("layer '" + lp.name() + "'", 0) == 0) throw;
     throw Error("layer '" + lp.name() + "' (" + lp.type() + "): " + msg);
+  } catch (const std::bad_alloc&) {
+    throw OutOfMemory("layer '" + lp.name() + "' (" + lp.type() + "): out of CPU memory while setting up");
   }
 }
 
@@ -66,6 +69,8 @@ void Net::Init(const NetParameter& in_param) {
   VLOG(1) << "Building net '" << name_ << "' for phase " << Phase_Name(phase_);
 
   const int num_layers = param.layer_size();
+  CNN_CHECK(num_layers > 0, "net '" << name_ << "' has no layer for phase " << Phase_Name(phase_)
+                                    << (source->layer_size() > 0 ? " (its include/exclude rules leave none)" : ""));
   bottom_vecs_.resize(num_layers);
   bottom_id_vecs_.resize(num_layers);
   bottom_need_backward_.resize(num_layers);

@@ -43,8 +43,12 @@ class Net {
   // Layers absent from `trained` keep their values; a blob count or shape
   // mismatch throws Error naming the layer and both shapes.
   void CopyTrainedLayersFrom(const NetParameter& trained);
-  // Reads a binary (.caffemodel) or text weights file and copies from it.
+  // Reads a binary (.caffemodel) or text weights file and copies from it;
+  // errors name the file and the layer.
   void CopyTrainedLayersFromFile(const std::string& path);
+  // Layers with learnable blobs that no copy so far has given weights (they
+  // keep their fillers' values), in net order.
+  std::vector<std::string> LayersWithoutTrainedWeights() const;
   // Makes this net use another net's parameter memory (TEST net shares with TRAIN).
   void ShareTrainedLayersWith(const Net& other);
   // Writes the net definition with each layer's learned blobs.
@@ -128,6 +132,7 @@ class Net {
   // Whether lr_mult/decay_mult was given explicitly: sharers may set an
   // owner's default, but two explicit values must agree.
   std::vector<bool> has_params_lr_;
+  std::set<std::string> trained_layers_;  // layers a weights copy has filled
   std::vector<bool> has_params_decay_;
   std::vector<std::vector<int>> param_id_vecs_;
   bool debug_info_ = false;

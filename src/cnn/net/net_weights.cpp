@@ -57,14 +57,43 @@ void Net::CopyTrainedLayersFrom(const NetParameter& trained_in) {
                 "layer '" << source.name() << "': blob " << j << " has shape " << ShapeText(proto)
                           << " in the weights file, the net expects " << ShapeText(target[j]->shape())
                           << " (rename the layer to learn it from scratch instead)");
-      target[j]->FromProto(proto, /*reshape=*/false);
+      try {
+        target[j]->FromProto(proto, /*reshape=*/false);
+      } catch (const Error& e) {
+        CNN_THROW("layer '" << source.name() << "': blob " << j << ": " << e.what());
+      }
     }
+    trained_layers_.insert(source.name());
     VLOG(1) << "Copied " << target.size() << " blob(s) into layer '" << source.name() << "'";
   }
 }
 
 void Net::CopyTrainedLayersFromFile(const std::string& path) {
-  CopyTrainedLayersFrom(ReadNetParamsFromBinaryFile(path));
+  const NetParameter trained = ReadNetParamsFromBinaryFile(path);
+  try {
+    CopyTrainedLayersFrom(trained);
+  } catch (const Error& e) {
+    CNN_THROW(path << ": " << e.what());
+  }
+}
+
+std::vector<std::string> Net::LayersWithoutTrainedWeights() const {
+  std::vector<std::string> missing;
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    if (layers_[l]->blobs().empty() || trained_layers_.count(layer_names_[l])) continue;
+    // A layer whose every blob is shared from a layer that was copied has its weights.
+    bool all_shared_from_trained = true;
+    for (size_t p = 0; p < params_.size(); ++p) {
+      if (param_layer_indices_[p].first != static_cast<int>(l)) continue;
+      const int owner = param_owners_[p];
+      if (owner < 0 || !trained_layers_.count(layer_names_[param_layer_indices_[owner].first])) {
+        all_shared_from_trained = false;
+        break;
+      }
+    }
+    if (!all_shared_from_trained) missing.push_back(layer_names_[l]);
+  }
+  return missing;
 }
 
 void Net::ShareTrainedLayersWith(const Net& other) {

@@ -13,7 +13,9 @@
 #include "cnn/core/context.hpp"
 #include "cnn/core/stateful.hpp"
 #include "cnn/io/proto_io.hpp"
+#include "cnn/net/nonfinite_search.hpp"
 #include "cnn/solvers/lr_policy.hpp"
+#include "cnn/solvers/solver_param_check.hpp"
 
 namespace cnn {
 namespace {
@@ -52,6 +54,8 @@ Solver::Solver(const SolverParameter& param, const std::string& source) : param_
   }
   InitTrainNet();
   InitTestNets();
+  // After the nets: a missing net or test_iter is the more basic mistake.
+  CheckSolverNumbers(param_, source_);
   // Fail now, not after hours of training, when snapshots cannot be written.
   if (param_.snapshot() > 0 || param_.snapshot_after_train()) {
     const std::string probe = SnapshotFilename(".writecheck");
@@ -64,6 +68,8 @@ Solver::Solver(const SolverParameter& param, const std::string& source) : param_
                                                           << param_.snapshot_prefix() << "\")");
     std::fclose(f);
     std::remove(probe.c_str());
+    const int stale = RemoveStaleTemporaries(param_.snapshot_prefix());
+    if (stale > 0) LOG(INFO) << "Removed " << stale << " temporary snapshot file(s) left by an interrupted run";
   }
 }
 
@@ -144,7 +150,8 @@ void Solver::Solve(const std::string& resume_file) {
     Restore(resume_file);
   }
   Step(param_.max_iter() - iter_);
-  if (param_.snapshot_after_train() && (param_.snapshot() <= 0 || iter_ % param_.snapshot() != 0)) Snapshot();
+  // A stop request, or the periodic snapshot, may have written this one already.
+  if (param_.snapshot_after_train() && last_snapshot_iter_ != iter_) Snapshot();
   if (requested_early_exit_) {
     LOG(INFO) << "Optimization stopped early.";
     return;
@@ -178,6 +185,7 @@ void Solver::Step(int iters) {
     float loss = 0.f;
     for (int i = 0; i < param_.iter_size(); ++i) loss += net_->ForwardBackward();
     loss /= param_.iter_size();
+    GuardAgainstDivergence(loss);
     UpdateSmoothedLoss(loss, start_iter);
     if (display) {
       const auto now = std::chrono::steady_clock::now();
@@ -210,6 +218,31 @@ void Solver::Step(int iters) {
       break;
     }
   }
+}
+
+void Solver::GuardAgainstDivergence(float loss) {
+  // The gradient's squared norm: one pass over the parameter gradients, far
+  // cheaper than the backward pass that made them. A NaN there would reach
+  // the weights with this update and the loss only one iteration later.
+  double sumsq = 0.0;
+  for (const Blob* p : net_->learnable_params()) sumsq += p->sumsq_diff();
+  if (std::isfinite(loss) && std::isfinite(sumsq)) return;
+  std::ostringstream what;
+  what << "iteration " << iter_ << ": ";
+  if (!std::isfinite(loss)) {
+    what << "the loss is " << loss;
+  } else {
+    what << "the gradient is not finite (loss = " << loss << ")";
+  }
+  const std::string culprit = FirstNonFinite(*net_);
+  if (!culprit.empty()) what << "; first non-finite value: " << culprit;
+  if (allow_nonfinite_) {
+    if (!warned_nonfinite_) LOG(WARNING) << what.str() << "; training on (allowed)";
+    warned_nonfinite_ = true;
+    return;
+  }
+  CNN_THROW(what.str() << "; training stopped before this update, so the last snapshot is intact (lower base_lr, "
+                       << "clip gradients, or pass --allow_nonfinite to train on regardless)");
 }
 
 void Solver::UpdateSmoothedLoss(float loss, int start_iter) {
@@ -246,7 +279,10 @@ void Solver::DisplayOutputs(float loss, double iters_per_s) {
 std::vector<std::vector<float>> Solver::TestAll() {
   std::vector<std::vector<float>> all;
   for (size_t i = 0; i < test_nets_.size() && !requested_early_exit_; ++i) all.push_back(Test(static_cast<int>(i)));
-  if (!requested_early_exit_) last_test_scores_ = all;
+  if (!requested_early_exit_) {
+    last_test_scores_ = all;
+    last_test_iter_ = iter_;
+  }
   return all;
 }
 
@@ -309,6 +345,14 @@ std::string Solver::SnapshotFilename(const std::string& extension) const {
 
 std::string Solver::Snapshot() {
   CNN_CHECK(!param_.snapshot_prefix().empty(), source_ << ": snapshot requested but snapshot_prefix is not set");
+  if (!allow_nonfinite_) {
+    // An update can overflow finite gradients into infinite weights; such a
+    // snapshot would replace a good one with one that cannot be resumed.
+    const std::string culprit = FirstNonFiniteParameter(*net_);
+    CNN_CHECK(culprit.empty(), "iteration " << iter_ - 1 << ": the update made non-finite weights: " << culprit
+                                            << "; no snapshot written, the last one is intact (lower base_lr, "
+                                            << "clip gradients, or pass --allow_nonfinite to train on regardless)");
+  }
   const std::string model_file = SnapshotFilename(".caffemodel");
   NetParameter net_param;
   net_->ToProto(&net_param, param_.snapshot_diff());
@@ -327,6 +371,7 @@ std::string Solver::Snapshot() {
   const std::string state_file = SnapshotFilename(".solverstate");
   LOG(INFO) << "Snapshotting solver state to binary proto file " << state_file;
   WriteProtoToBinaryFile(state, state_file);
+  last_snapshot_iter_ = iter_;
   return model_file;
 }
 
@@ -345,7 +390,7 @@ void Solver::SaveLayerStates(SolverState* state) const {
   for (size_t i = 0; i < test_nets_.size(); ++i) save(static_cast<int>(i) + 1, *test_nets_[i]);
 }
 
-void Solver::RestoreLayerStates(const SolverState& state) {
+void Solver::RestoreLayerStates(const SolverState& state, const std::string& state_file) {
   for (const LayerState& ls : state.layer_state()) {
     Net* net = ls.net() == 0 ? net_.get()
                              : (ls.net() <= static_cast<int>(test_nets_.size()) ? test_nets_[ls.net() - 1].get()
@@ -356,7 +401,17 @@ void Solver::RestoreLayerStates(const SolverState& state) {
       continue;
     }
     auto* stateful = dynamic_cast<Stateful*>(net->layer_by_name(ls.layer()));
-    CNN_CHECK(stateful, "solver state has a position for layer '" << ls.layer() << "', which keeps no state");
+    CNN_CHECK(stateful, state_file << ": holds a position for layer '" << ls.layer() << "', which keeps no state");
+    if (ls.net() == 0 && stateful->RecordsPerForward() > 0) {
+      // The train net runs iter_size forward passes per iteration and no others.
+      const uint64_t delivered = stateful->RecordsDelivered(ls.state());
+      const uint64_t most = (static_cast<uint64_t>(iter_) * param_.iter_size() + 1) * stateful->RecordsPerForward();
+      CNN_CHECK(delivered <= most, state_file << ": layer '" << ls.layer() << "' is at record " << delivered
+                                              << ", but " << iter_ << " iteration(s) of " << param_.iter_size()
+                                              << " batch(es) of " << stateful->RecordsPerForward()
+                                              << " read at most " << most
+                                              << " (a damaged state, or one from another batch size)");
+    }
     stateful->RestoreState(ls.state());
   }
 }
@@ -365,6 +420,12 @@ void Solver::Restore(const std::string& state_file) {
   SolverState state;
   ReadProtoFromBinaryFile(state_file, &state);
   CNN_CHECK(state.has_iter(), state_file << ": not a solver state (no iteration recorded)");
+  CNN_CHECK(state.iter() >= 0, state_file << ": iteration " << state.iter() << " is negative (a damaged solver state)");
+  CNN_CHECK(state.iter() <= param_.max_iter(),
+            state_file << ": iteration " << state.iter() << " is past max_iter " << param_.max_iter() << " of "
+                       << source_ << " (raise max_iter to train on from it)");
+  CNN_CHECK(state.current_step() >= 0,
+            state_file << ": current_step " << state.current_step() << " is negative (a damaged solver state)");
   if (state.has_learned_net()) {
     std::string model = state.learned_net();
     // Snapshots are often moved together; look beside the state file too.
@@ -385,7 +446,7 @@ void Solver::Restore(const std::string& state_file) {
   }
   iter_ = state.iter();
   current_step_ = state.current_step();
-  RestoreLayerStates(state);
+  RestoreLayerStates(state, state_file);
   if (state.has_rng_state()) {
     std::istringstream rng(state.rng_state());
     rng >> Context::rng();

@@ -37,6 +37,12 @@ class Solver {
   std::string Snapshot();
   void Restore(const std::string& state_file);
 
+  // By default an iteration whose loss or gradient is NaN or infinite stops
+  // training with an Error naming the iteration and the first layer that
+  // went non-finite, before the weights are updated or a snapshot written.
+  // Allowed, training goes on (with one warning), as Caffe's does.
+  void set_allow_nonfinite(bool allow) { allow_nonfinite_ = allow; }
+
   // Polled once per iteration; SNAPSHOT and STOP take effect after the update.
   void set_action_callback(std::function<SolverAction()> cb) { action_callback_ = std::move(cb); }
 
@@ -47,6 +53,8 @@ class Solver {
   float smoothed_loss() const { return smoothed_loss_; }
   // Averaged outputs of each test net at its latest test pass (empty before one).
   const std::vector<std::vector<float>>& last_test_scores() const { return last_test_scores_; }
+  // The iteration those scores were measured at (-1 before any test pass).
+  int last_test_iter() const { return last_test_iter_; }
   virtual const char* type() const = 0;
 
  protected:
@@ -70,15 +78,22 @@ class Solver {
   void UpdateSmoothedLoss(float loss, int start_iter);
   void DisplayOutputs(float loss, double iters_per_s);
   void UpdateDebugInfo() const;
+  // Throws (or warns once, when allowed) when the iteration's loss or
+  // gradient is not finite.
+  void GuardAgainstDivergence(float loss);
   std::string SnapshotFilename(const std::string& extension) const;
   void SaveLayerStates(SolverState* state) const;
-  void RestoreLayerStates(const SolverState& state);
+  void RestoreLayerStates(const SolverState& state, const std::string& state_file);
 
   std::function<SolverAction()> action_callback_;
   std::vector<float> losses_;
   float smoothed_loss_ = 0.f;
   bool requested_early_exit_ = false;
+  bool allow_nonfinite_ = false;
+  bool warned_nonfinite_ = false;
   std::vector<std::vector<float>> last_test_scores_;
+  int last_test_iter_ = -1;
+  int last_snapshot_iter_ = -1;
 };
 
 }  // namespace cnn

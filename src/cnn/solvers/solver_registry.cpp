@@ -42,8 +42,12 @@ std::vector<std::string> SolverRegistry::Types() {
   return types;
 }
 
+std::string SolverRegistry::TypeOf(const SolverParameter& param) {
+  return param.has_type() || !param.has_solver_type() ? param.type() : TypeFromEnum(param.solver_type());
+}
+
 std::unique_ptr<Solver> SolverRegistry::Create(const SolverParameter& param, const std::string& source) {
-  const std::string type = param.has_type() || !param.has_solver_type() ? param.type() : TypeFromEnum(param.solver_type());
+  const std::string type = TypeOf(param);
   auto it = registry().find(type);
   if (it == registry().end()) {
     std::string known;

@@ -17,6 +17,8 @@ class SolverRegistry {
   // Throws Error listing the known types when the type is unknown.
   static std::unique_ptr<Solver> Create(const SolverParameter& param, const std::string& source = "");
   static std::vector<std::string> Types();
+  // The solver type `param` asks for: `type`, or the deprecated `solver_type`.
+  static std::string TypeOf(const SolverParameter& param);
 };
 
 struct SolverRegistrar {

@@ -1,7 +1,7 @@
 #include "cnn/layers/norm/batch_norm_layer.hpp"
 
 #include "cnn/gpu/cuda_check.hpp"
-#include "cnn/layers/gpu_reduce.cuh"
+#include "cnn/gpu/gpu_reduce.cuh"
 #include "cnn/layers/norm/norm_math.hpp"
 
 namespace cnn {

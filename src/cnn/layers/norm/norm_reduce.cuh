@@ -7,7 +7,7 @@
 #pragma once
 
 #include "cnn/gpu/cuda_check.hpp"
-#include "cnn/layers/gpu_reduce.cuh"
+#include "cnn/gpu/gpu_reduce.cuh"
 
 namespace cnn {
 namespace norm {
