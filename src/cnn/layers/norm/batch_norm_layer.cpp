@@ -1,0 +1,164 @@
+#include "cnn/layers/norm/batch_norm_layer.hpp"
+
+#include <vector>
+
+#include "cnn/core/common.hpp"
+#include "cnn/core/layer_registry.hpp"
+#include "cnn/core/math.hpp"
+#include "cnn/layers/norm/norm_math.hpp"
+
+namespace cnn {
+
+void BatchNormLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
+  const BatchNormParameter& p = layer_param_.batch_norm_param();
+  use_global_stats_ = p.has_use_global_stats() ? p.use_global_stats() : phase_ == TEST;
+  moving_average_fraction_ = p.moving_average_fraction();
+  eps_ = p.eps();
+  CNN_CHECK(eps_ >= 0.f, where() << "eps must not be negative, got " << eps_);
+  CNN_CHECK(bottom[0]->num_axes() >= 2 && bottom[0]->shape(1) > 0, where() << "needs an input of shape N x C (x spatial...), got shape "
+                                                << bottom[0]->shape_string() << " (" << bottom[0]->num_axes()
+                                                << " axis/axes)");
+  channels_ = bottom[0]->shape(1);
+  const std::vector<std::vector<int>> shapes = {{channels_}, {channels_}, {1}};
+  if (!blobs_.empty()) {
+    // Statistics given inline (or, later, copied from a weights file).
+    CNN_CHECK(blobs_.size() == 3, where() << "given " << blobs_.size()
+                                          << " blob(s), expected 3 (mean, variance, scale factor)");
+    for (int i = 0; i < 3; ++i) {
+      CNN_CHECK(blobs_[i]->count() == shapes[i][0],
+                where() << "blob " << i << " has shape " << blobs_[i]->shape_string() << ", expected "
+                        << shapes[i][0] << " value(s) for input of shape " << bottom[0]->shape_string());
+      blobs_[i]->Reshape(shapes[i]);
+    }
+  } else {
+    for (const auto& shape : shapes) {
+      blobs_.push_back(std::make_shared<Blob>(shape));
+      cpu_set(blobs_.back()->count(), 0.f, blobs_.back()->mutable_cpu_data());
+    }
+  }
+  // Keep the statistics out of every solver's reach, as Caffe does.
+  for (int i = 0; i < 3; ++i) {
+    if (layer_param_.param_size() <= i) {
+      layer_param_.add_param()->set_lr_mult(0.f);
+    } else {
+      CNN_CHECK(layer_param_.param(i).lr_mult() == 0.f,
+                where() << "param " << i << " has lr_mult " << layer_param_.param(i).lr_mult()
+                        << ": blobs 0-2 are statistics the layer updates itself; give lr_mult: 0 or no param");
+    }
+  }
+  param_propagate_down_.assign(blobs_.size(), false);
+}
+
+void BatchNormLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
+  const Blob& in = *bottom[0];
+  CNN_CHECK(in.num_axes() >= 2 && in.shape(1) == channels_,
+            where() << "input of shape " << in.shape_string() << " does not have the " << channels_
+                    << " channels (axis 1) the layer was set up with");
+  num_ = in.shape(0);
+  inner_ = in.count(2);
+  top[0]->ReshapeLike(in);
+  x_hat_.ReshapeLike(in);
+  for (Blob* b : {&mean_, &inv_std_, &mean_dy_, &mean_dy_x_hat_}) b->Reshape(std::vector<int>{channels_});
+}
+
+void BatchNormLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
+  const float* x = bottom[0]->cpu_data();
+  float* mean = mean_.mutable_cpu_data();
+  float* inv_std = inv_std_.mutable_cpu_data();
+  const int64_t per_channel = static_cast<int64_t>(num_) * inner_;
+  const int64_t c_stride = inner_;
+  const int64_t n_stride = static_cast<int64_t>(channels_) * inner_;
+  if (use_global_stats_) {
+    const float scale = norm::StoredStatsScale(blobs_[2]->cpu_data()[0]);
+    const float* sum_mean = blobs_[0]->cpu_data();
+    const float* sum_var = blobs_[1]->cpu_data();
+    for (int c = 0; c < channels_; ++c) {
+      mean[c] = sum_mean[c] * scale;
+      inv_std[c] = norm::InvStd(sum_var[c] * scale, eps_);
+    }
+  } else {
+    float* sum_mean = blobs_[0]->mutable_cpu_data();
+    float* sum_var = blobs_[1]->mutable_cpu_data();
+    const double unbiased = norm::UnbiasedVarianceFactor(static_cast<double>(per_channel));
+    const float f = moving_average_fraction_;
+    for (int c = 0; c < channels_; ++c) {
+      double s = 0;
+      for (int n = 0; n < num_; ++n) {
+        const float* xs = x + n * n_stride + c * c_stride;
+        for (int i = 0; i < inner_; ++i) s += xs[i];
+      }
+      const float m = per_channel > 0 ? static_cast<float>(s / per_channel) : 0.f;
+      double ss = 0;
+      for (int n = 0; n < num_; ++n) {
+        const float* xs = x + n * n_stride + c * c_stride;
+        for (int i = 0; i < inner_; ++i) {
+          const double d = static_cast<double>(xs[i]) - m;
+          ss += d * d;
+        }
+      }
+      const double var = per_channel > 0 ? ss / per_channel : 0.0;
+      mean[c] = m;
+      inv_std[c] = norm::InvStd(var, eps_);
+      sum_mean[c] = m + f * sum_mean[c];
+      sum_var[c] = static_cast<float>(unbiased * var) + f * sum_var[c];
+    }
+    float* total = blobs_[2]->mutable_cpu_data();
+    total[0] = total[0] * f + 1.f;
+  }
+  float* y = top[0]->mutable_cpu_data();
+  float* x_hat = x_hat_.mutable_cpu_data();
+  for (int n = 0; n < num_; ++n)
+    for (int c = 0; c < channels_; ++c) {
+      const int64_t base = n * n_stride + c * c_stride;
+      for (int i = 0; i < inner_; ++i) {
+        const float v = norm::Standardize(x[base + i], mean[c], inv_std[c]);
+        x_hat[base + i] = v;
+        y[base + i] = v;
+      }
+    }
+}
+
+void BatchNormLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                                  const BlobVec& bottom) {
+  if (!propagate_down[0]) return;
+  const float* dy = top[0]->cpu_diff();
+  float* dx = bottom[0]->mutable_cpu_diff();
+  const float* inv_std = inv_std_.cpu_data();
+  const int64_t c_stride = inner_;
+  const int64_t n_stride = static_cast<int64_t>(channels_) * inner_;
+  if (use_global_stats_) {
+    // The statistics are constants: a per-channel affine map.
+    for (int n = 0; n < num_; ++n)
+      for (int c = 0; c < channels_; ++c) {
+        const int64_t base = n * n_stride + c * c_stride;
+        for (int i = 0; i < inner_; ++i) dx[base + i] = dy[base + i] * inv_std[c];
+      }
+    return;
+  }
+  const float* x_hat = x_hat_.cpu_data();
+  float* mean_dy = mean_dy_.mutable_cpu_data();
+  float* mean_dy_x_hat = mean_dy_x_hat_.mutable_cpu_data();
+  const double per_channel = static_cast<double>(num_) * inner_;
+  for (int c = 0; c < channels_; ++c) {
+    double s = 0, sx = 0;
+    for (int n = 0; n < num_; ++n) {
+      const int64_t base = n * n_stride + c * c_stride;
+      for (int i = 0; i < inner_; ++i) {
+        s += dy[base + i];
+        sx += static_cast<double>(dy[base + i]) * x_hat[base + i];
+      }
+    }
+    mean_dy[c] = per_channel > 0 ? static_cast<float>(s / per_channel) : 0.f;
+    mean_dy_x_hat[c] = per_channel > 0 ? static_cast<float>(sx / per_channel) : 0.f;
+  }
+  for (int n = 0; n < num_; ++n)
+    for (int c = 0; c < channels_; ++c) {
+      const int64_t base = n * n_stride + c * c_stride;
+      for (int i = 0; i < inner_; ++i)
+        dx[base + i] = norm::StandardizeGrad(dy[base + i], x_hat[base + i], mean_dy[c], mean_dy_x_hat[c], inv_std[c]);
+    }
+}
+
+CNN_REGISTER_LAYER(BatchNorm, BatchNormLayer);
+
+}  // namespace cnn
