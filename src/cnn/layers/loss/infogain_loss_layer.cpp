@@ -51,7 +51,7 @@ void InfogainLossLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
   const Blob& h = H(bottom);
   CNN_CHECK(h.count() == classes_ * classes_,
             where() << "the infogain matrix " << (bottom.size() > 2 ? "(bottom 2)" : "(infogain_loss_param.source)")
-                    << " has shape " << h.shape_string() << " (" << h.count() << " values), but the scores "
+                    << " has shape " << h.shape_string() << ", but the scores "
                     << bottom[0]->shape_string() << " have " << classes_ << " classes: it needs " << classes_
                     << " x " << classes_ << " = " << classes_ * classes_ << " values");
   softmax_->Reshape({bottom[0]}, {&prob_});
