@@ -29,13 +29,17 @@ int HelpCommand(const std::vector<std::string>& args);
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"train", "train a net from a solver file, from scratch, a snapshot or pretrained weights",
-       {"solver", "snapshot", "weights", "gpu", "level", "stage", "sigint_effect", "sighup_effect"}, TrainCommand},
+       {"solver", "snapshot", "weights", "gpu", "level", "stage", "sigint_effect", "sighup_effect", "allow_nonfinite"},
+       TrainCommand},
       {"test", "score trained weights: averaged outputs, per-class precision/recall, confusion matrix",
-       {"model", "weights", "iterations", "phase", "level", "stage", "gpu"}, TestCommand},
+       {"model", "weights", "iterations", "phase", "level", "stage", "gpu", "allow_missing_weights"}, TestCommand},
       {"time", "time each layer's forward and backward pass on random inputs",
        {"model", "iterations", "phase", "warmup", "batch", "gpu"}, TimeCommand},
       {"convert_mnist", "convert MNIST idx files (raw or .gz) to a Datum database; args IMAGES LABELS OUT_DB",
        {"backend"}, ConvertMnistCommand},
+      {"convert_cifar10", "convert the CIFAR-10 binary batches to train and test Datum databases; args "
+                          "BATCHES_DIR OUT_DIR",
+       {"backend"}, ConvertCifar10Command},
       {"convert_imageset", "convert listed images (path label) to a Datum database; args ROOT/ LISTFILE OUT_DB",
        {"gray", "shuffle", "resize_width", "resize_height", "check_size", "encoded", "encode_type", "backend"},
        ConvertImagesetCommand},

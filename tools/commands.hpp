@@ -30,6 +30,7 @@ int TestCommand(const std::vector<std::string>& args);
 int DeviceQueryCommand(const std::vector<std::string>& args);
 int VersionCommand(const std::vector<std::string>& args);
 int ConvertMnistCommand(const std::vector<std::string>& args);
+int ConvertCifar10Command(const std::vector<std::string>& args);
 int ConvertImagesetCommand(const std::vector<std::string>& args);
 int ComputeImageMeanCommand(const std::vector<std::string>& args);
 

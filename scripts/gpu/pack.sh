@@ -37,7 +37,7 @@ for what in "$@"; do
     tests)
       # Every test program that has a GPU case, the end-to-end run included.
       programs=("$build_dir/tools/cnn")  # test_cli runs it
-      for t in $(grep -l -E 'SKIP_WITHOUT_GPU|ScopedGpuMode' tests/*/test_*.cpp | xargs -n1 basename | sed 's/\.cpp$//' | sort -u); do
+      for t in $(grep -rl --include='test_*.cpp' -E 'SKIP_WITHOUT_GPU|ScopedGpuMode' tests | xargs -n1 basename | sed 's/\.cpp$//' | sort -u); do
         programs+=("$build_dir/tests/$t")
       done
       "$shared/device/bundle.sh" .gpu/tests.tar.xz "${programs[@]}"

@@ -1,4 +1,4 @@
-// The cuDNN engine (src/cnn/layers/cudnn/): which class the registry builds
+// The cuDNN engine (src/cnn/layers/<family>/cudnn_*_layer): which class the registry builds
 // for each engine setting, that a cuDNN layer in CPU mode is exactly our own
 // layer (it inherits the CPU code and must not touch cuDNN), and on a GPU
 // that engine: CUDNN agrees with engine: CAFFE on the same inputs and passes
@@ -19,13 +19,13 @@
 #include "support/gpu_check.hpp"
 #include "support/test_support.hpp"
 #ifdef CNN_WITH_CUDNN
-#include "cnn/layers/cudnn/cudnn_convolution_layer.hpp"
-#include "cnn/layers/cudnn/cudnn_lrn_layer.hpp"
-#include "cnn/layers/cudnn/cudnn_pooling_layer.hpp"
-#include "cnn/layers/cudnn/cudnn_relu_layer.hpp"
-#include "cnn/layers/cudnn/cudnn_sigmoid_layer.hpp"
-#include "cnn/layers/cudnn/cudnn_softmax_layer.hpp"
-#include "cnn/layers/cudnn/cudnn_tanh_layer.hpp"
+#include "cnn/layers/conv/cudnn_convolution_layer.hpp"
+#include "cnn/layers/norm/cudnn_lrn_layer.hpp"
+#include "cnn/layers/pool/cudnn_pooling_layer.hpp"
+#include "cnn/layers/neuron/cudnn_relu_layer.hpp"
+#include "cnn/layers/neuron/cudnn_sigmoid_layer.hpp"
+#include "cnn/layers/math/cudnn_softmax_layer.hpp"
+#include "cnn/layers/neuron/cudnn_tanh_layer.hpp"
 #endif
 
 namespace cnn {
@@ -33,29 +33,11 @@ namespace {
 
 using test::ParseLayer;
 
-// The values of every parameter message's Engine enum.
-enum EngineValue { kDefault = 0, kCaffe = 1, kCudnn = 2 };
+using Engine = LayerRegistry::Engine;
+constexpr Engine kDefault = Engine::DEFAULT, kCaffe = Engine::CAFFE, kCudnn = Engine::CUDNN;
 
-// Sets the engine field of the layer's own parameter message.
-LayerParameter WithEngine(LayerParameter p, EngineValue engine) {
-  const std::string& t = p.type();
-  if (t == "Convolution") {
-    p.mutable_convolution_param()->set_engine(static_cast<ConvolutionParameter::Engine>(engine));
-  } else if (t == "Pooling") {
-    p.mutable_pooling_param()->set_engine(static_cast<PoolingParameter::Engine>(engine));
-  } else if (t == "LRN") {
-    p.mutable_lrn_param()->set_engine(static_cast<LRNParameter::Engine>(engine));
-  } else if (t == "Softmax") {
-    p.mutable_softmax_param()->set_engine(static_cast<SoftmaxParameter::Engine>(engine));
-  } else if (t == "ReLU") {
-    p.mutable_relu_param()->set_engine(static_cast<ReLUParameter::Engine>(engine));
-  } else if (t == "Sigmoid") {
-    p.mutable_sigmoid_param()->set_engine(static_cast<SigmoidParameter::Engine>(engine));
-  } else if (t == "TanH") {
-    p.mutable_tanh_param()->set_engine(static_cast<TanHParameter::Engine>(engine));
-  } else {
-    ADD_FAILURE() << "no engine field for type " << t;
-  }
+LayerParameter WithEngine(LayerParameter p, Engine engine) {
+  if (!LayerRegistry::SetEngine(&p, engine)) ADD_FAILURE() << "no engine field for type " << p.type();
   return p;
 }
 
@@ -218,7 +200,7 @@ void FillInputs(const BlobVec& bottom, uint64_t seed) {
   }
 }
 
-Side Build(const Case& c, EngineValue engine) {
+Side Build(const Case& c, Engine engine) {
   Side s;
   Context::set_random_seed(kSeed);
   s.layer = LayerRegistry::Create(WithEngine(ParseLayer(c.text), engine));
@@ -307,9 +289,9 @@ bool IsCudnnClass(const Layer& l) {
 TEST(CudnnEngine, DefaultAndCudnnPickTheCudnnClass) {
   for (const std::string& type : kTypes) {
     SCOPED_TRACE(type);
-    for (EngineValue engine : {kDefault, kCudnn}) {
+    for (Engine engine : {kDefault, kCudnn}) {
       auto layer = LayerRegistry::Create(WithEngine(Minimal(type), engine));
-      EXPECT_TRUE(IsCudnnClass(*layer)) << "engine " << engine;
+      EXPECT_TRUE(IsCudnnClass(*layer)) << "engine " << static_cast<int>(engine);
       EXPECT_EQ(std::string(layer->type()), type);
     }
     auto own = LayerRegistry::Create(WithEngine(Minimal(type), kCaffe));

@@ -106,30 +106,6 @@ void ExpectNear(const Blob& cpu, const Blob& gpu, bool diff, const std::string& 
 }
 
 
-// Sets the `engine` field of the type's own parameter message (the enums
-// share values: 1 CAFFE, 2 CUDNN); false for types without one.
-bool SetEngine(LayerParameter* p, int engine) {
-  const std::string& t = p->type();
-  if (t == "Convolution") {
-    p->mutable_convolution_param()->set_engine(static_cast<ConvolutionParameter::Engine>(engine));
-  } else if (t == "Pooling") {
-    p->mutable_pooling_param()->set_engine(static_cast<PoolingParameter::Engine>(engine));
-  } else if (t == "LRN") {
-    p->mutable_lrn_param()->set_engine(static_cast<LRNParameter::Engine>(engine));
-  } else if (t == "Softmax") {
-    p->mutable_softmax_param()->set_engine(static_cast<SoftmaxParameter::Engine>(engine));
-  } else if (t == "ReLU") {
-    p->mutable_relu_param()->set_engine(static_cast<ReLUParameter::Engine>(engine));
-  } else if (t == "Sigmoid") {
-    p->mutable_sigmoid_param()->set_engine(static_cast<SigmoidParameter::Engine>(engine));
-  } else if (t == "TanH") {
-    p->mutable_tanh_param()->set_engine(static_cast<TanHParameter::Engine>(engine));
-  } else {
-    return false;
-  }
-  return true;
-}
-
 void CompareOnce(const LayerParameter& param, const std::vector<std::vector<int>>& bottom_shapes,
                  const GpuCompareOptions& opt);
 
@@ -139,24 +115,17 @@ void ExpectGpuMatchesCpu(const LayerParameter& param, const std::vector<std::vec
                          const GpuCompareOptions& opt) {
   // A layer left on the DEFAULT engine is checked with each GPU engine it
   // has, so both our kernels and cuDNN's are held to the CPU.
-  LayerParameter caffe = param;
-  if (!LayerRegistry::HasCudnn(param.type()) || !SetEngine(&caffe, 1)) {
+  using Engine = LayerRegistry::Engine;
+  const std::vector<Engine> engines = LayerRegistry::Engines(param.type());
+  if (engines.size() < 2 || LayerRegistry::RequestedEngine(param) != Engine::DEFAULT) {
     CompareOnce(param, bottom_shapes, opt);
     return;
   }
-  if (LayerRegistry::RequestedEngine(param) != 0) {  // the test asked for one engine
-    CompareOnce(param, bottom_shapes, opt);
-    return;
-  }
-  LayerParameter cudnn = param;
-  SetEngine(&cudnn, 2);
-  {
-    SCOPED_TRACE("engine: CAFFE");
-    CompareOnce(caffe, bottom_shapes, opt);
-  }
-  {
-    SCOPED_TRACE("engine: CUDNN");
-    CompareOnce(cudnn, bottom_shapes, opt);
+  for (Engine engine : engines) {
+    LayerParameter p = param;
+    LayerRegistry::SetEngine(&p, engine);
+    SCOPED_TRACE(engine == Engine::CUDNN ? "engine: CUDNN" : "engine: CAFFE");
+    CompareOnce(p, bottom_shapes, opt);
   }
 }
 

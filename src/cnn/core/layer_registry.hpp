@@ -18,7 +18,11 @@ class LayerRegistry {
  public:
   using Creator = std::function<std::unique_ptr<Layer>(const LayerParameter&)>;
 
-  enum class Engine { CAFFE, CUDNN };
+  // Which implementation of a type to build. The values are those of the
+  // `engine` enum every Caffe parameter message with one declares (DEFAULT 0,
+  // CAFFE 1, CUDNN 2), so they convert both ways by value. DEFAULT means
+  // cuDNN where the type has a cuDNN implementation in this build.
+  enum class Engine { DEFAULT = 0, CAFFE = 1, CUDNN = 2 };
 
   static void Add(const std::string& type, Creator creator);
   static void AddEngine(const std::string& type, Engine engine, Creator creator);
@@ -27,10 +31,14 @@ class LayerRegistry {
   static bool Has(const std::string& type);
   // Whether `type` has a cuDNN implementation in this build.
   static bool HasCudnn(const std::string& type);
-  // The `engine` value of the layer's own parameter message: 0 DEFAULT,
-  // 1 CAFFE, 2 CUDNN (the same numbers in every such message); 0 for types
-  // without one.
-  static int RequestedEngine(const LayerParameter& param);
+  // The `engine` field of the layer's own parameter message (its
+  // convolution_param for a Convolution, ...); DEFAULT for types without one.
+  static Engine RequestedEngine(const LayerParameter& param);
+  // Sets that field; false (and `param` unchanged) for types without one.
+  static bool SetEngine(LayerParameter* param, Engine engine);
+  // The engines `type` can be built with in this build: CAFFE, then CUDNN
+  // where it has a cuDNN implementation.
+  static std::vector<Engine> Engines(const std::string& type);
   static std::vector<std::string> Types();
 };
 

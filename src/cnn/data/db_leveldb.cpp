@@ -18,18 +18,39 @@ namespace cnn {
 namespace detail {
 namespace {
 
+// Records are whole training examples (a few KiB to a few hundred KiB each)
+// read front to back, so a table block several times LevelDB's 4 KiB default
+// keeps the block index small and a record in one or two block reads.
+constexpr size_t kTableBlockBytes = 64 << 10;
+// Conversion tools write millions of records in one go. A large memtable
+// flushes to fewer, bigger level-0 tables and so triggers fewer compactions
+// while writing; the memory is taken only as records arrive, so a reader
+// does not pay for it.
+constexpr size_t kMemtableBytes = 256 << 20;
+// Several databases may be open at once (a train and a test Data layer,
+// each read by its prefetch thread). A sequential scan touches few tables
+// at a time, and 100 descriptors per database stay well inside the usual
+// 1024-descriptor limit where LevelDB's default of 1000 would not.
+constexpr int kMaxOpenTables = 100;
+
+leveldb::Options OptionsFor(DB::Mode mode) {
+  leveldb::Options options;
+  options.block_size = kTableBlockBytes;
+  options.write_buffer_size = kMemtableBytes;
+  options.max_open_files = kMaxOpenTables;
+  // NEW refuses to add to an existing database (a conversion run twice
+  // would interleave two data sets); WRITE may create or extend; READ
+  // must find one.
+  options.error_if_exists = mode == DB::NEW;
+  options.create_if_missing = mode != DB::READ;
+  return options;
+}
+
 class Handle {
  public:
   Handle(const std::string& path, DB::Mode mode) : path_(path) {
-    // Caffe's settings, so databases written here look like Caffe's.
-    leveldb::Options options;
-    options.block_size = 65536;
-    options.write_buffer_size = 268435456;
-    options.max_open_files = 100;
-    options.error_if_exists = mode == DB::NEW;
-    options.create_if_missing = mode != DB::READ;
     leveldb::DB* db = nullptr;
-    const leveldb::Status status = leveldb::DB::Open(options, path, &db);
+    const leveldb::Status status = leveldb::DB::Open(OptionsFor(mode), path, &db);
     CNN_CHECK(status.ok(), "cannot open LevelDB '" << path << "': " << status.ToString());
     db_.reset(db);
   }

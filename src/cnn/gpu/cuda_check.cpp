@@ -8,7 +8,7 @@ namespace cnn {
 namespace gpu {
 namespace {
 
-// "src/cnn/layers/relu_layer.cu:42" rather than the build machine's full path.
+// "src/cnn/layers/neuron/relu_layer.cu:42" rather than the build machine's full path.
 const char* ShortPath(const char* file) {
   const char* p = std::strstr(file, "src/cnn/");
   return p ? p : file;

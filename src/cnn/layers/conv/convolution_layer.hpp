@@ -1,0 +1,85 @@
+// Convolution: 2-D convolution with per-axis kernel, stride, pad and
+// dilation, channel groups and an optional bias. Weights are
+// (num_output, channels / group, kernel_h, kernel_w), the bias (num_output).
+// Several bottoms may share the weights; bottom i produces top i.
+//
+// The CPU path lowers the convolution to matrix products: im2col of a chunk
+// of images into one column matrix, then one gemm per group for the whole
+// chunk (small images give products too small for BLAS to run near peak one
+// at a time). A 1x1 convolution with stride 1 and no padding multiplies the
+// input directly when a chunk holds a single image.
+//
+// The GPU path (engine: CAFFE; convolution_layer.cu) is the same lowering
+// with im2col/col2im kernels and cuBLAS, in larger chunks whose buffers live
+// in the device's shared workspace; col2im gathers, so the input gradient
+// repeats exactly.
+#pragma once
+
+#include <vector>
+
+#include "cnn/core/layer.hpp"
+#include "cnn/layers/conv/im2col.hpp"
+
+namespace cnn {
+
+class ConvolutionLayer : public Layer {
+ public:
+  explicit ConvolutionLayer(const LayerParameter& param) : Layer(param) {}
+
+  void LayerSetUp(const BlobVec& bottom, const BlobVec& top) override;
+  void Reshape(const BlobVec& bottom, const BlobVec& top) override;
+
+  const char* type() const override { return "Convolution"; }
+  int MinBottomBlobs() const override { return 1; }
+  int MinTopBlobs() const override { return 1; }
+  bool EqualNumBottomTopBlobs() const override { return true; }
+
+  // Images per im2col + gemm step for the current shape (exposed for tests).
+  int chunk_size() const { return chunk_; }
+
+#ifdef CNN_WITH_CUDA
+  // The GPU path's images per step: as many as fit a scratch budget (a GPU
+  // needs far larger products than a CPU core to run near peak), or 1 for a
+  // large 1x1 convolution, which then multiplies the input directly.
+  int gpu_chunk_size() const;
+  // Caps gpu_chunk_size() (0: no cap), so tests reach the single-image and
+  // ragged-last-chunk paths with small inputs.
+  void set_max_gpu_chunk(int images) { max_gpu_chunk_ = images; }
+#endif
+
+ protected:
+  void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
+  void Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override;
+#ifdef CNN_WITH_CUDA
+  void Forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
+  void Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override;
+#endif
+
+ private:
+  void ReadGeometry(const Blob& bottom);
+  void CheckOrCreateBlobs();
+  void ChooseChunk();
+  // The column matrix of images [n0, n0 + count) of `input`: the input itself
+  // on the 1x1 path, else im2col into col_buffer_.
+  const float* Columns(const float* input, int n0, int count);
+
+ protected:  // the settings below are also read by the cuDNN engine (cudnn_<name>_layer beside it)
+  ConvGeometry geom_;
+  int channel_axis_ = 1;
+  int num_ = 0;  // product of the axes before the channel axis
+  int num_output_ = 0;
+  int group_ = 1;
+  bool bias_term_ = true;
+  bool is_1x1_ = false;
+  int chunk_ = 1;
+  Blob col_buffer_;          // col_rows x (chunk * out_size)
+  Blob out_buffer_;          // num_output x (chunk * out_size), used when chunk > 1
+  std::vector<float> ones_;  // chunk * out_size ones: the bias gradient sums rows against it
+#ifdef CNN_WITH_CUDA
+  int max_gpu_chunk_ = 0;
+#endif
+};
+
+}  // namespace cnn

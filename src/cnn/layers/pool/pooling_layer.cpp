@@ -1,0 +1,354 @@
+#include "cnn/layers/pool/pooling_layer.hpp"
+
+#include <algorithm>
+#include <cfloat>
+#include <cstring>
+
+#include "cnn/core/common.hpp"
+#include "cnn/core/layer_registry.hpp"
+#include "cnn/core/math.hpp"
+#include "cnn/core/parallel.hpp"
+#include "cnn/layers/pool/max_pool_step.hpp"
+
+namespace cnn {
+namespace {
+
+// Along one axis, the input range [lo, hi) an average-pooling window reads,
+// and the extent Caffe divides by: the window clipped to the padded input
+// only, so padding counts as zeros except where a ceil-mode window overhangs it.
+struct AveSpan {
+  AveSpan(int index, int stride, int pad, int kernel, int size) {
+    const int start = index * stride - pad;
+    const int end = std::min(start + kernel, size + pad);
+    lo = std::max(start, 0);
+    hi = std::min(end, size);
+    extent = end - start;
+  }
+  int lo, hi, extent;
+};
+
+}  // namespace
+
+int PoolingLayer::PooledSize(int in, int kernel, int pad, int stride, bool ceil_mode) {
+  const int span = in + 2 * pad - kernel;
+  int out = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
+  // Ceil mode may add a window that starts past the image: inside the
+  // right/bottom padding, or (stride > kernel, no padding) wholly outside the
+  // input. Caffe drops the first kind only and reads the second as an empty
+  // window, which has no maximum; like PyTorch we drop both, so every window
+  // overlaps the image.
+  if ((out - 1) * stride >= in + pad) --out;
+  return out;
+}
+
+void PoolingLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
+  const PoolingParameter& p = layer_param_.pooling_param();
+  const std::string w = where();
+  method_ = p.pool();
+  global_ = p.global_pooling();
+  ceil_mode_ = p.round_mode() == PoolingParameter::CEIL;
+  if (global_) {
+    CNN_CHECK(
+        !p.has_kernel_size() && !p.has_kernel_h() && !p.has_kernel_w(),
+        w << "global_pooling takes its window from the input; do not give kernel_size or kernel_h/kernel_w");
+  } else {
+    CNN_CHECK(p.has_kernel_size() != (p.has_kernel_h() || p.has_kernel_w()),
+              w << "give either kernel_size or kernel_h and kernel_w (exactly one of the two forms)");
+    CNN_CHECK(p.has_kernel_size() || (p.has_kernel_h() && p.has_kernel_w()),
+              w << "a rectangular window needs both kernel_h and kernel_w");
+    kernel_h_ = static_cast<int>(p.has_kernel_size() ? p.kernel_size() : p.kernel_h());
+    kernel_w_ = static_cast<int>(p.has_kernel_size() ? p.kernel_size() : p.kernel_w());
+    CNN_CHECK(kernel_h_ > 0 && kernel_w_ > 0,
+              w << "kernel must be positive, got " << kernel_h_ << "x" << kernel_w_);
+  }
+  if (p.has_pad_h() || p.has_pad_w()) {
+    CNN_CHECK(!p.has_pad() && p.has_pad_h() && p.has_pad_w(), w << "give either pad or both pad_h and pad_w");
+    pad_h_ = static_cast<int>(p.pad_h());
+    pad_w_ = static_cast<int>(p.pad_w());
+  } else {
+    pad_h_ = pad_w_ = static_cast<int>(p.pad());
+  }
+  if (p.has_stride_h() || p.has_stride_w()) {
+    CNN_CHECK(!p.has_stride() && p.has_stride_h() && p.has_stride_w(),
+              w << "give either stride or both stride_h and stride_w");
+    stride_h_ = static_cast<int>(p.stride_h());
+    stride_w_ = static_cast<int>(p.stride_w());
+  } else {
+    stride_h_ = stride_w_ = static_cast<int>(p.stride());
+  }
+  CNN_CHECK(stride_h_ > 0 && stride_w_ > 0,
+            w << "stride must be positive, got " << stride_h_ << "x" << stride_w_);
+  if (global_) {
+    CNN_CHECK(pad_h_ == 0 && pad_w_ == 0 && stride_h_ == 1 && stride_w_ == 1,
+              w << "global_pooling needs pad 0 and stride 1, got pad " << pad_h_ << "x" << pad_w_
+                << " and stride " << stride_h_ << "x" << stride_w_);
+  }
+  if (pad_h_ != 0 || pad_w_ != 0) {
+    CNN_CHECK(method_ != PoolingParameter::STOCHASTIC,
+              w << "padding is supported for MAX and AVE pooling only, not STOCHASTIC");
+    CNN_CHECK(pad_h_ < kernel_h_ && pad_w_ < kernel_w_, w << "pad " << pad_h_ << "x" << pad_w_
+                                                          << " must be smaller than the kernel " << kernel_h_
+                                                          << "x" << kernel_w_);
+  }
+}
+
+void PoolingLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
+  const Blob& in = *bottom[0];
+  CNN_CHECK(in.num_axes() == 4,
+            where() << "expects a 4-D (num, channels, height, width) input, got shape " << in.shape_string());
+  planes_ = in.shape(0) * in.shape(1);
+  height_ = in.shape(2);
+  width_ = in.shape(3);
+  if (global_) {
+    kernel_h_ = height_;
+    kernel_w_ = width_;
+  }
+  CNN_CHECK(kernel_h_ <= height_ + 2 * pad_h_ && kernel_w_ <= width_ + 2 * pad_w_,
+            where() << "kernel " << kernel_h_ << "x" << kernel_w_ << " larger than padded input "
+                    << height_ + 2 * pad_h_ << "x" << width_ + 2 * pad_w_ << " (input " << height_ << "x"
+                    << width_ << ", pad " << pad_h_ << "x" << pad_w_ << ")");
+  pooled_h_ = PooledSize(height_, kernel_h_, pad_h_, stride_h_, ceil_mode_);
+  pooled_w_ = PooledSize(width_, kernel_w_, pad_w_, stride_w_, ceil_mode_);
+  const std::vector<int> shape = {in.shape(0), in.shape(1), pooled_h_, pooled_w_};
+  top[0]->Reshape(shape);
+  if (top.size() > 1) top[1]->Reshape(shape);
+  const size_t outputs = static_cast<size_t>(planes_) * pooled_h_ * pooled_w_;
+  if (method_ != PoolingParameter::AVE) index_.resize(outputs);
+  if (method_ == PoolingParameter::STOCHASTIC) uniform_.resize(outputs);
+}
+
+void PoolingLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
+  const float* x = bottom[0]->cpu_data();
+  float* y = top[0]->mutable_cpu_data();
+  switch (method_) {
+    case PoolingParameter::MAX:
+      ForwardMax(x, y);
+      if (top.size() > 1) {
+        float* mask = top[1]->mutable_cpu_data();
+        const int n = top[1]->count();
+        for (int i = 0; i < n; ++i) mask[i] = static_cast<float>(index_[i]);
+      }
+      break;
+    case PoolingParameter::AVE:
+      ForwardAve(x, y);
+      break;
+    case PoolingParameter::STOCHASTIC:
+      if (phase_ == TRAIN) {
+        ForwardStochasticTrain(x, y);
+      } else {
+        ForwardStochasticTest(x, y);
+      }
+      break;
+    default:
+      CNN_THROW(where() << "unknown pooling method " << static_cast<int>(method_));
+  }
+}
+
+void PoolingLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                                const BlobVec& bottom) {
+  if (!propagate_down[0]) return;
+  const float* dy = top[0]->cpu_diff();
+  float* dx = bottom[0]->mutable_cpu_diff();
+  if (method_ == PoolingParameter::AVE) {
+    BackwardAve(dy, dx);
+  } else if (method_ == PoolingParameter::STOCHASTIC && phase_ != TRAIN) {
+    BackwardStochasticTest(bottom[0]->cpu_data(), top[0]->cpu_data(), dy, dx);
+  } else {
+    BackwardScatter(dy, dx);
+  }
+}
+
+void PoolingLayer::ForwardMax(const float* x, float* y) {
+  const int H = height_, W = width_, PH = pooled_h_, PW = pooled_w_;
+  const int64_t in_plane = static_cast<int64_t>(H) * W, out_plane = static_cast<int64_t>(PH) * PW;
+  int* index = index_.data();
+#pragma omp parallel for schedule(static) if (ParallelLoopPays(planes_ * in_plane))
+  for (int p = 0; p < planes_; ++p) {
+    const float* xp = x + p * in_plane;
+    float* yp = y + p * out_plane;
+    int* ip = index + p * out_plane;
+    for (int ph = 0; ph < PH; ++ph) {
+      const int h0 = std::max(ph * stride_h_ - pad_h_, 0);
+      const int h1 = std::min(ph * stride_h_ - pad_h_ + kernel_h_, H);
+      for (int pw = 0; pw < PW; ++pw) {
+        const int w0 = std::max(pw * stride_w_ - pad_w_, 0);
+        const int w1 = std::min(pw * stride_w_ - pad_w_ + kernel_w_, W);
+        // Branch-free selects inside MaxPoolStep: which tap wins is
+        // unpredictable, and mispredictions dominated this loop.
+        float best = xp[h0 * W + w0];
+        int arg = h0 * W + w0;
+        for (int h = h0; h < h1; ++h) {
+          const float* row = xp + h * W;
+          for (int w = w0; w < w1; ++w) MaxPoolStep(row[w], h * W + w, &best, &arg);
+        }
+        yp[ph * PW + pw] = best;
+        ip[ph * PW + pw] = arg;
+      }
+    }
+  }
+}
+
+void PoolingLayer::ForwardAve(const float* x, float* y) {
+  const int H = height_, W = width_, PH = pooled_h_, PW = pooled_w_;
+  const int64_t in_plane = static_cast<int64_t>(H) * W, out_plane = static_cast<int64_t>(PH) * PW;
+#pragma omp parallel for schedule(static) if (ParallelLoopPays(planes_ * in_plane))
+  for (int p = 0; p < planes_; ++p) {
+    const float* xp = x + p * in_plane;
+    float* yp = y + p * out_plane;
+    for (int ph = 0; ph < PH; ++ph) {
+      const AveSpan hs(ph, stride_h_, pad_h_, kernel_h_, H);
+      for (int pw = 0; pw < PW; ++pw) {
+        const AveSpan ws(pw, stride_w_, pad_w_, kernel_w_, W);
+        float sum = 0.f;
+        for (int h = hs.lo; h < hs.hi; ++h) {
+          const float* row = xp + h * W;
+          for (int w = ws.lo; w < ws.hi; ++w) sum += row[w];
+        }
+        yp[ph * PW + pw] = sum / static_cast<float>(hs.extent * ws.extent);
+      }
+    }
+  }
+}
+
+void PoolingLayer::ForwardStochasticTrain(const float* x, float* y) {
+  const int H = height_, W = width_, PH = pooled_h_, PW = pooled_w_;
+  const int64_t in_plane = static_cast<int64_t>(H) * W, out_plane = static_cast<int64_t>(PH) * PW;
+  // Drawn serially from the context generator so a seed repeats the samples.
+  if (!uniform_.empty()) rng_uniform(static_cast<int>(uniform_.size()), 0.f, 1.f, uniform_.data());
+  const float* u = uniform_.data();
+  int* index = index_.data();
+#pragma omp parallel for schedule(static) if (ParallelLoopPays(planes_ * in_plane))
+  for (int p = 0; p < planes_; ++p) {
+    const float* xp = x + p * in_plane;
+    for (int ph = 0; ph < PH; ++ph) {
+      const int h0 = ph * stride_h_;
+      const int h1 = std::min(h0 + kernel_h_, H);
+      for (int pw = 0; pw < PW; ++pw) {
+        const int w0 = pw * stride_w_;
+        const int w1 = std::min(w0 + kernel_w_, W);
+        const int64_t o = p * out_plane + ph * PW + pw;
+        // Pick input i with probability x_i / sum(x): the first whose running
+        // sum exceeds a uniform fraction of the total. Activations are
+        // expected to be non-negative (after a ReLU), as in Caffe.
+        float total = 0.f;
+        for (int h = h0; h < h1; ++h)
+          for (int w = w0; w < w1; ++w) total += xp[h * W + w];
+        const float threshold = u[o] * total;
+        int chosen = -1, last_positive = h0 * W + w0;
+        float running = 0.f;
+        for (int h = h0; h < h1 && chosen < 0; ++h) {
+          for (int w = w0; w < w1; ++w) {
+            const float v = xp[h * W + w];
+            if (v > 0.f) last_positive = h * W + w;
+            running += v;
+            if (running > threshold) {
+              chosen = h * W + w;
+              break;
+            }
+          }
+        }
+        // Rounding can leave the threshold at the total; an all-zero window
+        // has nothing to prefer.
+        if (chosen < 0) chosen = last_positive;
+        index[o] = chosen;
+        y[o] = xp[chosen];
+      }
+    }
+  }
+}
+
+void PoolingLayer::ForwardStochasticTest(const float* x, float* y) {
+  const int H = height_, W = width_, PH = pooled_h_, PW = pooled_w_;
+  const int64_t in_plane = static_cast<int64_t>(H) * W, out_plane = static_cast<int64_t>(PH) * PW;
+#pragma omp parallel for schedule(static) if (ParallelLoopPays(planes_ * in_plane))
+  for (int p = 0; p < planes_; ++p) {
+    const float* xp = x + p * in_plane;
+    float* yp = y + p * out_plane;
+    for (int ph = 0; ph < PH; ++ph) {
+      const int h0 = ph * stride_h_;
+      const int h1 = std::min(h0 + kernel_h_, H);
+      for (int pw = 0; pw < PW; ++pw) {
+        const int w0 = pw * stride_w_;
+        const int w1 = std::min(w0 + kernel_w_, W);
+        // The expectation of the TRAIN-time sample: sum(x^2) / sum(x).
+        float sum = 0.f, sum_sq = 0.f;
+        for (int h = h0; h < h1; ++h) {
+          for (int w = w0; w < w1; ++w) {
+            const float v = xp[h * W + w];
+            sum += v;
+            sum_sq += v * v;
+          }
+        }
+        yp[ph * PW + pw] = sum > 0.f ? sum_sq / sum : 0.f;
+      }
+    }
+  }
+}
+
+void PoolingLayer::BackwardScatter(const float* dy, float* dx) {
+  const int64_t in_plane = static_cast<int64_t>(height_) * width_;
+  const int64_t out_plane = static_cast<int64_t>(pooled_h_) * pooled_w_;
+  const int* index = index_.data();
+#pragma omp parallel for schedule(static) if (ParallelLoopPays(planes_ * in_plane))
+  for (int p = 0; p < planes_; ++p) {
+    float* dxp = dx + p * in_plane;
+    const float* dyp = dy + p * out_plane;
+    const int* ip = index + p * out_plane;
+    std::memset(dxp, 0, sizeof(float) * in_plane);
+    for (int64_t o = 0; o < out_plane; ++o) dxp[ip[o]] += dyp[o];
+  }
+}
+
+void PoolingLayer::BackwardAve(const float* dy, float* dx) {
+  const int H = height_, W = width_, PH = pooled_h_, PW = pooled_w_;
+  const int64_t in_plane = static_cast<int64_t>(H) * W, out_plane = static_cast<int64_t>(PH) * PW;
+#pragma omp parallel for schedule(static) if (ParallelLoopPays(planes_ * in_plane))
+  for (int p = 0; p < planes_; ++p) {
+    float* dxp = dx + p * in_plane;
+    const float* dyp = dy + p * out_plane;
+    std::memset(dxp, 0, sizeof(float) * in_plane);
+    for (int ph = 0; ph < PH; ++ph) {
+      const AveSpan hs(ph, stride_h_, pad_h_, kernel_h_, H);
+      for (int pw = 0; pw < PW; ++pw) {
+        const AveSpan ws(pw, stride_w_, pad_w_, kernel_w_, W);
+        const float g = dyp[ph * PW + pw] / static_cast<float>(hs.extent * ws.extent);
+        for (int h = hs.lo; h < hs.hi; ++h) {
+          float* row = dxp + h * W;
+          for (int w = ws.lo; w < ws.hi; ++w) row[w] += g;
+        }
+      }
+    }
+  }
+}
+
+void PoolingLayer::BackwardStochasticTest(const float* x, const float* y, const float* dy, float* dx) {
+  const int H = height_, W = width_, PH = pooled_h_, PW = pooled_w_;
+  const int64_t in_plane = static_cast<int64_t>(H) * W, out_plane = static_cast<int64_t>(PH) * PW;
+  // d/dx_i of sum(x^2) / sum(x) is (2 x_i - y) / sum(x).
+#pragma omp parallel for schedule(static) if (ParallelLoopPays(planes_ * in_plane))
+  for (int p = 0; p < planes_; ++p) {
+    const float* xp = x + p * in_plane;
+    float* dxp = dx + p * in_plane;
+    std::memset(dxp, 0, sizeof(float) * in_plane);
+    for (int ph = 0; ph < PH; ++ph) {
+      const int h0 = ph * stride_h_;
+      const int h1 = std::min(h0 + kernel_h_, H);
+      for (int pw = 0; pw < PW; ++pw) {
+        const int w0 = pw * stride_w_;
+        const int w1 = std::min(w0 + kernel_w_, W);
+        float sum = 0.f;
+        for (int h = h0; h < h1; ++h)
+          for (int w = w0; w < w1; ++w) sum += xp[h * W + w];
+        if (!(sum > 0.f)) continue;
+        const int64_t o = p * out_plane + ph * PW + pw;
+        const float scale = dy[o] / sum, out = y[o];
+        for (int h = h0; h < h1; ++h)
+          for (int w = w0; w < w1; ++w) dxp[h * W + w] += scale * (2.f * xp[h * W + w] - out);
+      }
+    }
+  }
+}
+
+CNN_REGISTER_LAYER(Pooling, PoolingLayer);
+
+}  // namespace cnn

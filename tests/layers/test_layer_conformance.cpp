@@ -1,0 +1,304 @@
+// The same checks for every registered layer type, driven by one table:
+//   CpuGradient   analytic gradients against central differences on the CPU
+//   GpuMatchesCpu the GPU pass against the CPU pass, with every engine the type
+//                 has (CAFFE, and CUDNN where built), then the GPU gradient check
+//   InPlace       top == bottom gives what a separate top gives (CPU and GPU)
+//   Reshape       after Reshape to the second shapes, Forward and Backward give
+//                 what a layer set up on those shapes directly gives
+// and RegistryCoverage: every type in LayerRegistry::Types() has an entry here
+// or a reasoned exemption, so no layer lands untested. Each layer's own test
+// file keeps its known-answer tests and its parameter and error cases; this
+// table holds the checks that are the same for all.
+#include <algorithm>
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "cnn/core/blob.hpp"
+#include "cnn/core/context.hpp"
+#include "cnn/core/layer_registry.hpp"
+#include "support/gpu_check.hpp"
+#include "support/test_support.hpp"
+
+namespace cnn {
+namespace {
+
+using Shapes = std::vector<std::vector<int>>;
+using Fill = std::function<void(int bottom, Blob* blob)>;
+
+struct Case {
+  std::string type;
+  std::string params;  // parameter text after name/type/bottom/top, e.g. "relu_param { negative_slope: 0.1 }"
+  Shapes shapes;       // bottom shapes
+  Shapes reshaped;     // second bottom shapes for the Reshape check; empty: see no_reshape
+  std::string label = "";       // tells entries of one type apart in test names (letters, digits)
+  int tops = 1;
+  std::vector<int> grad_bottoms = {};  // bottoms that get a gradient; empty = all
+  Fill fill = nullptr;                 // fills the bottoms; default Gaussian(0, 1)
+  float kink = 0.f, kink_range = -1.f;  // gradient check: skip points near a kink
+  float gpu_tolerance = 1e-4f;
+  bool in_place = false;  // the type may run with top 0 == bottom 0
+  bool backward = true;   // false for types without a gradient (data, metrics)
+  bool random = false;    // forward draws random numbers: the GPU draws others, compare shapes only
+  std::string no_reshape = "";  // why there is no Reshape check (required when reshaped is empty)
+};
+
+// Bottom 0 Gaussian, bottom 1 integer class labels in [0, classes).
+Fill Labels(int classes) {
+  return [classes](int bottom, Blob* b) {
+    if (bottom == 0) return test::FillGaussian(b);
+    float* d = b->mutable_cpu_data();
+    for (int i = 0; i < b->count(); ++i) d[i] = static_cast<float>((i * 7 + 3) % classes);
+  };
+}
+
+// Values at least 0.1 apart (a shuffled ramp): no two of a max-pooling window
+// swap order within the gradient check's step.
+void Distinct(int, Blob* b) {
+  float* d = b->mutable_cpu_data();
+  for (int i = 0; i < b->count(); ++i) d[i] = 0.1f * static_cast<float>((i * 37) % b->count()) - 1.f;
+}
+
+const char kFillers[] = " weight_filler { type: 'gaussian' std: 0.5 } bias_filler { type: 'gaussian' std: 0.5 } ";
+
+// ---- The table ----------------------------------------------------------
+// To add a layer type: append one entry (fields in declaration order; leave
+// out those whose default fits):
+//   {.type = "ELU", .params = "elu_param { alpha: 0.5 }",
+//    .shapes = {{2, 3, 4, 5}}, .reshaped = {{3, 2, 5, 4}}, .kink = 0.f, .kink_range = 0.01f,
+//    .in_place = true},
+// A type with several interesting settings may have several entries (give
+// each a .label). A type these checks cannot run on goes into kExempt with
+// the reason and the test that covers it instead.
+const std::vector<Case> kCases = {
+    // conv/
+    {.type = "Convolution",
+     .params = std::string("convolution_param { num_output: 3 kernel_size: 3 pad: 1 stride: 1") + kFillers + "}",
+     .shapes = {{2, 2, 5, 5}}, .reshaped = {{1, 2, 4, 6}}, .gpu_tolerance = 1e-3f},
+    // pool/
+    {.type = "Pooling", .params = "pooling_param { pool: MAX kernel_size: 2 stride: 2 }",
+     .shapes = {{2, 2, 4, 4}}, .reshaped = {{1, 2, 6, 2}}, .label = "Max", .fill = Distinct},
+    {.type = "Pooling", .params = "pooling_param { pool: AVE kernel_size: 3 stride: 2 pad: 1 }",
+     .shapes = {{2, 2, 5, 5}}, .reshaped = {{1, 2, 4, 6}}, .label = "Ave"},
+    // norm/
+    {.type = "LRN", .params = "lrn_param { local_size: 3 alpha: 0.5 beta: 0.75 }",
+     .shapes = {{2, 5, 3, 3}}, .reshaped = {{1, 4, 2, 5}}},
+    // neuron/
+    {.type = "ReLU", .params = "", .shapes = {{2, 3, 4, 5}}, .reshaped = {{3, 2, 5, 4}}, .kink = 0.f,
+     .kink_range = 0.02f, .in_place = true},
+    {.type = "ReLU", .params = "relu_param { negative_slope: 0.1 }", .shapes = {{2, 3, 4, 5}},
+     .reshaped = {{7, 11}}, .label = "Leaky", .kink = 0.f, .kink_range = 0.02f, .in_place = true},
+    {.type = "Sigmoid", .params = "", .shapes = {{2, 3, 4, 5}}, .reshaped = {{3, 2, 5, 4}}, .in_place = true},
+    {.type = "TanH", .params = "", .shapes = {{2, 3, 4, 5}}, .reshaped = {{3, 2, 5, 4}}, .in_place = true},
+    {.type = "Dropout", .params = "dropout_param { dropout_ratio: 0.3 }", .shapes = {{2, 3, 4, 5}},
+     .reshaped = {{3, 2, 5, 4}}, .in_place = true, .random = true},
+    // loss/
+    {.type = "SoftmaxWithLoss", .params = "", .shapes = {{4, 5}, {4}}, .reshaped = {{3, 5, 2}, {3, 2}},
+     .grad_bottoms = {0}, .fill = Labels(5)},
+    {.type = "EuclideanLoss", .params = "", .shapes = {{4, 3}, {4, 3}}, .reshaped = {{2, 5}, {2, 5}}},
+    {.type = "Accuracy", .params = "accuracy_param { top_k: 2 }", .shapes = {{6, 4}, {6}},
+     .reshaped = {{5, 4}, {5}}, .fill = Labels(4), .backward = false},
+    // shape/
+    {.type = "Concat", .params = "concat_param { axis: 1 }", .shapes = {{2, 3, 2}, {2, 1, 2}},
+     .reshaped = {{1, 2, 3}, {1, 4, 3}}},
+    {.type = "Split", .params = "", .shapes = {{2, 3, 4}}, .reshaped = {{3, 5}}, .tops = 2},
+    {.type = "Flatten", .params = "", .shapes = {{2, 3, 2, 2}}, .reshaped = {{3, 2, 1, 4}}},
+    // math/
+    {.type = "InnerProduct", .params = std::string("inner_product_param { num_output: 3") + kFillers + "}",
+     .shapes = {{2, 3, 2, 2}}, .reshaped = {{4, 3, 2, 2}}},
+    {.type = "Eltwise", .params = "eltwise_param { operation: PROD }", .shapes = {{2, 3, 4}, {2, 3, 4}},
+     .reshaped = {{5, 2}, {5, 2}}, .label = "Prod"},
+    {.type = "Eltwise", .params = "eltwise_param { operation: SUM coeff: 0.5 coeff: -2 }",
+     .shapes = {{2, 3, 4}, {2, 3, 4}}, .reshaped = {{5, 2}, {5, 2}}, .label = "Sum"},
+    {.type = "Softmax", .params = "", .shapes = {{2, 5, 2, 3}}, .reshaped = {{3, 4}}},
+    // data/
+    {.type = "Input", .params = "input_param { shape { dim: 2 dim: 3 } }", .shapes = {}, .reshaped = {},
+     .backward = false, .no_reshape = "no bottoms: its top shapes come from input_param"},
+    {.type = "DummyData", .params = "dummy_data_param { shape { dim: 2 dim: 3 } data_filler { type: 'constant' value: 1.5 } }",
+     .shapes = {}, .reshaped = {}, .backward = false,
+     .no_reshape = "no bottoms: its top shapes come from dummy_data_param"},
+};
+
+// Types the table cannot run, each with the reason and where it is checked.
+struct Exemption {
+  std::string type, reason;
+};
+const std::vector<Exemption> kExempt = {
+    {"Data", "reads a database through a prefetching thread; tests/layers/data/test_data_layer.cpp checks it "
+             "on LMDB and LevelDB, CPU and GPU"},
+};
+
+// ---- The checks ---------------------------------------------------------
+
+LayerParameter ParamOf(const Case& c) {
+  std::string text = "name: 'l' type: '" + c.type + "' ";
+  for (size_t i = 0; i < c.shapes.size(); ++i) text += "bottom: 'b" + std::to_string(i) + "' ";
+  for (int i = 0; i < c.tops; ++i) text += "top: 't" + std::to_string(i) + "' ";
+  return test::ParseLayer(text + c.params);
+}
+
+// A layer with its own bottoms and tops (top 0 is bottom 0 in place).
+struct Instance {
+  std::unique_ptr<Layer> layer;
+  std::vector<std::unique_ptr<Blob>> store;
+  BlobVec bottom, top;
+
+  Instance(const Case& c, const LayerParameter& param, const Shapes& shapes, bool in_place) {
+    Context::set_random_seed(1701);
+    layer = LayerRegistry::Create(param);
+    for (const auto& s : shapes) bottom.push_back(New(s));
+    Refill(c);
+    for (int i = 0; i < c.tops; ++i) top.push_back(in_place && i == 0 ? bottom[0] : New({}));
+    Context::set_random_seed(1701);  // the same weights whatever the fill drew
+    layer->SetUp(bottom, top);
+  }
+  Blob* New(const std::vector<int>& shape) {
+    store.push_back(std::make_unique<Blob>(shape));
+    return store.back().get();
+  }
+  void Refill(const Case& c) {
+    Context::set_random_seed(1702);
+    for (size_t i = 0; i < bottom.size(); ++i) {
+      if (c.fill) {
+        c.fill(static_cast<int>(i), bottom[i]);
+      } else {
+        test::FillGaussian(bottom[i]);
+      }
+    }
+  }
+  std::vector<bool> Down(const Case& c) const {
+    std::vector<bool> down(bottom.size(), c.grad_bottoms.empty());
+    for (int b : c.grad_bottoms) down[b] = true;
+    for (size_t i = 0; i < bottom.size(); ++i) down[i] = down[i] && layer->AllowForceBackward(static_cast<int>(i));
+    return down;
+  }
+  // Forward, then Backward from top diffs 0.1 * (1 + i % 7) (a loss top keeps
+  // the loss weight Forward relies on). Returns the tops' values and the
+  // bottoms' diffs.
+  std::vector<std::vector<float>> Run(const Case& c) {
+    std::vector<std::vector<float>> out;
+    Context::set_random_seed(1703);
+    layer->Forward(bottom, top);
+    for (Blob* t : top) out.push_back(test::DataOf(*t));
+    if (!c.backward) return out;
+    for (int t = 0; t < c.tops; ++t) {
+      if (layer->loss(t) != 0.f) continue;
+      float* d = top[t]->mutable_cpu_diff();
+      for (int i = 0; i < top[t]->count(); ++i) d[i] = 0.1f * static_cast<float>(1 + i % 7);
+    }
+    layer->Backward(top, Down(c), bottom);
+    for (Blob* b : bottom) out.emplace_back(b->cpu_diff(), b->cpu_diff() + b->count());
+    return out;
+  }
+};
+
+std::string NameOf(const Case& c) { return c.type + c.label; }
+// gtest names a failing entry by this rather than by its bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << NameOf(c); }
+
+class LayerConformance : public ::testing::TestWithParam<Case> {};
+
+TEST_P(LayerConformance, CpuGradient) {
+  const Case& c = GetParam();
+  if (!c.backward) GTEST_SKIP() << c.type << " has no backward pass";
+  Instance in(c, ParamOf(c), c.shapes, false);
+  test::GradientCheckOptions opt;
+  opt.kink = c.kink;
+  opt.kink_range = c.kink_range;
+  opt.bottoms = c.grad_bottoms;
+  test::CheckGradient(*in.layer, in.bottom, in.top, opt);
+}
+
+TEST_P(LayerConformance, GpuMatchesCpu) {
+  SKIP_WITHOUT_GPU();
+  const Case& c = GetParam();
+  test::GpuCompareOptions opt;
+  opt.tolerance = c.gpu_tolerance;
+  opt.fill = c.fill;
+  opt.backward = c.backward;
+  opt.compare_values = !c.random;
+  if (!c.shapes.empty()) opt.propagate_down = Instance(c, ParamOf(c), c.shapes, false).Down(c);
+  test::ExpectGpuMatchesCpu(ParamOf(c), c.shapes, opt);
+  if (!c.backward) return;
+  for (LayerRegistry::Engine engine : LayerRegistry::Engines(c.type)) {
+    LayerParameter param = ParamOf(c);
+    if (!LayerRegistry::SetEngine(&param, engine) && engine != LayerRegistry::Engine::CAFFE) continue;
+    SCOPED_TRACE(engine == LayerRegistry::Engine::CUDNN ? "GPU gradient, engine: CUDNN" : "GPU gradient");
+    test::ScopedGpuMode gpu;
+    Instance in(c, param, c.shapes, false);
+    test::GradientCheckOptions g;
+    g.kink = c.kink;
+    g.kink_range = c.kink_range;
+    g.bottoms = c.grad_bottoms;
+    test::CheckGradient(*in.layer, in.bottom, in.top, g);
+  }
+}
+
+TEST_P(LayerConformance, InPlace) {
+  const Case& c = GetParam();
+  if (!c.in_place) GTEST_SKIP() << c.type << " does not run in place";
+  const LayerParameter param = ParamOf(c);
+  Instance separate(c, param, c.shapes, false), in_place(c, param, c.shapes, true);
+  const auto a = separate.Run(c), b = in_place.Run(c);
+  // Separate: top 0, bottom 0's diff; in place both live in the one blob.
+  EXPECT_EQ(a[0], b[0]) << "top";
+  if (c.backward) EXPECT_EQ(a[c.tops], b[c.tops]) << "bottom diff";
+  if (!test::HasGpu()) return;
+  test::GpuCompareOptions opt;
+  opt.tolerance = c.gpu_tolerance;
+  opt.fill = c.fill;
+  opt.compare_values = !c.random;
+  opt.in_place = true;
+  test::ExpectGpuMatchesCpu(param, c.shapes, opt);
+}
+
+TEST_P(LayerConformance, Reshape) {
+  const Case& c = GetParam();
+  if (c.reshaped.empty()) {
+    ASSERT_FALSE(c.no_reshape.empty()) << "an entry without .reshaped must say why in .no_reshape";
+    GTEST_SKIP() << c.no_reshape;
+  }
+  const LayerParameter param = ParamOf(c);
+  Instance reshaped(c, param, c.shapes, false);
+  reshaped.Run(c);
+  for (size_t i = 0; i < c.reshaped.size(); ++i) reshaped.bottom[i]->Reshape(c.reshaped[i]);
+  reshaped.Refill(c);
+  reshaped.layer->Reshape(reshaped.bottom, reshaped.top);
+  Instance fresh(c, param, c.reshaped, false);
+  const auto a = reshaped.Run(c), b = fresh.Run(c);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << (i < static_cast<size_t>(c.tops) ? "top " : "bottom diff ") << i;
+  for (int t = 0; t < c.tops; ++t) EXPECT_EQ(reshaped.top[t]->shape(), fresh.top[t]->shape()) << "top " << t;
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, LayerConformance, ::testing::ValuesIn(kCases),
+                         [](const ::testing::TestParamInfo<Case>& info) { return NameOf(info.param); });
+
+TEST(LayerConformanceTable, EveryRegisteredTypeHasAnEntry) {
+  std::set<std::string> covered;
+  for (const Case& c : kCases) covered.insert(c.type);
+  for (const Exemption& e : kExempt) {
+    EXPECT_FALSE(e.reason.empty()) << e.type;
+    covered.insert(e.type);
+  }
+  std::string missing;
+  for (const std::string& t : LayerRegistry::Types()) {
+    if (!covered.count(t)) missing += (missing.empty() ? "" : ", ") + t;
+  }
+  EXPECT_TRUE(missing.empty()) << "registered layer types without an entry in kCases (or kExempt, with a reason) "
+                                  "in tests/layers/test_layer_conformance.cpp: "
+                               << missing;
+}
+
+TEST(LayerConformanceTable, EveryEntryIsARegisteredType) {
+  for (const Case& c : kCases) EXPECT_TRUE(LayerRegistry::Has(c.type)) << c.type;
+  for (const Exemption& e : kExempt) EXPECT_TRUE(LayerRegistry::Has(e.type)) << e.type;
+}
+
+}  // namespace
+}  // namespace cnn
