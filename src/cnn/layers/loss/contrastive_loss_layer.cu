@@ -1,7 +1,7 @@
 #include "cnn/layers/loss/contrastive_loss_layer.hpp"
 
 #include "cnn/gpu/cuda_check.hpp"
-#include "cnn/layers/gpu_reduce.cuh"
+#include "cnn/gpu/gpu_reduce.cuh"
 
 // Forward: one thread per pair (a C-long loop, as the CPU's, so the squared
 // distances are the same floats). Backward: one thread per element.

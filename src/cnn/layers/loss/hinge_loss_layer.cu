@@ -1,7 +1,7 @@
 #include "cnn/layers/loss/hinge_loss_layer.hpp"
 
 #include "cnn/gpu/cuda_check.hpp"
-#include "cnn/layers/gpu_reduce.cuh"
+#include "cnn/gpu/gpu_reduce.cuh"
 
 // One thread per score; an item is counted (and its label checked) by the
 // thread of its first class.

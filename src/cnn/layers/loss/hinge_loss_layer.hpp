@@ -15,7 +15,7 @@
 #include "cnn/core/layer.hpp"
 #include "cnn/layers/loss/loss_normalization.hpp"
 #ifdef CNN_WITH_CUDA
-#include "cnn/layers/bad_label_gpu.hpp"
+#include "cnn/gpu/bad_label_gpu.hpp"
 #include "cnn/layers/loss/loss_gpu.hpp"
 #endif
 

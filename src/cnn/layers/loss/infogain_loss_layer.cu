@@ -2,7 +2,7 @@
 
 #include "cnn/gpu/cuda_check.hpp"
 #include "cnn/gpu/math_gpu.hpp"
-#include "cnn/layers/gpu_reduce.cuh"
+#include "cnn/gpu/gpu_reduce.cuh"
 
 // One thread per position, looping over the K classes (H's row sum is
 // taken by each thread: K adds, as many as the gradient writes).

@@ -19,9 +19,9 @@
 #include "cnn/core/layer.hpp"
 #include "cnn/layers/loss/loss_normalization.hpp"
 #include "cnn/layers/loss/multinomial_logistic_loss_layer.hpp"
-#include "cnn/layers/softmax_layer.hpp"
+#include "cnn/layers/math/softmax_layer.hpp"
 #ifdef CNN_WITH_CUDA
-#include "cnn/layers/bad_label_gpu.hpp"
+#include "cnn/gpu/bad_label_gpu.hpp"
 #include "cnn/layers/loss/loss_gpu.hpp"
 #endif
 

@@ -1,7 +1,7 @@
 #include "cnn/layers/loss/loss_gpu.hpp"
 
 #include "cnn/gpu/cuda_check.hpp"
-#include "cnn/layers/gpu_reduce.cuh"
+#include "cnn/gpu/gpu_reduce.cuh"
 
 namespace cnn {
 namespace {

@@ -2,7 +2,7 @@
 
 #include "cnn/gpu/cuda_check.hpp"
 #include "cnn/gpu/math_gpu.hpp"
-#include "cnn/layers/gpu_reduce.cuh"
+#include "cnn/gpu/gpu_reduce.cuh"
 
 // One thread per item. A label outside the class range is recorded (the
 // first such item) and raised on the host with the CPU's message.

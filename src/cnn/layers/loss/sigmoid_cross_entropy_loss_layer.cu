@@ -1,7 +1,7 @@
 #include "cnn/layers/loss/sigmoid_cross_entropy_loss_layer.hpp"
 
 #include "cnn/gpu/cuda_check.hpp"
-#include "cnn/layers/gpu_reduce.cuh"
+#include "cnn/gpu/gpu_reduce.cuh"
 
 // Loss and gradient stay on the device; the divisor is computed there from
 // the device-side count (loss_gpu.hpp).
