@@ -57,6 +57,37 @@ Fill Labels(int classes) {
   };
 }
 
+// Bottom 0 Gaussian scores, bottom 1 targets in [0, 1] (SigmoidCrossEntropyLoss).
+void SigmoidTargets(int bottom, Blob* b) {
+  if (bottom == 0) return test::FillGaussian(b);
+  test::FillUniform(b, 0.f, 1.f);
+}
+
+// Bottom 0 probabilities in [0.2, 1] (MultinomialLogisticLoss takes them as
+// they are), bottom 1 labels in [0, classes).
+Fill Probabilities(int classes) {
+  return [classes](int bottom, Blob* b) {
+    if (bottom == 0) return test::FillUniform(b, 0.2f, 1.f);
+    Labels(classes)(bottom, b);
+  };
+}
+
+// Bottom 0 scores at least 0.11 from HingeLoss's kinks at -1 and +1, bottom 1
+// labels in [0, classes).
+Fill HingeScores(int classes) {
+  return [classes](int bottom, Blob* b) {
+    if (bottom == 1) return Labels(classes)(bottom, b);
+    float* d = b->mutable_cpu_data();
+    for (int i = 0; i < b->count(); ++i) d[i] = 0.37f * static_cast<float>((i * 7) % 11) - 1.85f;
+  };
+}
+
+// Bottoms 0 and 1 Gaussian (the pair), bottom 2 similarity labels 0/1.
+void Pairs(int bottom, Blob* b) {
+  if (bottom < 2) return test::FillGaussian(b);
+  for (int i = 0; i < b->count(); ++i) b->mutable_cpu_data()[i] = static_cast<float>(i % 2);
+}
+
 // Values at least 0.1 apart (a shuffled ramp): no two of a max-pooling window
 // swap order within the gradient check's step.
 void Distinct(int, Blob* b) {
@@ -120,6 +151,21 @@ const std::vector<Case> kCases = {
     {.type = "EuclideanLoss", .params = "", .shapes = {{4, 3}, {4, 3}}, .reshaped = {{2, 5}, {2, 5}}},
     {.type = "Accuracy", .params = "accuracy_param { top_k: 2 }", .shapes = {{6, 4}, {6}},
      .reshaped = {{5, 4}, {5}}, .fill = Labels(4), .backward = false},
+    {.type = "SigmoidCrossEntropyLoss", .params = "loss_param { normalization: VALID }", .shapes = {{4, 5}, {4, 5}},
+     .reshaped = {{3, 2, 2}, {3, 2, 2}}, .grad_bottoms = {0}, .fill = SigmoidTargets},
+    {.type = "MultinomialLogisticLoss", .params = "", .shapes = {{4, 5}, {4}}, .reshaped = {{3, 6, 1, 1}, {3}},
+     .grad_bottoms = {0}, .fill = Probabilities(5)},
+    {.type = "InfogainLoss", .params = "", .shapes = {{4, 5}, {4}, {5, 5}}, .reshaped = {{3, 5, 2}, {3, 2}, {5, 5}},
+     .grad_bottoms = {0}, .fill = Labels(5)},
+    {.type = "HingeLoss", .params = "", .shapes = {{4, 5}, {4}}, .reshaped = {{3, 6}, {3}}, .label = "L1",
+     .grad_bottoms = {0}, .fill = HingeScores(5)},
+    {.type = "HingeLoss", .params = "hinge_loss_param { norm: L2 }", .shapes = {{4, 5}, {4}}, .reshaped = {{3, 6}, {3}},
+     .label = "L2", .grad_bottoms = {0}, .fill = HingeScores(5)},
+    {.type = "ContrastiveLoss", .params = "contrastive_loss_param { margin: 3 }", .shapes = {{4, 3}, {4, 3}, {4}},
+     .reshaped = {{3, 2, 1, 1}, {3, 2, 1, 1}, {3}}, .grad_bottoms = {0, 1}, .fill = Pairs},
+    {.type = "ContrastiveLoss", .params = "contrastive_loss_param { margin: 3 legacy_version: true }",
+     .shapes = {{4, 3}, {4, 3}, {4}}, .reshaped = {{3, 2, 1, 1}, {3, 2, 1, 1}, {3}}, .label = "Legacy",
+     .grad_bottoms = {0, 1}, .fill = Pairs},
     // shape/
     {.type = "Concat", .params = "concat_param { axis: 1 }", .shapes = {{2, 3, 2}, {2, 1, 2}},
      .reshaped = {{1, 2, 3}, {1, 4, 3}}},
