@@ -121,10 +121,13 @@ void ConvolutionLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
   CheckOrCreateBlobs();
 }
 
+std::vector<int> ConvolutionLayer::WeightShape() const {
+  return {num_output_, geom_.channels / group_, geom_.kernel_h, geom_.kernel_w};
+}
+
 void ConvolutionLayer::CheckOrCreateBlobs() {
   const ConvolutionParameter& p = layer_param_.convolution_param();
-  const std::vector<int> weight_shape = {num_output_, geom_.channels / group_, geom_.kernel_h,
-                                         geom_.kernel_w};
+  const std::vector<int> weight_shape = WeightShape();
   const std::vector<int> bias_shape = {num_output_};
   const size_t expected = bias_term_ ? 2 : 1;
   if (!blobs_.empty()) {
@@ -134,7 +137,7 @@ void ConvolutionLayer::CheckOrCreateBlobs() {
     CNN_CHECK(blobs_[0]->shape() == weight_shape,
               where() << "weights have shape " << blobs_[0]->shape_string() << ", expected "
                       << weight_shape[0] << " " << weight_shape[1] << " " << weight_shape[2] << " "
-                      << weight_shape[3] << " (num_output, channels / group, kernel_h, kernel_w)");
+                      << weight_shape[3] << " " << WeightAxes());
     CNN_CHECK(!bias_term_ || blobs_[1]->shape() == bias_shape,
               where() << "bias has shape " << blobs_[1]->shape_string() << ", expected " << num_output_);
   } else {

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "cnn/gpu/cuda_check.hpp"
+#include "cnn/layers/conv/channel_bias_gpu.hpp"
 #include "cnn/gpu/device_context.hpp"
 #include "cnn/gpu/math_gpu.hpp"
 
@@ -108,6 +109,19 @@ Scratch TakeScratch(int64_t col_floats, int64_t out_floats) {
 }
 
 }  // namespace
+
+void AddChannelBiasGpu(int num, int channels, int spatial, const float* bias, float* y) {
+  const long long n = static_cast<long long>(num) * channels * spatial;
+  if (n == 0) return;
+  AddBiasKernel<<<gpu::Blocks(n), gpu::kThreads>>>(n, bias, channels, spatial, y);
+  CNN_KERNEL_CHECK();
+}
+
+void AccumulateChannelBiasGradGpu(int num, int channels, int spatial, const float* dy, float* bias_diff) {
+  if (channels == 0 || spatial == 0) return;
+  BiasGradKernel<<<channels, gpu::kThreads>>>(num, channels, spatial, dy, bias_diff);
+  CNN_KERNEL_CHECK();
+}
 
 int ConvolutionLayer::gpu_chunk_size() const {
   const int64_t out_size = geom_.out_size();

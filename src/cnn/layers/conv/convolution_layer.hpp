@@ -57,9 +57,15 @@ class ConvolutionLayer : public Layer {
                     const BlobVec& bottom) override;
 #endif
 
+ protected:
+  // The weight blob's shape and the names of its axes (for error messages):
+  // Deconvolution swaps the two channel axes.
+  virtual std::vector<int> WeightShape() const;
+  virtual const char* WeightAxes() const { return "(num_output, channels / group, kernel_h, kernel_w)"; }
+  void CheckOrCreateBlobs();
+
  private:
   void ReadGeometry(const Blob& bottom);
-  void CheckOrCreateBlobs();
   void ChooseChunk();
   // The column matrix of images [n0, n0 + count) of `input`: the input itself
   // on the 1x1 path, else im2col into col_buffer_.
