@@ -2,26 +2,15 @@
 // only input channel m / multiplier (multiplier = num_output / channels)
 // through its own kernel_h x kernel_w weights (weight blob (num_output, 1,
 // kh, kw), as for the grouped convolution). Lowered to im2col + gemm this is
-// `group` products with one row each, which BLAS runs far below peak; these
-// loops visit each tap once per output row instead. Used by Convolution when
+// `group` products with one row each, which BLAS runs far below peak, after
+// an im2col that writes kh * kw copies of the input; these loops instead
+// multiply-add a zero-padded copy of each plane once per tap (see the .cpp). Used by Convolution when
 // group == channels > 1 (convolution_layer.cpp / .cu).
 #pragma once
 
-#include "cnn/core/host_device.hpp"
 #include "cnn/layers/conv/im2col.hpp"
 
 namespace cnn {
-
-// The outputs o in [*lo, *hi) of an axis with `outputs` positions whose tap
-// at offset `offset` (= k * dilation - pad) reads inside [0, size):
-// 0 <= o * stride + offset < size. Empty ranges come back as lo == hi.
-CNN_HD void DepthwiseTapRange(int outputs, int size, int stride, int offset, int* lo, int* hi) {
-  const int l = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-  int h = size - 1 - offset < 0 ? 0 : (size - 1 - offset) / stride + 1;
-  if (h > outputs) h = outputs;
-  *lo = l;
-  *hi = h < l ? l : h;
-}
 
 // g.channels = input channels, g.height/width = input image; `num` images.
 // out = conv(in) + bias (bias may be null); overwrites out.
