@@ -93,6 +93,15 @@ void DepthwiseForward(const float* in, int num, const ConvGeometry& g, int multi
           const int64_t len = std::min(kBlock, p.wide - t0);
           float* a = acc + t0;
           for (int i = 0; i < p.kh; ++i) {
+            if (p.kw == 3) {  // MobileNet's kernel: a kernel row per store
+              const float w0 = w[i * 3], w1 = w[i * 3 + 1], w2 = w[i * 3 + 2];
+              const float* x0 = xp.data() + p.offset(i, 0) + t0;
+              const float* x1 = x0 + p.dw;
+              const float* x2 = x1 + p.dw;
+#pragma omp simd
+              for (int64_t t = 0; t < len; ++t) a[t] += w0 * x0[t] + w1 * x1[t] + w2 * x2[t];
+              continue;
+            }
             for (int j = 0; j < p.kw; ++j) {
               const float wv = w[i * p.kw + j];
               const float* xs = xp.data() + p.offset(i, j) + t0;
@@ -135,7 +144,10 @@ void DepthwiseBackwardData(const float* dy, int num, const ConvGeometry& g, int 
   // `multiplier` output planes, so no two iterations write the same pixel.
 #pragma omp parallel if (ParallelLoopPays(planes * multiplier * out_plane * taps))
   {
-    std::vector<float> dxp(p.size), yw(p.unit_stride() ? p.wide : 0);
+    // The widened gradient sits between `slack` zeros on either side, which
+    // the gathering form of a 3-wide kernel row below reads.
+    const int64_t slack = static_cast<int64_t>(p.kw - 1) * p.dw;
+    std::vector<float> dxp(p.size), yw(p.unit_stride() ? p.wide + 2 * slack : 0);
 #pragma omp for schedule(static)
     for (int64_t q = 0; q < planes; ++q) {
       const int c = static_cast<int>(q % g.channels);
@@ -146,10 +158,29 @@ void DepthwiseBackwardData(const float* dy, int num, const ConvGeometry& g, int 
         const float* y = dy + (n * outputs + m) * out_plane;
         const float* w = weight + static_cast<int64_t>(m) * taps;
         if (p.unit_stride()) {
-          Widen(p, y, yw.data());
+          Widen(p, y, yw.data() + slack);
+          if (p.kw == 3) {
+            // Pixel v of a kernel row's span gathers w_j * dy[v - j * dw]:
+            // one store per kernel row instead of one per tap.
+            const float* ys = yw.data() + slack;
+            const int64_t span = p.wide + slack;
+            for (int64_t v0 = 0; v0 < span; v0 += kBlock) {
+              const int64_t len = std::min(kBlock, span - v0);
+              const float* y0 = ys + v0;
+              const float* y1 = y0 - p.dw;
+              const float* y2 = y1 - p.dw;
+              for (int i = 0; i < p.kh; ++i) {
+                const float w0 = w[i * 3], w1 = w[i * 3 + 1], w2 = w[i * 3 + 2];
+                float* xs = dxp.data() + p.offset(i, 0) + v0;
+#pragma omp simd
+                for (int64_t t = 0; t < len; ++t) xs[t] += w0 * y0[t] + w1 * y1[t] + w2 * y2[t];
+              }
+            }
+            continue;
+          }
           for (int64_t t0 = 0; t0 < p.wide; t0 += kBlock) {
             const int64_t len = std::min(kBlock, p.wide - t0);
-            const float* src = yw.data() + t0;
+            const float* src = yw.data() + slack + t0;
             for (int i = 0; i < p.kh; ++i) {
               for (int j = 0; j < p.kw; ++j) {
                 const float wv = w[i * p.kw + j];
@@ -205,6 +236,22 @@ void DepthwiseBackwardWeight(const float* dy, const float* in, int num, const Co
             const int64_t len = std::min(kBlock, p.wide - t0);
             const float* src = yw.data() + t0;
             for (int i = 0; i < p.kh; ++i) {
+              if (p.kw == 3) {  // a kernel row per pass over the gradient
+                const float* x0 = xp.data() + p.offset(i, 0) + t0;
+                const float* x1 = x0 + p.dw;
+                const float* x2 = x1 + p.dw;
+                float s0 = 0.f, s1 = 0.f, s2 = 0.f;
+#pragma omp simd reduction(+ : s0, s1, s2)
+                for (int64_t t = 0; t < len; ++t) {
+                  s0 += src[t] * x0[t];
+                  s1 += src[t] * x1[t];
+                  s2 += src[t] * x2[t];
+                }
+                acc[i * 3] += s0;
+                acc[i * 3 + 1] += s1;
+                acc[i * 3 + 2] += s2;
+                continue;
+              }
               for (int j = 0; j < p.kw; ++j) {
                 const float* xs = xp.data() + p.offset(i, j) + t0;
                 float sum = 0.f;
