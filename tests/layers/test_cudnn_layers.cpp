@@ -20,6 +20,7 @@
 #include "support/test_support.hpp"
 #ifdef CNN_WITH_CUDNN
 #include "cnn/layers/conv/cudnn_convolution_layer.hpp"
+#include "cnn/layers/conv/cudnn_deconvolution_layer.hpp"
 #include "cnn/layers/norm/cudnn_lrn_layer.hpp"
 #include "cnn/layers/pool/cudnn_pooling_layer.hpp"
 #include "cnn/layers/neuron/cudnn_relu_layer.hpp"
@@ -41,12 +42,12 @@ LayerParameter WithEngine(LayerParameter p, Engine engine) {
   return p;
 }
 
-const std::vector<std::string> kTypes = {"Convolution", "Pooling", "LRN", "Softmax", "ReLU", "Sigmoid", "TanH"};
+const std::vector<std::string> kTypes = {"Convolution", "Deconvolution", "Pooling", "LRN", "Softmax", "ReLU", "Sigmoid", "TanH"};
 
 // A minimal valid layer of each type.
 LayerParameter Minimal(const std::string& type) {
   std::string extra;
-  if (type == "Convolution") extra = "convolution_param { num_output: 2 kernel_size: 3 }";
+  if (type == "Convolution" || type == "Deconvolution") extra = "convolution_param { num_output: 2 kernel_size: 3 }";
   if (type == "Pooling") extra = "pooling_param { pool: MAX kernel_size: 2 }";
   return ParseLayer("name: 'l' type: '" + type + "' bottom: 'x' top: 'y' " + extra);
 }
@@ -88,6 +89,22 @@ std::vector<Case> ConvolutionCases() {
        {{2, 2, 7, 6}, {2, 2, 7, 6}}},
       // A leading axis folds into the batch.
       {Conv("num_output: 3 kernel_size: 3 axis: 2"), {{2, 3, 4, 7, 9}}},
+  };
+}
+
+std::string Deconv(const std::string& param) {
+  return "name: 'deconv' type: 'Deconvolution' bottom: 'x' top: 'y' convolution_param { " + param + kConvFillers + "}";
+}
+
+std::vector<Case> DeconvolutionCases() {
+  return {
+      {Deconv("num_output: 4 kernel_size: 3 pad: 1"), {{2, 3, 7, 9}}},
+      {Deconv("num_output: 3 kernel_size: 4 stride: 2 pad: 1"), {{2, 2, 5, 6}}},
+      {Deconv("num_output: 3 kernel_h: 3 kernel_w: 2 stride_h: 2 stride_w: 3 pad_h: 1"), {{2, 2, 4, 5}}},
+      {Deconv("num_output: 6 kernel_size: 3 group: 2 stride: 2"), {{2, 4, 5, 4}}},
+      {Deconv("num_output: 3 group: 3 kernel_size: 4 stride: 2 pad: 1 bias_term: false"), {{2, 3, 6, 6}}},  // FCN
+      {Deconv("num_output: 4 kernel_size: 3 dilation: 2 pad: 1"), {{2, 2, 5, 4}}},
+      {Deconv("num_output: 5 kernel_size: 1"), {{3, 4, 6, 7}}},
   };
 }
 
@@ -172,6 +189,7 @@ std::vector<Case> ActivationCases() {
 
 std::vector<Case> AllCases() {
   std::vector<Case> all = ConvolutionCases();
+  for (const auto& d : DeconvolutionCases()) all.push_back(d);
   for (const auto& p : PoolingCases()) all.push_back(p.c);
   for (const auto& l : LrnCases()) all.push_back(l.c);
   for (const auto& s : SoftmaxCases()) all.push_back(s);
@@ -282,7 +300,7 @@ bool IsA(const Layer& layer) {
 }
 
 bool IsCudnnClass(const Layer& l) {
-  return IsA<CudnnConvolutionLayer>(l) || IsA<CudnnPoolingLayer>(l) || IsA<CudnnLRNLayer>(l) ||
+  return IsA<CudnnConvolutionLayer>(l) || IsA<CudnnDeconvolutionLayer>(l) || IsA<CudnnPoolingLayer>(l) || IsA<CudnnLRNLayer>(l) ||
          IsA<CudnnSoftmaxLayer>(l) || IsA<CudnnReLULayer>(l) || IsA<CudnnSigmoidLayer>(l) || IsA<CudnnTanHLayer>(l);
 }
 
@@ -300,6 +318,7 @@ TEST(CudnnEngine, DefaultAndCudnnPickTheCudnnClass) {
   }
   // Each type gets its own class, not merely some cuDNN class.
   EXPECT_TRUE(IsA<CudnnConvolutionLayer>(*LayerRegistry::Create(Minimal("Convolution"))));
+  EXPECT_TRUE(IsA<CudnnDeconvolutionLayer>(*LayerRegistry::Create(Minimal("Deconvolution"))));
   EXPECT_TRUE(IsA<CudnnPoolingLayer>(*LayerRegistry::Create(Minimal("Pooling"))));
   EXPECT_TRUE(IsA<CudnnLRNLayer>(*LayerRegistry::Create(Minimal("LRN"))));
   EXPECT_TRUE(IsA<CudnnSoftmaxLayer>(*LayerRegistry::Create(Minimal("Softmax"))));
@@ -388,6 +407,11 @@ TEST(CudnnGpu, ConvolutionFollowsShapeChanges) {
   }
 }
 
+TEST(CudnnGpu, DeconvolutionMatchesCaffe) {
+  SKIP_WITHOUT_GPU();
+  for (const Case& c : DeconvolutionCases()) ExpectCudnnMatchesCaffe(c, kConvTolerance);
+}
+
 TEST(CudnnGpu, PoolingMatchesCaffe) {
   SKIP_WITHOUT_GPU();
   for (const PoolCase& p : PoolingCases()) ExpectCudnnMatchesCaffe(p.c, kTolerance);
@@ -454,6 +478,13 @@ TEST(CudnnGpu, ConvolutionGradient) {
   test::GradientCheckOptions opt;
   GpuGradientCheck(Conv("num_output: 3 kernel_size: 3 pad: 1 stride: 2"), {2, 2, 6, 5}, opt);
   GpuGradientCheck(Conv("num_output: 4 kernel_size: 3 group: 2 dilation: 2 pad: 1"), {2, 4, 7, 6}, opt);
+}
+
+TEST(CudnnGpu, DeconvolutionGradient) {
+  SKIP_WITHOUT_GPU();
+  test::GradientCheckOptions opt;
+  GpuGradientCheck(Deconv("num_output: 3 kernel_size: 3 pad: 1 stride: 2"), {2, 2, 3, 4}, opt);
+  GpuGradientCheck(Deconv("num_output: 4 kernel_size: 3 group: 2 dilation: 2 pad: 1"), {2, 4, 3, 3}, opt);
 }
 
 TEST(CudnnGpu, PoolingGradient) {

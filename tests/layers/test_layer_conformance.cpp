@@ -113,6 +113,20 @@ const std::vector<Case> kCases = {
      .shapes = {{2, 2, 5, 5}}, .reshaped = {{1, 2, 4, 6}}, .gpu_tolerance = 1e-3f},
     {.type = "Im2col", .params = "convolution_param { kernel_size: 3 stride: 2 pad: 1 }",
      .shapes = {{2, 2, 5, 4}}, .reshaped = {{1, 3, 4, 6}}},
+    {.type = "Convolution",
+     .params = std::string("convolution_param { num_output: 3 kernel_size: 3 pad: 2 dilation: 2") + kFillers + "}",
+     .shapes = {{2, 2, 5, 5}}, .reshaped = {{1, 2, 4, 6}}, .label = "Dilated", .gpu_tolerance = 1e-3f},
+    {.type = "Convolution",
+     .params = std::string("convolution_param { num_output: 3 group: 3 kernel_size: 3 pad: 1 stride: 2") + kFillers +
+               "}",
+     .shapes = {{2, 3, 5, 5}}, .reshaped = {{1, 3, 4, 6}}, .label = "Depthwise", .gpu_tolerance = 1e-3f},
+    {.type = "Deconvolution",
+     .params = std::string("convolution_param { num_output: 3 kernel_size: 3 stride: 2 pad: 1") + kFillers + "}",
+     .shapes = {{2, 2, 4, 3}}, .reshaped = {{1, 2, 3, 5}}, .gpu_tolerance = 1e-3f},
+    {.type = "Deconvolution",
+     .params = std::string("convolution_param { num_output: 4 group: 2 kernel_size: 4 stride: 2 pad: 1 dilation: 2") +
+               kFillers + "}",
+     .shapes = {{2, 2, 3, 3}}, .reshaped = {{1, 2, 4, 2}}, .label = "GroupedDilated", .gpu_tolerance = 1e-3f},
     // pool/
     {.type = "Pooling", .params = "pooling_param { pool: MAX kernel_size: 2 stride: 2 }",
      .shapes = {{2, 2, 4, 4}}, .reshaped = {{1, 2, 6, 2}}, .label = "Max", .fill = Distinct},

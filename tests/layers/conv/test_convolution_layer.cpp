@@ -521,6 +521,91 @@ TEST(ConvolutionLayer, Gradient) {
 }
 
 
+// ---- Depthwise (group == channels): direct loops against the grouped gemm --
+
+// Runs the same layer (same seed, so the same weights) once with the direct
+// depthwise loops and once forced onto im2col + per-group gemm, and compares
+// forward, input, weight and bias gradients.
+void ExpectDepthwiseMatchesGemm(const Spec& s, const std::vector<int>& shape) {
+  SCOPED_TRACE(Text(s) + " input " + ShapeText(shape));
+  Blob bottom_direct(shape), bottom_gemm(shape), top_direct, top_gemm;
+  FillGaussian(&bottom_direct);
+  cpu_copy(bottom_direct.count(), bottom_direct.cpu_data(), bottom_gemm.mutable_cpu_data());
+  auto direct = Make(Text(s));
+  auto gemm = Make(Text(s));
+  dynamic_cast<ConvolutionLayer&>(*gemm).set_allow_depthwise(false);
+  Context::set_random_seed(99);  // the fillers run in SetUp
+  direct->SetUp({&bottom_direct}, {&top_direct});
+  Context::set_random_seed(99);
+  gemm->SetUp({&bottom_gemm}, {&top_gemm});
+  EXPECT_TRUE(dynamic_cast<ConvolutionLayer&>(*direct).uses_depthwise());
+  EXPECT_FALSE(dynamic_cast<ConvolutionLayer&>(*gemm).uses_depthwise());
+  direct->Forward({&bottom_direct}, {&top_direct});
+  gemm->Forward({&bottom_gemm}, {&top_gemm});
+  ExpectNear(DataOf(top_direct), DataOf(top_gemm), "forward");
+  FillGaussian(&top_direct);
+  cpu_copy(top_direct.count(), top_direct.cpu_data(), top_direct.mutable_cpu_diff());
+  cpu_copy(top_direct.count(), top_direct.cpu_data(), top_gemm.mutable_cpu_diff());
+  for (auto* l : {direct.get(), gemm.get()})
+    for (auto& p : l->blobs()) cpu_set(p->count(), 0.5f, p->mutable_cpu_diff());  // gradients accumulate
+  direct->Backward({&top_direct}, {true}, {&bottom_direct});
+  gemm->Backward({&top_gemm}, {true}, {&bottom_gemm});
+  const auto diff = [](const Blob& b) { return std::vector<float>(b.cpu_diff(), b.cpu_diff() + b.count()); };
+  ExpectNear(diff(bottom_direct), diff(bottom_gemm), "bottom diff");
+  for (size_t k = 0; k < direct->blobs().size(); ++k)
+    ExpectNear(diff(*direct->blobs()[k]), diff(*gemm->blobs()[k]), k == 0 ? "weight diff" : "bias diff");
+}
+
+TEST(ConvolutionLayer, DepthwiseMatchesGroupedGemm) {
+  Spec mobilenet = Square(8, 3, 1, 1);
+  mobilenet.group = 8;
+  ExpectDepthwiseMatchesGemm(mobilenet, {3, 8, 9, 11});
+  Spec strided = Square(6, 3, 2, 1);
+  strided.group = 6;
+  ExpectDepthwiseMatchesGemm(strided, {2, 6, 11, 10});
+  Spec multiplier = Square(6, 3, 1, 0);  // channel multiplier 2
+  multiplier.group = 3;
+  ExpectDepthwiseMatchesGemm(multiplier, {2, 3, 7, 8});
+  Spec dilated = Square(4, 3, 1, 2);
+  dilated.group = 4;
+  dilated.dilation_h = 2;
+  dilated.dilation_w = 3;
+  dilated.bias = false;
+  ExpectDepthwiseMatchesGemm(dilated, {2, 4, 8, 9});
+  Spec odd = Square(9, 5, 3, 2);  // multiplier 3, kernel wider than the input, stride 3
+  odd.kernel_h = 2;
+  odd.stride_w = 2;
+  odd.pad_h = 0;
+  odd.group = 3;
+  ExpectDepthwiseMatchesGemm(odd, {2, 3, 5, 4});
+  Spec one = Square(4, 1, 1, 0);  // 1x1 depthwise: a per-channel scale
+  one.group = 4;
+  ExpectDepthwiseMatchesGemm(one, {2, 4, 3, 5});
+}
+
+TEST(ConvolutionLayer, DepthwiseIsChosenOnlyForGroupEqualToChannels) {
+  const auto uses = [](const std::string& param, const std::vector<int>& shape) {
+    auto layer = Make("name: 'conv' type: 'Convolution' convolution_param { " + param + " }");
+    Blob bottom(shape), top;
+    layer->SetUp({&bottom}, {&top});
+    return dynamic_cast<ConvolutionLayer&>(*layer).uses_depthwise();
+  };
+  EXPECT_TRUE(uses("num_output: 4 group: 4 kernel_size: 3", {1, 4, 5, 5}));
+  EXPECT_TRUE(uses("num_output: 8 group: 4 kernel_size: 3", {1, 4, 5, 5}));
+  EXPECT_FALSE(uses("num_output: 4 group: 2 kernel_size: 3", {1, 4, 5, 5}));
+  EXPECT_FALSE(uses("num_output: 4 kernel_size: 3", {1, 1, 5, 5}));  // group 1 == channels 1: a plain gemm
+}
+
+TEST(ConvolutionLayer, DepthwiseGradient) {
+  Spec s = Square(6, 3, 2, 1);
+  s.group = 3;
+  GradientCase(s, {2, 3, 5, 6});
+  Spec d = Square(2, 3, 1, 2);
+  d.group = 2;
+  d.dilation_h = d.dilation_w = 2;
+  GradientCase(d, {2, 2, 5, 5});
+}
+
 // ---- GPU (engine: CAFFE: our own im2col + cuBLAS kernels) -------------------
 // Tolerance 1e-4 relative (absolute below 1): cuBLAS sums the products in a
 // different order from OpenBLAS (and the bias gradient is a tree reduction),
@@ -696,6 +781,28 @@ void GpuGradientCase(const Spec& s, std::vector<int> shape) {
   FillGaussian(&bottom);
   test::ScopedGpuMode gpu;
   CheckGradient(*layer, {&bottom}, {&top});
+}
+
+TEST(ConvolutionLayerGpu, DepthwiseMatchesCpu) {
+  SKIP_WITHOUT_GPU();
+  Spec s = Square(6, 3, 2, 1);
+  s.group = 3;
+  ExpectGpuMatchesCpu(s, {{2, 3, 9, 8}});
+  Spec d = Square(4, 3, 1, 2);
+  d.group = 4;
+  d.dilation_h = 2;
+  d.bias = false;
+  ExpectGpuMatchesCpu(d, {{3, 4, 7, 6}});
+  Spec mobilenet = Square(32, 3, 1, 1);
+  mobilenet.group = 32;
+  ExpectGpuMatchesCpu(mobilenet, {{2, 32, 14, 14}});
+}
+
+TEST(ConvolutionLayerGpu, DepthwiseGradient) {
+  SKIP_WITHOUT_GPU();
+  Spec s = Square(6, 3, 2, 1);
+  s.group = 3;
+  GpuGradientCase(s, {2, 3, 5, 6});
 }
 
 TEST(ConvolutionLayerGpu, Gradient) {

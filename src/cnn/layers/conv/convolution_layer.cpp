@@ -10,6 +10,7 @@
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/core/math.hpp"
 #include "cnn/core/parallel.hpp"
+#include "cnn/layers/conv/depthwise_conv.hpp"
 
 namespace cnn {
 namespace {
@@ -121,10 +122,13 @@ void ConvolutionLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
   CheckOrCreateBlobs();
 }
 
+std::vector<int> ConvolutionLayer::WeightShape() const {
+  return {num_output_, geom_.channels / group_, geom_.kernel_h, geom_.kernel_w};
+}
+
 void ConvolutionLayer::CheckOrCreateBlobs() {
   const ConvolutionParameter& p = layer_param_.convolution_param();
-  const std::vector<int> weight_shape = {num_output_, geom_.channels / group_, geom_.kernel_h,
-                                         geom_.kernel_w};
+  const std::vector<int> weight_shape = WeightShape();
   const std::vector<int> bias_shape = {num_output_};
   const size_t expected = bias_term_ ? 2 : 1;
   if (!blobs_.empty()) {
@@ -134,7 +138,7 @@ void ConvolutionLayer::CheckOrCreateBlobs() {
     CNN_CHECK(blobs_[0]->shape() == weight_shape,
               where() << "weights have shape " << blobs_[0]->shape_string() << ", expected "
                       << weight_shape[0] << " " << weight_shape[1] << " " << weight_shape[2] << " "
-                      << weight_shape[3] << " (num_output, channels / group, kernel_h, kernel_w)");
+                      << weight_shape[3] << " " << WeightAxes());
     CNN_CHECK(!bias_term_ || blobs_[1]->shape() == bias_shape,
               where() << "bias has shape " << blobs_[1]->shape_string() << ", expected " << num_output_);
   } else {
@@ -190,8 +194,10 @@ void ConvolutionLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
 
   ChooseChunk();
   const int columns = chunk_ * geom_.out_size();
-  if (!(is_1x1_ && chunk_ == 1)) col_buffer_.Reshape({geom_.col_rows(), columns});
-  if (chunk_ > 1) out_buffer_.Reshape({num_output_, columns});
+  if (!uses_depthwise()) {
+    if (!(is_1x1_ && chunk_ == 1)) col_buffer_.Reshape({geom_.col_rows(), columns});
+    if (chunk_ > 1) out_buffer_.Reshape({num_output_, columns});
+  }
   if (bias_term_ && ones_.size() != static_cast<size_t>(columns)) ones_.assign(columns, 1.f);
 }
 
@@ -210,6 +216,13 @@ void ConvolutionLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
   const int k = geom_.col_rows() / group_;  // column rows per group
   const float* weight = blobs_[0]->cpu_data();
   const float* bias = bias_term_ ? blobs_[1]->cpu_data() : nullptr;
+  if (uses_depthwise()) {
+    for (size_t i = 0; i < bottom.size(); ++i) {
+      DepthwiseForward(bottom[i]->cpu_data(), num_, geom_, num_output_ / group_, weight, bias,
+                       top[i]->mutable_cpu_data());
+    }
+    return;
+  }
   for (size_t i = 0; i < bottom.size(); ++i) {
     const float* input = bottom[i]->cpu_data();
     float* output = top[i]->mutable_cpu_data();
@@ -256,6 +269,26 @@ void ConvolutionLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>&
   const bool weight_grad = param_propagate_down(0);
   const bool bias_grad = bias_term_ && param_propagate_down(1);
   float* weight_diff = weight_grad ? blobs_[0]->mutable_cpu_diff() : nullptr;
+
+  if (uses_depthwise()) {
+    const int multiplier = num_output_ / group_;
+    for (size_t i = 0; i < top.size(); ++i) {
+      const float* top_diff = top[i]->cpu_diff();
+      if (bias_grad) {
+        for (int n = 0; n < num_; ++n) {
+          cpu_gemv(false, num_output_, out_size, 1.f, top_diff + static_cast<int64_t>(n) * out_dim, ones_.data(),
+                   1.f, blobs_[1]->mutable_cpu_diff());
+        }
+      }
+      if (weight_grad) {
+        DepthwiseBackwardWeight(top_diff, bottom[i]->cpu_data(), num_, geom_, multiplier, weight_diff);
+      }
+      if (propagate_down[i]) {
+        DepthwiseBackwardData(top_diff, num_, geom_, multiplier, weight, bottom[i]->mutable_cpu_diff());
+      }
+    }
+    return;
+  }
 
   for (size_t i = 0; i < top.size(); ++i) {
     if (!bias_grad && !weight_grad && !propagate_down[i]) continue;

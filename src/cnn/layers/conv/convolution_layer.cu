@@ -4,6 +4,8 @@
 #include <cstdint>
 
 #include "cnn/gpu/cuda_check.hpp"
+#include "cnn/layers/conv/channel_bias_gpu.hpp"
+#include "cnn/layers/conv/depthwise_conv.hpp"
 #include "cnn/gpu/device_context.hpp"
 #include "cnn/gpu/math_gpu.hpp"
 
@@ -109,6 +111,19 @@ Scratch TakeScratch(int64_t col_floats, int64_t out_floats) {
 
 }  // namespace
 
+void AddChannelBiasGpu(int num, int channels, int spatial, const float* bias, float* y) {
+  const long long n = static_cast<long long>(num) * channels * spatial;
+  if (n == 0) return;
+  AddBiasKernel<<<gpu::Blocks(n), gpu::kThreads>>>(n, bias, channels, spatial, y);
+  CNN_KERNEL_CHECK();
+}
+
+void AccumulateChannelBiasGradGpu(int num, int channels, int spatial, const float* dy, float* bias_diff) {
+  if (channels == 0 || spatial == 0) return;
+  BiasGradKernel<<<channels, gpu::kThreads>>>(num, channels, spatial, dy, bias_diff);
+  CNN_KERNEL_CHECK();
+}
+
 int ConvolutionLayer::gpu_chunk_size() const {
   const int64_t out_size = geom_.out_size();
   int64_t chunk;
@@ -129,6 +144,14 @@ int ConvolutionLayer::gpu_chunk_size() const {
 // through the channel-major product buffer, as on the CPU.
 void ConvolutionLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& top) {
   if (num_ == 0) return;
+  if (uses_depthwise()) {
+    const float* bias = bias_term_ ? blobs_[1]->gpu_data() : nullptr;
+    for (size_t i = 0; i < bottom.size(); ++i) {
+      DepthwiseForwardGpu(bottom[i]->gpu_data(), num_, geom_, num_output_ / group_, blobs_[0]->gpu_data(), bias,
+                          top[i]->mutable_gpu_data());
+    }
+    return;
+  }
   const int out_size = geom_.out_size();
   const int64_t out_dim = static_cast<int64_t>(num_output_) * out_size;
   const int64_t in_dim = geom_.image_size();
@@ -177,6 +200,26 @@ void ConvolutionLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& top) {
 void ConvolutionLayer::Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                                     const BlobVec& bottom) {
   if (num_ == 0) return;
+  if (uses_depthwise()) {
+    const bool weight_grad = param_propagate_down(0);
+    const bool bias_grad = bias_term_ && param_propagate_down(1);
+    const int multiplier = num_output_ / group_;
+    for (size_t i = 0; i < top.size(); ++i) {
+      const float* top_diff = top[i]->gpu_diff();
+      if (bias_grad) {
+        AccumulateChannelBiasGradGpu(num_, num_output_, geom_.out_size(), top_diff, blobs_[1]->mutable_gpu_diff());
+      }
+      if (weight_grad) {
+        DepthwiseBackwardWeightGpu(top_diff, bottom[i]->gpu_data(), num_, geom_, multiplier,
+                                   blobs_[0]->mutable_gpu_diff());
+      }
+      if (propagate_down[i]) {
+        DepthwiseBackwardDataGpu(top_diff, num_, geom_, multiplier, blobs_[0]->gpu_data(),
+                                 bottom[i]->mutable_gpu_diff());
+      }
+    }
+    return;
+  }
   const int out_size = geom_.out_size();
   const int64_t out_dim = static_cast<int64_t>(num_output_) * out_size;
   const int64_t in_dim = geom_.image_size();

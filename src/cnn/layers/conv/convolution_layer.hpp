@@ -9,6 +9,10 @@
 // at a time). A 1x1 convolution with stride 1 and no padding multiplies the
 // input directly when a chunk holds a single image.
 //
+// A depthwise convolution (group == channels > 1, MobileNet's 3x3 layers)
+// skips the lowering: its per-group products have a single row, so direct
+// loops over the taps (depthwise_conv.*) run several times faster.
+//
 // The GPU path (engine: CAFFE; convolution_layer.cu) is the same lowering
 // with im2col/col2im kernels and cuBLAS, in larger chunks whose buffers live
 // in the device's shared workspace; col2im gathers, so the input gradient
@@ -37,6 +41,13 @@ class ConvolutionLayer : public Layer {
   // Images per im2col + gemm step for the current shape (exposed for tests).
   int chunk_size() const { return chunk_; }
 
+  // Whether the direct depthwise loops (depthwise_conv.hpp) run instead of
+  // im2col + one gemm per group: when group == channels > 1, on CPU and on
+  // the CAFFE GPU path. set_allow_depthwise(false), before SetUp, keeps the
+  // grouped gemm (tests and benchmarks compare the two).
+  bool uses_depthwise() const { return allow_depthwise_ && group_ > 1 && group_ == geom_.channels; }
+  void set_allow_depthwise(bool allow) { allow_depthwise_ = allow; }
+
 #ifdef CNN_WITH_CUDA
   // The GPU path's images per step: as many as fit a scratch budget (a GPU
   // needs far larger products than a CPU core to run near peak), or 1 for a
@@ -57,9 +68,15 @@ class ConvolutionLayer : public Layer {
                     const BlobVec& bottom) override;
 #endif
 
+ protected:
+  // The weight blob's shape and the names of its axes (for error messages):
+  // Deconvolution swaps the two channel axes.
+  virtual std::vector<int> WeightShape() const;
+  virtual const char* WeightAxes() const { return "(num_output, channels / group, kernel_h, kernel_w)"; }
+  void CheckOrCreateBlobs();
+
  private:
   void ReadGeometry(const Blob& bottom);
-  void CheckOrCreateBlobs();
   void ChooseChunk();
   // The column matrix of images [n0, n0 + count) of `input`: the input itself
   // on the 1x1 path, else im2col into col_buffer_.
@@ -73,6 +90,7 @@ class ConvolutionLayer : public Layer {
   int group_ = 1;
   bool bias_term_ = true;
   bool is_1x1_ = false;
+  bool allow_depthwise_ = true;
   int chunk_ = 1;
   Blob col_buffer_;          // col_rows x (chunk * out_size)
   Blob out_buffer_;          // num_output x (chunk * out_size), used when chunk > 1

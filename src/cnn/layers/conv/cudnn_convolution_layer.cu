@@ -3,12 +3,12 @@
 #include "cnn/layers/conv/cudnn_convolution_layer.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "cnn/core/common.hpp"
 #include "cnn/core/layer_registry.hpp"
@@ -35,11 +35,11 @@ size_t WorkspaceLimit() {
 
 // Device, pass, math type, input shape and geometry: everything an
 // algorithm's speed and validity depend on.
-using AlgoKey = std::array<int, 17>;
+using AlgoKey = std::vector<int>;
 
 struct AlgoCache {
   std::mutex mutex;
-  std::map<AlgoKey, CudnnConvolutionLayer::Algo> choices;
+  std::map<AlgoKey, CudnnConvAlgo> choices;
 };
 
 AlgoCache& Cache() {
@@ -61,7 +61,7 @@ bool IsTensorOpMath(cudnnMathType_t math) {
 // for Find, predicted for the heuristics).
 template <typename Perf>
 bool PickFastest(const std::vector<Perf>& perf, int returned, size_t limit, bool strict_fp32,
-                 CudnnConvolutionLayer::Algo* out) {
+                 CudnnConvAlgo* out) {
   for (int i = 0; i < returned; ++i) {
     const Perf& p = perf[i];
     if (p.status != CUDNN_STATUS_SUCCESS || p.memory > limit) continue;
@@ -77,7 +77,7 @@ bool PickFastest(const std::vector<Perf>& perf, int returned, size_t limit, bool
 // Runs `find`, then `heuristic` if the search failed or found nothing usable.
 template <typename Perf, typename Find, typename Heuristic>
 bool FindOrGuess(int max_count, size_t limit, bool strict_fp32, Find find, Heuristic heuristic,
-                 CudnnConvolutionLayer::Algo* out) {
+                 CudnnConvAlgo* out) {
   std::vector<Perf> perf(std::max(max_count, 1));
   int returned = 0;
   if (find(static_cast<int>(perf.size()), &returned, perf.data()) == CUDNN_STATUS_SUCCESS &&
@@ -94,13 +94,15 @@ bool FindOrGuess(int max_count, size_t limit, bool strict_fp32, Find find, Heuri
 
 }  // namespace
 
+cudnnMathType_t CudnnConvMath() { return AllowTf32() ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH; }
+
 void CudnnConvolutionLayer::SetMath(const Algo& algo) {
   CNN_CUDNN_CHECK(cudnnSetConvolutionMathType(conv_.get(), algo.math));
 }
 
 void CudnnConvolutionLayer::Prepare(const Blob& bottom) {
   if (!fixed_set_) {
-    math_ = AllowTf32() ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;
+    math_ = CudnnConvMath();
     cudnn::SetFilter4d(filter_desc_.get(), num_output_, geom_.channels / group_, geom_.kernel_h, geom_.kernel_w);
     cudnn::SetTensor4d(bias_desc_.get(), 1, num_output_, 1, 1);
     // Caffe's convolution is a cross-correlation (no kernel flip).
@@ -126,57 +128,20 @@ void CudnnConvolutionLayer::Prepare(const Blob& bottom) {
   shape_ = bottom.shape();
 }
 
-const CudnnConvolutionLayer::Algo& CudnnConvolutionLayer::AlgoFor(Pass pass) {
-  Algo& slot = algo_[pass];
-  if (slot.algo >= 0) return slot;
-  const AlgoKey key = {gpu::CurrentDevice(),
-                       static_cast<int>(pass),
-                       static_cast<int>(math_),
-                       num_,
-                       geom_.channels,
-                       geom_.height,
-                       geom_.width,
-                       num_output_,
-                       geom_.kernel_h,
-                       geom_.kernel_w,
-                       geom_.pad_h,
-                       geom_.pad_w,
-                       geom_.stride_h,
-                       geom_.stride_w,
-                       geom_.dilation_h,
-                       geom_.dilation_w,
-                       group_};
-  AlgoCache& cache = Cache();
-  {
-    std::lock_guard<std::mutex> lock(cache.mutex);
-    auto it = cache.choices.find(key);
-    if (it != cache.choices.end()) {
-      slot = it->second;
-      return slot;
-    }
-  }
-  // Searched outside the lock: another device's search need not wait. Two
-  // threads searching the same key at once just both store the same kind of
-  // answer.
-  slot = Choose(pass);
-  std::lock_guard<std::mutex> lock(cache.mutex);
-  cache.choices[key] = slot;
-  return slot;
-}
+namespace {
 
-CudnnConvolutionLayer::Algo CudnnConvolutionLayer::Choose(Pass pass) {
+CudnnConvAlgo Choose(CudnnConvPass pass, cudnnTensorDescriptor_t x, cudnnFilterDescriptor_t w,
+                     cudnnConvolutionDescriptor_t conv, cudnnTensorDescriptor_t y, cudnnMathType_t math,
+                     const std::string& where, const std::string& shape) {
   cudnnHandle_t handle = gpu::Cudnn();
   const size_t limit = WorkspaceLimit();
-  const bool strict = math_ == CUDNN_FMA_MATH;
-  cudnnTensorDescriptor_t x = bottom_desc_.get(), y = top_desc_.get();
-  cudnnFilterDescriptor_t w = filter_desc_.get();
-  cudnnConvolutionDescriptor_t conv = conv_.get();
-  CNN_CUDNN_CHECK(cudnnSetConvolutionMathType(conv, math_));
+  const bool strict = math == CUDNN_FMA_MATH;
+  CNN_CUDNN_CHECK(cudnnSetConvolutionMathType(conv, math));
   int max_count = 0;
-  Algo algo;
+  CudnnConvAlgo algo;
   bool found = false;
   switch (pass) {
-    case kForward:
+    case CudnnConvPass::kForward:
       CNN_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithmMaxCount(handle, &max_count));
       found = FindOrGuess<cudnnConvolutionFwdAlgoPerf_t>(
           max_count, limit, strict,
@@ -188,7 +153,7 @@ CudnnConvolutionLayer::Algo CudnnConvolutionLayer::Choose(Pass pass) {
           },
           &algo);
       break;
-    case kBackwardData:
+    case CudnnConvPass::kBackwardData:
       CNN_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithmMaxCount(handle, &max_count));
       found = FindOrGuess<cudnnConvolutionBwdDataAlgoPerf_t>(
           max_count, limit, strict,
@@ -200,7 +165,7 @@ CudnnConvolutionLayer::Algo CudnnConvolutionLayer::Choose(Pass pass) {
           },
           &algo);
       break;
-    case kBackwardFilter:
+    case CudnnConvPass::kBackwardFilter:
       CNN_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(handle, &max_count));
       found = FindOrGuess<cudnnConvolutionBwdFilterAlgoPerf_t>(
           max_count, limit, strict,
@@ -214,16 +179,51 @@ CudnnConvolutionLayer::Algo CudnnConvolutionLayer::Choose(Pass pass) {
       break;
   }
   static const char* const kPassNames[] = {"forward", "backward data", "backward filter"};
-  CNN_CHECK(found, where() << "cuDNN offers no " << kPassNames[pass] << " convolution algorithm for input "
-                           << ShapeString(shape_) << " within the " << (limit >> 20)
+  CNN_CHECK(found, where << "cuDNN offers no " << kPassNames[static_cast<int>(pass)] << " convolution algorithm for input "
+                           << shape << " within the " << (limit >> 20)
                            << " MiB workspace limit; use engine: CAFFE for this layer");
   return algo;
+}
+
+}  // namespace
+
+CudnnConvAlgo FindCudnnConvAlgo(CudnnConvPass pass, const std::vector<int>& geometry, cudnnTensorDescriptor_t x,
+                                cudnnFilterDescriptor_t w, cudnnConvolutionDescriptor_t conv,
+                                cudnnTensorDescriptor_t y, cudnnMathType_t math, const std::string& where,
+                                const std::string& shape) {
+  AlgoKey key = {gpu::CurrentDevice(), static_cast<int>(pass), static_cast<int>(math)};
+  key.insert(key.end(), geometry.begin(), geometry.end());
+  AlgoCache& cache = Cache();
+  {
+    std::lock_guard<std::mutex> lock(cache.mutex);
+    auto it = cache.choices.find(key);
+    if (it != cache.choices.end()) return it->second;
+  }
+  // Searched outside the lock: another device's search need not wait. Two
+  // threads searching the same key at once just both store the same kind of
+  // answer.
+  const CudnnConvAlgo algo = Choose(pass, x, w, conv, y, math, where, shape);
+  std::lock_guard<std::mutex> lock(cache.mutex);
+  cache.choices[key] = algo;
+  return algo;
+}
+
+const CudnnConvolutionLayer::Algo& CudnnConvolutionLayer::AlgoFor(Pass pass) {
+  Algo& slot = algo_[static_cast<int>(pass)];
+  if (slot.algo >= 0) return slot;
+  slot = FindCudnnConvAlgo(pass,
+                           {num_, geom_.channels, geom_.height, geom_.width, num_output_, geom_.kernel_h,
+                            geom_.kernel_w, geom_.pad_h, geom_.pad_w, geom_.stride_h, geom_.stride_w,
+                            geom_.dilation_h, geom_.dilation_w, group_},
+                           bottom_desc_.get(), filter_desc_.get(), conv_.get(), top_desc_.get(), math_, where(),
+                           ShapeString(shape_));
+  return slot;
 }
 
 void CudnnConvolutionLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& top) {
   if (top[0]->count() == 0 || bottom[0]->count() == 0) return;  // cuDNN rejects empty tensors
   Prepare(*bottom[0]);
-  const Algo& algo = AlgoFor(kForward);
+  const Algo& algo = AlgoFor(Pass::kForward);
   cudnnHandle_t handle = gpu::Cudnn();
   void* workspace = algo.bytes > 0 ? gpu::SharedWorkspace(algo.bytes) : nullptr;
   SetMath(algo);
@@ -251,8 +251,8 @@ void CudnnConvolutionLayer::Backward_gpu(const BlobVec& top, const std::vector<b
   Prepare(*bottom[0]);
   // Chosen before the workspace is taken: a search allocates and frees.
   const Algo none{};
-  const Algo& filter_algo = weight_grad ? AlgoFor(kBackwardFilter) : none;
-  const Algo& data_algo = data_grad ? AlgoFor(kBackwardData) : none;
+  const Algo& filter_algo = weight_grad ? AlgoFor(Pass::kBackwardFilter) : none;
+  const Algo& data_algo = data_grad ? AlgoFor(Pass::kBackwardData) : none;
   const size_t bytes = std::max(filter_algo.bytes, data_algo.bytes);
   void* workspace = bytes > 0 ? gpu::SharedWorkspace(bytes) : nullptr;
   cudnnHandle_t handle = gpu::Cudnn();

@@ -27,6 +27,7 @@
 #ifdef CNN_WITH_CUDNN
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "cnn/layers/conv/convolution_layer.hpp"
@@ -34,31 +35,48 @@
 
 namespace cnn {
 
+// One pass's choice: a cuDNN algorithm enum value, its workspace and the
+// math type it was found with.
+struct CudnnConvAlgo {
+  int algo = -1;  // -1: not chosen yet for the current shape
+  size_t bytes = 0;
+  cudnnMathType_t math = CUDNN_FMA_MATH;
+};
+
+enum class CudnnConvPass { kForward = 0, kBackwardData = 1, kBackwardFilter = 2 };
+
+// The algorithm for one pass of the convolution x (*) w = y described by the
+// descriptors, found as the comment above says and kept process-wide under
+// `key` (the device, pass and math are added to it). `where` and `shape`
+// name the layer and input in the error when nothing fits. Shared by the
+// Convolution and Deconvolution engines (a deconvolution's passes are its
+// transposed convolution's).
+CudnnConvAlgo FindCudnnConvAlgo(CudnnConvPass pass, const std::vector<int>& key, cudnnTensorDescriptor_t x,
+                                cudnnFilterDescriptor_t w, cudnnConvolutionDescriptor_t conv,
+                                cudnnTensorDescriptor_t y, cudnnMathType_t math, const std::string& where,
+                                const std::string& shape);
+
+// CUDNN_FMA_MATH, or CUDNN_DEFAULT_MATH where CNN_CUDNN_ALLOW_TF32=1.
+cudnnMathType_t CudnnConvMath();
+
 class CudnnConvolutionLayer : public ConvolutionLayer {
  public:
   explicit CudnnConvolutionLayer(const LayerParameter& param) : ConvolutionLayer(param) {}
 
-  // One pass's choice: a cuDNN algorithm enum value, its workspace and the
-  // math type it was found with.
-  struct Algo {
-    int algo = -1;  // -1: not chosen yet for the current shape
-    size_t bytes = 0;
-    cudnnMathType_t math = CUDNN_FMA_MATH;
-  };
+  using Algo = CudnnConvAlgo;
 
  protected:
   void Forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
   void Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down, const BlobVec& bottom) override;
 
  private:
-  enum Pass { kForward = 0, kBackwardData = 1, kBackwardFilter = 2 };
+  using Pass = CudnnConvPass;
 
   // Sets the descriptors on the first GPU call and when the input shape
   // changes (which also forgets the algorithms chosen for the old shape).
   void Prepare(const Blob& bottom);
   // The algorithm for `pass` at the current shape, chosen on first use.
   const Algo& AlgoFor(Pass pass);
-  Algo Choose(Pass pass);
   void SetMath(const Algo& algo);
 
   cudnn::TensorDescriptor bottom_desc_, top_desc_, bias_desc_;

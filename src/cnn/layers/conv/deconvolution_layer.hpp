@@ -1,0 +1,46 @@
+// Deconvolution (Caffe's transposed convolution): the convolution's input
+// gradient used as a forward pass, and its forward pass as the input
+// gradient. Same ConvolutionParameter; weights are (channels, num_output /
+// group, kernel_h, kernel_w), the bias (num_output). Each spatial axis of the
+// top is stride * (in - 1) + dilation * (kernel - 1) + 1 - 2 * pad.
+//
+// geom_ (inherited) describes the convolution this layer transposes: its
+// image is the deconvolution's top (num_output channels), its columns run
+// over the bottom's pixels. Forward: col = W^T x, then col2im into the top;
+// backward: im2col of the top gradient, then x-gradient = W col and
+// weight gradient += x col^T. One image per step on both devices (Caffe's
+// order of work; the products are already as wide as the top is large).
+#pragma once
+
+#include <vector>
+
+#include "cnn/layers/conv/convolution_layer.hpp"
+
+namespace cnn {
+
+class DeconvolutionLayer : public ConvolutionLayer {
+ public:
+  explicit DeconvolutionLayer(const LayerParameter& param) : ConvolutionLayer(param) {}
+
+  void LayerSetUp(const BlobVec& bottom, const BlobVec& top) override;
+  void Reshape(const BlobVec& bottom, const BlobVec& top) override;
+  const char* type() const override { return "Deconvolution"; }
+
+ protected:
+  std::vector<int> WeightShape() const override;
+  const char* WeightAxes() const override { return "(channels, num_output / group, kernel_h, kernel_w)"; }
+
+  void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
+  void Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override;
+#ifdef CNN_WITH_CUDA
+  void Forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
+  void Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override;
+#endif
+
+  int in_channels_ = 0;  // the bottom's channels (geom_.channels is num_output)
+  int in_h_ = 0, in_w_ = 0;
+};
+
+}  // namespace cnn
