@@ -10,6 +10,7 @@
 // file keeps its known-answer tests and its parameter and error cases; this
 // table holds the checks that are the same for all.
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <ostream>
@@ -95,6 +96,26 @@ void Distinct(int, Blob* b) {
   for (int i = 0; i < b->count(); ++i) d[i] = 0.1f * static_cast<float>((i * 37) % b->count()) - 1.f;
 }
 
+// Gaussian, then any value within 0.05 of a kink moved 0.1 off it: for
+// layers with more than one kink (Clip's two bounds).
+Fill AwayFrom(std::vector<float> kinks) {
+  return [kinks](int, Blob* b) {
+    test::FillGaussian(b);
+    float* d = b->mutable_cpu_data();
+    for (int i = 0; i < b->count(); ++i) {
+      for (float k : kinks) {
+        if (std::fabs(d[i] - k) < 0.05f) d[i] = k + (d[i] < k ? -0.1f : 0.1f);
+      }
+    }
+  };
+}
+
+// Uniform in [lo, hi]: inputs inside a layer's domain (Log's positive
+// argument, a non-integer Power's positive base).
+Fill Uniform(float lo, float hi) {
+  return [lo, hi](int, Blob* b) { test::FillUniform(b, lo, hi); };
+}
+
 const char kFillers[] = " weight_filler { type: 'gaussian' std: 0.5 } bias_filler { type: 'gaussian' std: 0.5 } ";
 
 // ---- The table ----------------------------------------------------------
@@ -159,6 +180,36 @@ const std::vector<Case> kCases = {
     {.type = "TanH", .params = "", .shapes = {{2, 3, 4, 5}}, .reshaped = {{3, 2, 5, 4}}, .in_place = true},
     {.type = "Dropout", .params = "dropout_param { dropout_ratio: 0.3 }", .shapes = {{2, 3, 4, 5}},
      .reshaped = {{3, 2, 5, 4}}, .in_place = true, .random = true},
+    {.type = "ELU", .params = "elu_param { alpha: 0.5 }", .shapes = {{2, 3, 4, 5}}, .reshaped = {{3, 2, 5, 4}},
+     .kink = 0.f, .kink_range = 0.02f, .in_place = true},
+    {.type = "ELU", .params = "elu_param { alpha: -0.7 }", .shapes = {{2, 3, 4}}, .reshaped = {{5, 3}},
+     .label = "NegativeAlpha", .kink = 0.f, .kink_range = 0.02f, .in_place = true},
+    {.type = "Swish", .params = "swish_param { beta: 1.5 }", .shapes = {{2, 3, 4, 5}}, .reshaped = {{3, 2, 5, 4}},
+     .in_place = true},
+    {.type = "Clip", .params = "clip_param { min: -0.5 max: 0.8 }", .shapes = {{2, 3, 4, 5}},
+     .reshaped = {{3, 2, 5, 4}}, .fill = AwayFrom({-0.5f, 0.8f}), .in_place = true},
+    {.type = "AbsVal", .params = "", .shapes = {{2, 3, 4, 5}}, .reshaped = {{3, 2, 5, 4}}, .kink = 0.f,
+     .kink_range = 0.02f, .in_place = true},
+    {.type = "Power", .params = "power_param { power: 3 scale: 0.5 shift: 0.2 }", .shapes = {{2, 3, 4}},
+     .reshaped = {{5, 3}}, .label = "Cube", .in_place = true},
+    {.type = "Power", .params = "power_param { power: 2 scale: -1.5 shift: 0.5 }", .shapes = {{2, 3, 4}},
+     .reshaped = {{5, 3}}, .label = "Square", .in_place = true},
+    {.type = "Power", .params = "power_param { power: -0.5 scale: 2 shift: 0.5 }", .shapes = {{2, 3, 4}},
+     .reshaped = {{5, 3}}, .label = "InvSqrt", .fill = Uniform(0.5f, 2.f), .in_place = true},
+    {.type = "Exp", .params = "exp_param { base: 2 scale: 0.5 shift: 1 }", .shapes = {{2, 3, 4, 5}},
+     .reshaped = {{3, 2, 5, 4}}, .in_place = true},
+    {.type = "Exp", .params = "", .shapes = {{2, 3, 4}}, .reshaped = {{5, 3}}, .label = "E", .in_place = true},
+    {.type = "Log", .params = "log_param { base: 10 scale: 2 shift: 1 }", .shapes = {{2, 3, 4, 5}},
+     .reshaped = {{3, 2, 5, 4}}, .fill = Uniform(0.1f, 3.f), .in_place = true},
+    {.type = "Log", .params = "", .shapes = {{2, 3, 4}}, .reshaped = {{5, 3}}, .label = "E",
+     .fill = Uniform(0.3f, 3.f), .in_place = true},
+    {.type = "BNLL", .params = "", .shapes = {{2, 3, 4, 5}}, .reshaped = {{3, 2, 5, 4}}, .in_place = true},
+    {.type = "Threshold", .params = "threshold_param { threshold: 0.3 }", .shapes = {{2, 3, 4, 5}},
+     .reshaped = {{3, 2, 5, 4}}, .in_place = true, .backward = false},
+    {.type = "PReLU", .params = "prelu_param { filler { type: 'uniform' min: -0.5 max: 0.8 } }",
+     .shapes = {{2, 3, 4, 5}}, .reshaped = {{3, 3, 2, 4}}, .kink = 0.f, .kink_range = 0.02f, .in_place = true},
+    {.type = "PReLU", .params = "prelu_param { channel_shared: true }", .shapes = {{2, 3, 4}},
+     .reshaped = {{3, 5}}, .label = "Shared", .kink = 0.f, .kink_range = 0.02f, .in_place = true},
     // loss/
     {.type = "SoftmaxWithLoss", .params = "", .shapes = {{4, 5}, {4}}, .reshaped = {{3, 5, 2}, {3, 2}},
      .grad_bottoms = {0}, .fill = Labels(5)},

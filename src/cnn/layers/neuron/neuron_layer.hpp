@@ -8,17 +8,30 @@
 // and the CUDA kernel of neuron_layer_gpu.cuh both call the same functor, so
 // the formula is written once. Run in place, x is already overwritten by y:
 // a Backward that reads x must be right for x == y (ReLU's is, for the signs
-// it looks at); otherwise read only y. An unused argument costs nothing, the
-// compiler drops its load. Parameters the formula needs are the Op's fields,
-// set in the layer's LayerSetUp.
+// it looks at), or the Op declares
+//   static constexpr bool kBackwardReadsInput = true;
+// and the base keeps a copy of the input when run in place (Caffe's PReLU
+// does the same; its Clip, AbsVal, Power, Log and BNLL do not, and give wrong
+// gradients in place). Otherwise read only y. An unused argument costs
+// nothing, the compiler drops its load. Parameters the formula needs are the
+// Op's fields, set in the layer's LayerSetUp.
 #pragma once
 
+#include <type_traits>
 #include <vector>
 
 #include "cnn/core/host_device.hpp"
 #include "cnn/core/layer.hpp"
+#include "cnn/core/math.hpp"
 
 namespace cnn {
+
+// Op::kBackwardReadsInput where declared, false otherwise.
+template <class Op, class = void>
+struct BackwardReadsInput : std::false_type {};
+template <class Op>
+struct BackwardReadsInput<Op, std::void_t<decltype(Op::kBackwardReadsInput)>>
+    : std::bool_constant<Op::kBackwardReadsInput> {};
 
 template <class Op>
 class NeuronLayer : public Layer {
@@ -27,14 +40,18 @@ class NeuronLayer : public Layer {
 
   void Reshape(const BlobVec& bottom, const BlobVec& top) override {
     if (top[0] != bottom[0]) top[0]->ReshapeLike(*bottom[0]);
+    if (kKeepInput && top[0] == bottom[0]) input_copy_.ReshapeLike(*bottom[0]);
   }
   int ExactNumBottomBlobs() const override { return 1; }
   int ExactNumTopBlobs() const override { return 1; }
 
  protected:
+  static constexpr bool kKeepInput = BackwardReadsInput<Op>::value;
+
   void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override {
     const int n = bottom[0]->count();
     const float* x = bottom[0]->cpu_data();
+    if (kKeepInput && top[0] == bottom[0]) cpu_copy(n, x, input_copy_.mutable_cpu_data());
     float* y = top[0]->mutable_cpu_data();
     const Op op = op_;
     for (int i = 0; i < n; ++i) y[i] = op.Forward(x[i]);
@@ -44,7 +61,7 @@ class NeuronLayer : public Layer {
                     const BlobVec& bottom) override {
     if (!propagate_down[0]) return;
     const int n = bottom[0]->count();
-    const float* x = bottom[0]->cpu_data();
+    const float* x = kKeepInput && top[0] == bottom[0] ? input_copy_.cpu_data() : bottom[0]->cpu_data();
     const float* y = top[0]->cpu_data();
     const float* dy = top[0]->cpu_diff();
     float* dx = bottom[0]->mutable_cpu_diff();
@@ -61,6 +78,7 @@ class NeuronLayer : public Layer {
 #endif
 
   Op op_{};
+  Blob input_copy_;  // the input of an in-place Forward, for an Op whose Backward reads x
 };
 
 }  // namespace cnn

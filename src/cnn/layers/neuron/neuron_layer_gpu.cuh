@@ -4,6 +4,7 @@
 #pragma once
 
 #include "cnn/gpu/cuda_check.hpp"
+#include "cnn/gpu/math_gpu.hpp"
 #include "cnn/layers/neuron/neuron_layer.hpp"
 
 namespace cnn {
@@ -27,6 +28,7 @@ void NeuronLayer<Op>::Forward_gpu(const BlobVec& bottom, const BlobVec& top) {
   const int n = bottom[0]->count();
   if (n == 0) return;
   const float* x = bottom[0]->gpu_data();
+  if (kKeepInput && top[0] == bottom[0]) gpu_copy(n, x, input_copy_.mutable_gpu_data());
   float* y = top[0]->mutable_gpu_data();
   neuron_gpu::ForwardKernel<<<gpu::Blocks(n), gpu::kThreads>>>(n, op_, x, y);
   CNN_KERNEL_CHECK();
@@ -38,7 +40,7 @@ void NeuronLayer<Op>::Backward_gpu(const BlobVec& top, const std::vector<bool>& 
   if (!propagate_down[0]) return;
   const int n = bottom[0]->count();
   if (n == 0) return;
-  const float* x = bottom[0]->gpu_data();
+  const float* x = kKeepInput && top[0] == bottom[0] ? input_copy_.gpu_data() : bottom[0]->gpu_data();
   const float* y = top[0]->gpu_data();
   const float* dy = top[0]->gpu_diff();
   float* dx = bottom[0]->mutable_gpu_diff();

@@ -1,0 +1,5 @@
+#include "cnn/layers/neuron/absval_layer.hpp"
+
+#include "cnn/layers/neuron/neuron_layer_gpu.cuh"
+
+CNN_INSTANTIATE_NEURON_GPU(cnn::AbsValOp);

@@ -1,0 +1,5 @@
+#include "cnn/layers/neuron/bnll_layer.hpp"
+
+#include "cnn/layers/neuron/neuron_layer_gpu.cuh"
+
+CNN_INSTANTIATE_NEURON_GPU(cnn::BNLLOp);
