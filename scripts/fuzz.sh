@@ -47,7 +47,8 @@ seed() {
     # Our own nets, and the reference nets read in place (never copied into the repository).
     while IFS= read -r -d '' f; do
       grep -q 'layer' "$f" || continue
-      cp -n "$f" "$dir/$(echo "$f" | tr '/' '_')" && n=$((n + 1))
+      local name=${f#../shared/}
+      cp -n "$f" "$dir/seed_$(echo "$name" | tr '/' '_')" && n=$((n + 1))
     done < <(find models tests ../shared/reference/caffe -name '*.prototxt' -print0 2>/dev/null)
   fi
 }

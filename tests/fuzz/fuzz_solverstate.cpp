@@ -42,7 +42,7 @@ std::string MakeDatabase() {
 
 cnn::SolverParameter MakeParam(const std::string& db, const char* type) {
   const std::string text = std::string(R"(
-max_iter: 1000 base_lr: 0.01 momentum: 0.9 lr_policy: "fixed" random_seed: 1 display: 0
+max_iter: 1000 base_lr: 0.01 lr_policy: "fixed" random_seed: 1 display: 0
 type: ")") + type + R"("
 net_param {
   layer { name: "data" type: "Data" top: "data" top: "label"
@@ -53,10 +53,10 @@ net_param {
 })";
   cnn::SolverParameter param;
   if (!google::protobuf::TextFormat::ParseFromString(text, &param)) std::abort();
-  if (std::string(type) == "AdaDelta" || std::string(type) == "Adam" || std::string(type) == "RMSProp") {
-    param.set_momentum(std::string(type) == "RMSProp" ? 0.0f : 0.9f);
-    param.set_delta(1e-6f);
-  }
+  // Each type with numbers it accepts: AdaGrad and RMSProp take no momentum.
+  const std::string t = type;
+  param.set_momentum(t == "AdaGrad" || t == "RMSProp" ? 0.0f : 0.9f);
+  if (t != "SGD" && t != "Nesterov") param.set_delta(1e-6f);
   return param;
 }
 
