@@ -5,7 +5,7 @@
 #
 #   scripts/sanitize.sh [--quick]
 #
-# --quick skips the slow training tests of the suite (ctest -LE slow: the
+# --quick skips the slow training tests of the suite (ctest -E: the
 # end-to-end LeNet, the long training runs, the big reference nets), for CI.
 # The LeNet training trains on Fashion-MNIST when its idx files are installed
 # (data/fashion-mnist/convert.sh), on DummyData otherwise.
@@ -33,7 +33,8 @@ source scripts/sanitizers/env.sh
 echo "sanitize.sh: built in $(( $(date +%s) - start )) s"
 
 label_args=()
-[ "$quick" -eq 1 ] && label_args=(-LE slow)
+# By name: gtest's PRE_TEST discovery leaves ctest -L without the labels to filter on.
+[ "$quick" -eq 1 ] && label_args=(-E '^(EndToEnd|TrainingRuns|ReferenceNets)\.')
 if [ "${SAN_SKIP_SUITE:-0}" != 1 ]; then
   (cd "$build_dir" && ctest --output-on-failure -j "${JOBS:-2}" "${label_args[@]}")
   echo "sanitize.sh: suite clean after $(( $(date +%s) - start )) s"
