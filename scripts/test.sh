@@ -7,6 +7,11 @@
 # Environment: BUILD_DIR (default build), CNN_EXTRA_PACKAGES (extra Debian
 # packages for install_deps.sh), CNN_CMAKE_ARGS (extra configure arguments,
 # e.g. "-DCNN_WITH_CUDA=OFF").
+#
+# When CI is set, a robustness slice follows the suite (README, "Checking
+# robustness"): each libFuzzer target for CNN_CI_FUZZ_SECONDS (default 60;
+# 0 skips) and, when CNN_CI_SANITIZE=1, scripts/sanitize.sh --quick. Both
+# share the clang ASan+UBSan build build-asan/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -28,3 +33,18 @@ if [ ! -d ../shared ]; then
 fi
 cd "$build_dir"
 ctest --output-on-failure -j "$jobs"
+
+if [ -n "${CI:-}" ]; then
+  cd "$root"
+  fuzz_seconds=${CNN_CI_FUZZ_SECONDS:-60}
+  if [ "${CNN_CI_SANITIZE:-0}" = 1 ]; then
+    start=$(date +%s)
+    bash scripts/sanitize.sh --quick
+    echo "test.sh: sanitizer quick run took $(( $(date +%s) - start )) s"
+  fi
+  if [ "$fuzz_seconds" -gt 0 ]; then
+    start=$(date +%s)
+    bash scripts/fuzz.sh all "$fuzz_seconds"
+    echo "test.sh: fuzzing took $(( $(date +%s) - start )) s"
+  fi
+fi

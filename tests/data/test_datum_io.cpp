@@ -65,6 +65,21 @@ TEST(DatumIO, CheckRawDatumRejectsWrongSizes) {
   EXPECT_EQ(ErrorOf(CheckRawDatum, empty), "has 0x0x0; channels, height and width must be positive");
 }
 
+// Found by fuzz_datum: three sizes whose product overflows 64 bits were
+// undefined behaviour in the size check instead of a refusal.
+TEST(DatumIO, CheckRawDatumRefusesSizesWhoseProductOverflows) {
+  Datum d;
+  d.set_channels(2147483647);
+  d.set_height(2147483647);
+  d.set_width(2147483647);
+  d.set_data("x");
+  EXPECT_EQ(ErrorOf(CheckRawDatum, d), "has 2147483647x2147483647x2147483647, too many values for one example");
+  d.set_channels(99000023);
+  d.set_height(1);
+  d.set_width(354903277);
+  EXPECT_EQ(ErrorOf(CheckRawDatum, d), "has 99000023x1x354903277, too many values for one example");
+}
+
 TEST(DatumIO, BlobDataFromBytesAndFloats) {
   Datum d;
   d.set_channels(1);

@@ -174,6 +174,18 @@ TEST_F(IdxReaderTest, EmptyAndDegenerateFiles) {
   ExpectError([&] { ReadIdxLabels(Path("nolabels")); }, {Path("nolabels"), "holds no labels"});
 }
 
+// Found while writing fuzz_idx: rows x cols near 2^32 each overflowed the 64-bit
+// product in the size check (undefined behaviour) instead of being refused.
+TEST_F(IdxReaderTest, HugeSizesAreRefusedWithoutOverflow) {
+  WriteRaw(Path("huge"), IdxBytes(kIdxImagesMagic, {1, 0xFFFFFFFFu, 0xFFFFFFFFu}, ""));
+  ExpectError([&] { ReadIdxImages(Path("huge")); },
+              {Path("huge"), "1 images of 4294967295x4294967295", "more than one database can take"});
+  WriteRaw(Path("many"), IdxBytes(kIdxImagesMagic, {0xFFFFFFFFu, 1, 1}, ""));
+  ExpectError([&] { ReadIdxImages(Path("many")); }, {Path("many"), "4294967295 images"});
+  WriteRaw(Path("labels"), IdxBytes(kIdxLabelsMagic, {0xFFFFFFFFu}, ""));
+  ExpectError([&] { ReadIdxLabels(Path("labels")); }, {Path("labels"), "4294967295 labels"});
+}
+
 TEST_F(IdxReaderTest, MissingFileAndDirectory) {
   ExpectError([&] { ReadIdxImages(Path("missing")); }, {"cannot open", Path("missing"), "No such file"});
   ExpectError([&] { ReadIdxLabels(dir_); }, {"cannot read", dir_, "Is a directory"});

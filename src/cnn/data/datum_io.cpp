@@ -30,8 +30,11 @@ void CheckRawDatum(const Datum& datum) {
   CNN_CHECK(!datum.encoded(), "is an encoded image that was not decoded");
   CNN_CHECK(datum.channels() > 0 && datum.height() > 0 && datum.width() > 0,
             "has " << DatumShapeString(datum) << "; channels, height and width must be positive");
-  const int64_t count = int64_t(datum.channels()) * datum.height() * datum.width();
-  CNN_CHECK(count <= INT32_MAX, "has " << DatumShapeString(datum) << ", too many values for one example");
+  // Checked a factor at a time: three sizes near 2^31 overflow 64 bits.
+  const int64_t plane = int64_t(datum.height()) * datum.width();
+  CNN_CHECK(plane <= INT32_MAX && plane * datum.channels() <= INT32_MAX,
+            "has " << DatumShapeString(datum) << ", too many values for one example");
+  const int64_t count = plane * datum.channels();
   if (!datum.data().empty()) {
     CNN_CHECK(static_cast<int64_t>(datum.data().size()) == count,
               "has " << DatumShapeString(datum) << " but holds " << datum.data().size()

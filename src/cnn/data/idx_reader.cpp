@@ -99,7 +99,10 @@ IdxImages ReadIdxImages(const std::string& path) {
   CNN_CHECK(sizes[0] > 0, "'" << path << "' holds no images");
   CNN_CHECK(sizes[1] > 0 && sizes[2] > 0, "'" << path << "' announces images of " << sizes[1] << "x"
                                               << sizes[2] << "; both sizes must be positive");
-  CNN_CHECK(sizes[0] <= INT32_MAX && sizes[1] * sizes[2] <= INT32_MAX,
+  // Each size is checked before the product: two sizes near 2^32 would
+  // overflow even 64 bits.
+  CNN_CHECK(sizes[0] <= INT32_MAX && sizes[1] <= INT32_MAX && sizes[2] <= INT32_MAX &&
+                sizes[1] * sizes[2] <= INT32_MAX,
             "'" << path << "' announces " << sizes[0] << " images of " << sizes[1] << "x" << sizes[2]
                 << ", more than one database can take");
   const std::string what =
