@@ -8,6 +8,7 @@
 #include "cnn/core/common.hpp"
 #include "cnn/core/filler.hpp"
 #include "cnn/core/layer_registry.hpp"
+#include "cnn/layers/conv/conv_geometry_param.hpp"
 #include "cnn/core/math.hpp"
 #include "cnn/core/parallel.hpp"
 #include "cnn/layers/conv/depthwise_conv.hpp"
@@ -43,20 +44,6 @@ void AccumulateWeightGradient(int m, int k, int64_t columns, const float* dout, 
   }
 }
 
-// Reads a repeated geometry field (kernel_size, stride, pad, dilation) that
-// may hold one value for both axes or one per axis.
-void ReadPair(const google::protobuf::RepeatedField<uint32_t>& values, int fallback, const char* name,
-              const std::string& where, int* h, int* w) {
-  CNN_CHECK(values.size() <= 2,
-            where << name << " has " << values.size() << " values; give one, or one per spatial axis (2)");
-  if (values.empty()) {
-    *h = *w = fallback;
-  } else {
-    *h = static_cast<int>(values.Get(0));
-    *w = static_cast<int>(values.Get(values.size() == 1 ? 0 : 1));
-  }
-}
-
 }  // namespace
 
 void ConvolutionLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
@@ -71,40 +58,7 @@ void ConvolutionLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
                     << " (N x C x H x W), got input of shape " << bottom[0]->shape_string());
 
   const std::string w = where();
-  if (p.has_kernel_h() || p.has_kernel_w()) {
-    CNN_CHECK(p.has_kernel_h() && p.has_kernel_w(), w << "give both kernel_h and kernel_w");
-    CNN_CHECK(p.kernel_size_size() == 0, w << "give either kernel_size or kernel_h/kernel_w, not both");
-    geom_.kernel_h = static_cast<int>(p.kernel_h());
-    geom_.kernel_w = static_cast<int>(p.kernel_w());
-  } else {
-    CNN_CHECK(p.kernel_size_size() > 0, w << "needs kernel_size (or kernel_h and kernel_w)");
-    ReadPair(p.kernel_size(), 0, "kernel_size", w, &geom_.kernel_h, &geom_.kernel_w);
-  }
-  CNN_CHECK(geom_.kernel_h > 0 && geom_.kernel_w > 0,
-            w << "kernel must be positive, got " << geom_.kernel_h << "x" << geom_.kernel_w);
-
-  if (p.has_stride_h() || p.has_stride_w()) {
-    CNN_CHECK(p.has_stride_h() && p.has_stride_w(), w << "give both stride_h and stride_w");
-    CNN_CHECK(p.stride_size() == 0, w << "give either stride or stride_h/stride_w, not both");
-    geom_.stride_h = static_cast<int>(p.stride_h());
-    geom_.stride_w = static_cast<int>(p.stride_w());
-  } else {
-    ReadPair(p.stride(), 1, "stride", w, &geom_.stride_h, &geom_.stride_w);
-  }
-  CNN_CHECK(geom_.stride_h > 0 && geom_.stride_w > 0,
-            w << "stride must be positive, got " << geom_.stride_h << "x" << geom_.stride_w);
-
-  if (p.has_pad_h() || p.has_pad_w()) {
-    CNN_CHECK(p.pad_size() == 0, w << "give either pad or pad_h/pad_w, not both");
-    geom_.pad_h = static_cast<int>(p.pad_h());
-    geom_.pad_w = static_cast<int>(p.pad_w());
-  } else {
-    ReadPair(p.pad(), 0, "pad", w, &geom_.pad_h, &geom_.pad_w);
-  }
-
-  ReadPair(p.dilation(), 1, "dilation", w, &geom_.dilation_h, &geom_.dilation_w);
-  CNN_CHECK(geom_.dilation_h > 0 && geom_.dilation_w > 0,
-            w << "dilation must be positive, got " << geom_.dilation_h << "x" << geom_.dilation_w);
+  ReadConvWindow(p, w, &geom_);
 
   is_1x1_ = geom_.kernel_h == 1 && geom_.kernel_w == 1 && geom_.stride_h == 1 && geom_.stride_w == 1 &&
             geom_.pad_h == 0 && geom_.pad_w == 0;
