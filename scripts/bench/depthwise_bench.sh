@@ -22,6 +22,9 @@ out="$build_dir/depthwise_bench"
 (cd "$build_dir/tests" && eval c++ -O3 -DNDEBUG -std=c++17 -fopenmp $defines $includes \
   "$root/scripts/bench/depthwise_bench.cpp" -o "$out" $libs)
 [ -n "${THREADS:-}" ] && export OPENBLAS_NUM_THREADS=$THREADS OMP_NUM_THREADS=$THREADS
+# As the cnn tool runs itself (README, "What makes it fast"): OpenMP loops share
+# the cores with OpenBLAS only under the passive wait policy.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 lscpu | grep -E 'Model name|^CPU\(s\)' || true
 "$build_dir/tools/cnn" version 2>/dev/null | grep -i -E 'blas|core' || true
 "$out" "${1:-10}" "${2:-5}"

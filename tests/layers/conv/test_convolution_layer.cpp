@@ -578,6 +578,12 @@ TEST(ConvolutionLayer, DepthwiseMatchesGroupedGemm) {
   odd.pad_h = 0;
   odd.group = 3;
   ExpectDepthwiseMatchesGemm(odd, {2, 3, 5, 4});
+  Spec large = Square(2, 3, 1, 1);  // planes longer than one block of the CPU loops (1024 outputs)
+  large.group = 2;
+  ExpectDepthwiseMatchesGemm(large, {2, 2, 40, 37});
+  Spec large_strided = Square(2, 3, 2, 1);
+  large_strided.group = 2;
+  ExpectDepthwiseMatchesGemm(large_strided, {1, 2, 75, 70});
   Spec one = Square(4, 1, 1, 0);  // 1x1 depthwise: a per-channel scale
   one.group = 4;
   ExpectDepthwiseMatchesGemm(one, {2, 4, 3, 5});

@@ -6,12 +6,13 @@
 #include <vector>
 
 #include "cnn/core/parallel.hpp"
+#include "cnn/core/simd_clones.hpp"
 
 namespace cnn {
 namespace {
 
-// Every pass first copies the plane it reads into a zero-padded buffer, so
-// the tap loops need no bounds checks, and splits it by stride phase: phase
+// Every pass first copies the plane it reads into zero-padded stride phases,
+// so the tap loops need no bounds checks: phase
 // (a, b) holds the padded pixels (r * sh + a, c * sw + b) as an Hq x Wq
 // plane. Tap (i, j) of output (oh, ow) then reads phase (i*dh % sh, j*dw %
 // sw) at (oh + i*dh / sh, ow + j*dw / sw): a fixed offset from oh * Wq + ow.
@@ -25,7 +26,6 @@ struct Plane {
   int H, W, OH, OW, kh, kw, sh, sw, ph, pw, dh, dw;
   int Hp, Wp;           // padded input
   int Hq, Wq;           // one stride phase
-  int64_t padded_size;  // padded buffer
   int64_t phase_size;   // one phase, with slack for the reads of the extra columns
   int64_t wide;         // OH * Wq: the output plane at the phase width
   explicit Plane(const ConvGeometry& g)
@@ -35,10 +35,15 @@ struct Plane {
     // Flat position t < OH * Wq plus the largest tap offset stays below
     // Hq * Wq + (kw - 1) * dw / sw + 1.
     phase_size = static_cast<int64_t>(Hq) * Wq + static_cast<int64_t>(kw - 1) * dw / sw + 1;
-    padded_size = unit_stride() ? phase_size : static_cast<int64_t>(Hp) * Wp;
     wide = static_cast<int64_t>(OH) * Wq;
   }
   bool unit_stride() const { return sh == 1 && sw == 1; }
+  bool is_3x3() const { return kh == 3 && kw == 3; }
+  // The nine tap offsets of a 3x3 kernel, row-major.
+  void taps3x3(int64_t* off) const {
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 3; ++j) off[i * 3 + j] = tap(i, j);
+  }
   int phases() const { return sh * sw; }
   // Offset of tap (i, j) into the phase buffer `phases()` * phase_size.
   int64_t tap(int i, int j) const {
@@ -47,60 +52,83 @@ struct Plane {
   }
 };
 
-// Thread-local buffers: the padded plane and its phases (the same buffer
-// when the stride is 1), and a wide output or gradient plane.
+// Thread-local buffers: the phases of an input plane (with stride 1 the
+// padded plane itself) and a wide output or gradient plane.
 struct Buffers {
-  std::vector<float> padded, phase, wide;
-  explicit Buffers(const Plane& p)
-      : padded(p.unit_stride() ? 0 : p.padded_size), phase(p.phases() * p.phase_size), wide(p.wide) {}
-  float* padded_plane() { return padded.empty() ? phase.data() : padded.data(); }
+  std::vector<float> phase, wide;
+  explicit Buffers(const Plane& p) : phase(p.phases() * p.phase_size), wide(p.wide) {}
 };
 
-// Input plane x (H x W) into the phases.
-void Split(const Plane& p, const float* x, Buffers* buf) {
-  float* xp = buf->padded_plane();
-  std::fill(xp, xp + p.padded_size, 0.f);
-  for (int h = 0; h < p.H; ++h) {
-    std::memcpy(xp + static_cast<int64_t>(h + p.ph) * p.Wp + p.pw, x + static_cast<int64_t>(h) * p.W,
-                sizeof(float) * p.W);
+// dst[c] = src[c * stride] and its reverse: the column step of Split and
+// Merge; a memcpy at stride 1, vector shuffles at MobileNet's stride 2.
+CNN_SIMD_CLONES void GatherStrided(float* dst, const float* src, int n, int stride) {
+  if (stride == 1) {
+    std::memcpy(dst, src, sizeof(float) * n);
+  } else if (stride == 2) {
+    for (int c = 0; c < n; ++c) dst[c] = src[2 * c];
+  } else {
+    for (int c = 0; c < n; ++c) dst[c] = src[static_cast<int64_t>(c) * stride];
   }
-  if (p.unit_stride()) return;
+}
+CNN_SIMD_CLONES void ScatterStrided(float* dst, const float* src, int n, int stride) {
+  if (stride == 1) {
+    std::memcpy(dst, src, sizeof(float) * n);
+  } else if (stride == 2) {
+    for (int c = 0; c < n; ++c) dst[2 * c] = src[c];
+  } else {
+    for (int c = 0; c < n; ++c) dst[static_cast<int64_t>(c) * stride] = src[c];
+  }
+}
+
+// Where phase (a, b) meets the input: phase rows r whose padded row r*sh + a
+// is input row h = r*sh + a - ph in [0, H), and columns [c_lo, c_hi) whose
+// padded column c*sw + b is input column c*sw + b - pw in [0, W).
+struct PhaseWindow {
+  int c_lo, c_hi;
+  PhaseWindow(const Plane& p, int b)
+      : c_lo(p.pw > b ? (p.pw - b + p.sw - 1) / p.sw : 0),
+        c_hi(std::min(p.Wq, std::max(0, (p.W + p.pw - b + p.sw - 1) / p.sw))) {}
+  int cols() const { return std::max(0, c_hi - c_lo); }
+};
+
+// Input plane x (H x W) into the phases, zeros where the padding is: each
+// phase element is written once, no padded copy in between.
+void Split(const Plane& p, const float* x, Buffers* buf) {
   float* out = buf->phase.data();
-  std::fill(out, out + buf->phase.size(), 0.f);
   for (int a = 0; a < p.sh; ++a) {
     for (int b = 0; b < p.sw; ++b) {
       float* q = out + (a * p.sw + b) * p.phase_size;
-      for (int r = 0; r * p.sh + a < p.Hp; ++r) {
-        const float* src = xp + static_cast<int64_t>(r * p.sh + a) * p.Wp + b;
+      const PhaseWindow win(p, b);
+      for (int r = 0; r < p.Hq; ++r) {
         float* dst = q + static_cast<int64_t>(r) * p.Wq;
-        const int n = (p.Wp - b + p.sw - 1) / p.sw;
-        for (int c = 0; c < n; ++c) dst[c] = src[c * p.sw];
+        const int h = r * p.sh + a - p.ph;
+        if (h < 0 || h >= p.H || win.cols() == 0) {
+          std::fill(dst, dst + p.Wq, 0.f);
+          continue;
+        }
+        std::fill(dst, dst + win.c_lo, 0.f);
+        GatherStrided(dst + win.c_lo, x + static_cast<int64_t>(h) * p.W + win.c_lo * p.sw + b - p.pw, win.cols(),
+                      p.sw);
+        std::fill(dst + win.c_lo + win.cols(), dst + p.Wq, 0.f);
       }
+      std::fill(q + static_cast<int64_t>(p.Hq) * p.Wq, q + p.phase_size, 0.f);  // the slack
     }
   }
 }
 
 // The phases' gradient back onto the input plane dx (H x W), overwriting it:
-// Split's copies in reverse, phase by phase, skipping the padding.
+// Split's copies in reverse, skipping the padding.
 void Merge(const Plane& p, const float* phases, float* dx) {
-  if (p.unit_stride()) {
-    for (int h = 0; h < p.H; ++h) {
-      std::memcpy(dx + static_cast<int64_t>(h) * p.W, phases + static_cast<int64_t>(h + p.ph) * p.Wp + p.pw,
-                  sizeof(float) * p.W);
-    }
-    return;
-  }
   for (int a = 0; a < p.sh; ++a) {
     for (int b = 0; b < p.sw; ++b) {
       const float* q = phases + (a * p.sw + b) * p.phase_size;
-      // Padded column c * sw + b is input column c * sw + b - pw.
-      const int c0 = p.pw > b ? (p.pw - b + p.sw - 1) / p.sw : 0;
-      for (int r = 0; r * p.sh + a < p.Hp; ++r) {
+      const PhaseWindow win(p, b);
+      if (win.cols() == 0) continue;
+      for (int r = 0; r < p.Hq; ++r) {
         const int h = r * p.sh + a - p.ph;
         if (h < 0 || h >= p.H) continue;
-        const float* src = q + static_cast<int64_t>(r) * p.Wq;
-        float* row = dx + static_cast<int64_t>(h) * p.W;
-        for (int c = c0; c * p.sw + b - p.pw < p.W; ++c) row[c * p.sw + b - p.pw] = src[c];
+        ScatterStrided(dx + static_cast<int64_t>(h) * p.W + win.c_lo * p.sw + b - p.pw,
+                       q + static_cast<int64_t>(r) * p.Wq + win.c_lo, win.cols(), p.sw);
       }
     }
   }
@@ -115,10 +143,134 @@ void Widen(const Plane& p, const float* y, float* yw) {
   }
 }
 
-// The wide loops run in blocks of this many outputs, all taps per block: a
-// block of the output and the few rows its taps read stay in L1 instead of
-// being streamed once per tap (a 112x112 plane is 50 KB).
+// The loops run in blocks of this many outputs, all taps per block: a block
+// of the output and the few rows its taps read stay in L1 while a kernel of
+// more than kChunk taps makes several passes (a 112x112 plane is 50 KB).
 constexpr int64_t kBlock = 1024;
+// Taps summed per pass over a block: a 3x3 kernel in one pass, so each
+// output is read or written once.
+constexpr int kChunk = 9;
+
+// out[t] (= init or +=) sum_k w[k] x_k[t] for N taps, N a constant so that
+// the tap loop unrolls and the loop over t vectorizes.
+template <int N>
+__attribute__((always_inline)) inline void GatherChunk(float* out, const float* const* x, const float* weights,
+                                                       bool assign, float init, int64_t len) {
+  float w[N];  // registers: out may alias nothing, but the compiler cannot know w is not stored to
+  for (int k = 0; k < N; ++k) w[k] = weights[k];
+  if (assign) {
+#pragma omp simd
+    for (int64_t t = 0; t < len; ++t) {
+      float sum = init;
+      for (int k = 0; k < N; ++k) sum += w[k] * x[k][t];
+      out[t] = sum;
+    }
+  } else {
+#pragma omp simd
+    for (int64_t t = 0; t < len; ++t) {
+      float sum = out[t];
+      for (int k = 0; k < N; ++k) sum += w[k] * x[k][t];
+      out[t] = sum;
+    }
+  }
+}
+
+// sums[k] += sum_t y[t] x_k[t] for N taps. Each tap sums in kLanes partial
+// sums, one vector register, added up at the end: a fixed order whatever
+// the vector width, and no horizontal add inside the loop (which is what
+// GCC made of an OpenMP array reduction).
+constexpr int kLanes = 16;
+template <int N>
+__attribute__((always_inline)) inline void DotChunk(const float* y, const float* const* x, int64_t len, float* sums) {
+  float acc[N][kLanes] = {};
+  int64_t t = 0;
+  for (; t + kLanes <= len; t += kLanes) {
+    for (int k = 0; k < N; ++k) {
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) acc[k][l] += y[t + l] * x[k][t + l];
+    }
+  }
+  for (int k = 0; k < N; ++k) {
+    float sum = 0.f;
+    for (int l = 0; l < kLanes; ++l) sum += acc[k][l];
+    for (int64_t u = t; u < len; ++u) sum += y[u] * x[k][u];
+    sums[k] += sum;
+  }
+}
+
+#define CNN_DEPTHWISE_CHUNK_CASES(CALL) \
+  case 1: CALL(1); break;               \
+  case 2: CALL(2); break;               \
+  case 3: CALL(3); break;               \
+  case 4: CALL(4); break;               \
+  case 5: CALL(5); break;               \
+  case 6: CALL(6); break;               \
+  case 7: CALL(7); break;               \
+  case 8: CALL(8); break;               \
+  default: CALL(9); break;
+
+// out[t] = init + sum_k w[k] in[t + off[k]] over n taps, t in [0, len)
+// (accumulate: out[t] += the sum). Offsets may be negative. The only loops
+// that touch every output, compiled for each vector width (simd_clones.hpp):
+// they run at L1 speed only with AVX-512 or AVX2 registers.
+CNN_SIMD_CLONES void GatherTaps(float* out, const float* in, const int64_t* off, const float* w, int n, float init,
+                                bool accumulate, int64_t len) {
+  for (int64_t t0 = 0; t0 < len; t0 += kBlock) {
+    const int64_t block = std::min(kBlock, len - t0);
+    for (int k0 = 0; k0 < n; k0 += kChunk) {
+      const int m = std::min(kChunk, n - k0);
+      const float* x[kChunk];
+      for (int k = 0; k < m; ++k) x[k] = in + off[k0 + k] + t0;
+      const bool assign = k0 == 0 && !accumulate;
+#define CNN_GATHER(N) GatherChunk<N>(out + t0, x, w + k0, assign, init, block)
+      switch (m) { CNN_DEPTHWISE_CHUNK_CASES(CNN_GATHER) }
+#undef CNN_GATHER
+    }
+  }
+}
+
+// sums[k] += sum_t y[t] in[t + off[k]] over n taps, t in [0, len).
+CNN_SIMD_CLONES void DotTaps(const float* y, const float* in, const int64_t* off, int n, int64_t len, float* sums) {
+  for (int64_t t0 = 0; t0 < len; t0 += kBlock) {
+    const int64_t block = std::min(kBlock, len - t0);
+    for (int k0 = 0; k0 < n; k0 += kChunk) {
+      const int m = std::min(kChunk, n - k0);
+      const float* x[kChunk];
+      for (int k = 0; k < m; ++k) x[k] = in + off[k0 + k] + t0;
+#define CNN_DOT(N) DotChunk<N>(y + t0, x, block, sums + k0)
+      switch (m) { CNN_DEPTHWISE_CHUNK_CASES(CNN_DOT) }
+#undef CNN_DOT
+    }
+  }
+}
+#undef CNN_DEPTHWISE_CHUNK_CASES
+
+// The offsets of all taps into the phase buffer, row-major.
+std::vector<int64_t> TapOffsets(const Plane& p) {
+  std::vector<int64_t> off;
+  for (int i = 0; i < p.kh; ++i)
+    for (int j = 0; j < p.kw; ++j) off.push_back(p.tap(i, j));
+  return off;
+}
+
+// For the data gradient, phase by phase: the taps that read phase (a, b),
+// as their weight index and their offset within that phase.
+struct PhaseTaps {
+  std::vector<int> weight;
+  std::vector<int64_t> off;
+};
+std::vector<PhaseTaps> TapsByPhase(const Plane& p) {
+  std::vector<PhaseTaps> phases(p.phases());
+  for (int i = 0; i < p.kh; ++i) {
+    for (int j = 0; j < p.kw; ++j) {
+      const int a = i * p.dh % p.sh, b = j * p.dw % p.sw;
+      const int64_t inner = p.tap(i, j) - (a * p.sw + b) * p.phase_size;
+      phases[a * p.sw + b].weight.push_back(i * p.kw + j);
+      phases[a * p.sw + b].off.push_back(inner);
+    }
+  }
+  return phases;
+}
 
 }  // namespace
 
@@ -129,6 +281,7 @@ void DepthwiseForward(const float* in, int num, const ConvGeometry& g, int multi
   const int64_t planes = static_cast<int64_t>(num) * outputs;
   const int64_t in_plane = static_cast<int64_t>(p.H) * p.W, out_plane = static_cast<int64_t>(p.OH) * p.OW;
   const int taps = p.kh * p.kw;
+  const std::vector<int64_t> off = TapOffsets(p);
 #pragma omp parallel if (ParallelLoopPays(planes * out_plane * taps))
   {
     Buffers buf(p);
@@ -143,31 +296,9 @@ void DepthwiseForward(const float* in, int num, const ConvGeometry& g, int multi
         Split(p, in + source * in_plane, &buf);
         split = source;
       }
-      const float* x = buf.phase.data();
-      const float* w = weight + static_cast<int64_t>(m) * taps;
       float* acc = buf.wide.data();
-      std::fill(acc, acc + p.wide, bias ? bias[m] : 0.f);
-      for (int64_t t0 = 0; t0 < p.wide; t0 += kBlock) {
-        const int64_t len = std::min(kBlock, p.wide - t0);
-        float* a = acc + t0;
-        for (int i = 0; i < p.kh; ++i) {
-          if (p.kw == 3) {  // MobileNet's kernel: a kernel row per store
-            const float w0 = w[i * 3], w1 = w[i * 3 + 1], w2 = w[i * 3 + 2];
-            const float* x0 = x + p.tap(i, 0) + t0;
-            const float* x1 = x + p.tap(i, 1) + t0;
-            const float* x2 = x + p.tap(i, 2) + t0;
-#pragma omp simd
-            for (int64_t t = 0; t < len; ++t) a[t] += w0 * x0[t] + w1 * x1[t] + w2 * x2[t];
-            continue;
-          }
-          for (int j = 0; j < p.kw; ++j) {
-            const float wv = w[i * p.kw + j];
-            const float* xs = x + p.tap(i, j) + t0;
-#pragma omp simd
-            for (int64_t t = 0; t < len; ++t) a[t] += wv * xs[t];
-          }
-        }
-      }
+      GatherTaps(acc, buf.phase.data(), off.data(), weight + static_cast<int64_t>(m) * taps, taps,
+                 bias ? bias[m] : 0.f, false, p.wide);
       float* y = out + q * out_plane;
       for (int oh = 0; oh < p.OH; ++oh) {
         std::memcpy(y + static_cast<int64_t>(oh) * p.OW, acc + static_cast<int64_t>(oh) * p.Wq,
@@ -184,57 +315,47 @@ void DepthwiseBackwardData(const float* dy, int num, const ConvGeometry& g, int 
   const int64_t planes = static_cast<int64_t>(num) * g.channels;
   const int64_t in_plane = static_cast<int64_t>(p.H) * p.W, out_plane = static_cast<int64_t>(p.OH) * p.OW;
   const int taps = p.kh * p.kw;
+  // The transpose of Forward's gather, as a gather again: pixel u of phase
+  // (a, b) collects w_k dy_wide[u - off_k] over the taps k that read that
+  // phase, in one pass per kChunk taps instead of a scatter per tap.
+  std::vector<PhaseTaps> by_phase = TapsByPhase(p);
+  int64_t slack = 0;  // the widened gradient needs zeros this far before it
+  for (PhaseTaps& t : by_phase) {
+    for (int64_t& o : t.off) {
+      slack = std::max(slack, o);
+      o = -o;
+    }
+  }
   // One input plane per iteration: it gathers the gradients of its
   // `multiplier` output planes, so no two iterations write the same pixel.
 #pragma omp parallel if (ParallelLoopPays(planes * multiplier * out_plane * taps))
   {
-    // With stride 1 the widened gradient sits between `slack` zeros on
-    // either side, which the gathering form of a 3-wide kernel row reads.
-    const int64_t slack = p.unit_stride() ? static_cast<int64_t>(p.kw - 1) * p.dw : 0;
-    std::vector<float> dphase(p.phases() * p.phase_size), yw(p.wide + 2 * slack);
+    // Zeros before the widened gradient (up to the largest offset) and after
+    // it up to a phase's end: the gathers read both. Widen rewrites only the
+    // middle, so they stay zero.
+    std::vector<float> dphase(p.phases() * p.phase_size), yw(slack + std::max(p.wide, p.phase_size), 0.f);
+    std::vector<float> w_phase(taps);
 #pragma omp for schedule(static)
     for (int64_t q = 0; q < planes; ++q) {
       const int c = static_cast<int>(q % g.channels);
       const int64_t n = q / g.channels;
-      std::fill(dphase.begin(), dphase.end(), 0.f);
-      float* dxp = dphase.data();
       for (int k = 0; k < multiplier; ++k) {
         const int m = c * multiplier + k;
         const float* w = weight + static_cast<int64_t>(m) * taps;
         Widen(p, dy + (n * outputs + m) * out_plane, yw.data() + slack);
-        const float* ys = yw.data() + slack;
-        if (p.unit_stride() && p.kw == 3) {
-          // Pixel v of a kernel row's span gathers w_j * dy[v - j * dw]:
-          // one store per kernel row instead of one per tap.
-          const int64_t span = p.wide + slack;
-          for (int64_t v0 = 0; v0 < span; v0 += kBlock) {
-            const int64_t len = std::min(kBlock, span - v0);
-            const float* y0 = ys + v0;
-            const float* y1 = y0 - p.dw;
-            const float* y2 = y1 - p.dw;
-            for (int i = 0; i < p.kh; ++i) {
-              const float w0 = w[i * 3], w1 = w[i * 3 + 1], w2 = w[i * 3 + 2];
-              float* xs = dxp + p.tap(i, 0) + v0;
-#pragma omp simd
-              for (int64_t t = 0; t < len; ++t) xs[t] += w0 * y0[t] + w1 * y1[t] + w2 * y2[t];
-            }
+        for (int ph = 0; ph < p.phases(); ++ph) {
+          float* dst = dphase.data() + ph * p.phase_size;
+          const PhaseTaps& t = by_phase[ph];
+          if (t.off.empty()) {  // no tap reads this phase (stride > kernel span)
+            if (k == 0) std::fill(dst, dst + p.phase_size, 0.f);
+            continue;
           }
-          continue;
-        }
-        for (int64_t t0 = 0; t0 < p.wide; t0 += kBlock) {
-          const int64_t len = std::min(kBlock, p.wide - t0);
-          const float* src = ys + t0;
-          for (int i = 0; i < p.kh; ++i) {
-            for (int j = 0; j < p.kw; ++j) {
-              const float wv = w[i * p.kw + j];
-              float* xs = dxp + p.tap(i, j) + t0;
-#pragma omp simd
-              for (int64_t t = 0; t < len; ++t) xs[t] += wv * src[t];
-            }
-          }
+          for (size_t e = 0; e < t.weight.size(); ++e) w_phase[e] = w[t.weight[e]];
+          GatherTaps(dst, yw.data() + slack, t.off.data(), w_phase.data(), static_cast<int>(t.off.size()), 0.f,
+                     k > 0, p.phase_size);
         }
       }
-      Merge(p, dxp, dx + q * in_plane);
+      Merge(p, dphase.data(), dx + q * in_plane);
     }
   }
 }
@@ -245,6 +366,7 @@ void DepthwiseBackwardWeight(const float* dy, const float* in, int num, const Co
   const int outputs = g.channels * multiplier;
   const int64_t in_plane = static_cast<int64_t>(p.H) * p.W, out_plane = static_cast<int64_t>(p.OH) * p.OW;
   const int taps = p.kh * p.kw;
+  const std::vector<int64_t> off = TapOffsets(p);
   // One output channel per iteration: it owns its taps' sums, which run over
   // the images in order, so the result does not depend on the threads.
 #pragma omp parallel if (ParallelLoopPays(static_cast<int64_t>(num) * outputs * out_plane * taps))
@@ -257,36 +379,7 @@ void DepthwiseBackwardWeight(const float* dy, const float* in, int num, const Co
       for (int n = 0; n < num; ++n) {
         Split(p, in + (static_cast<int64_t>(n) * g.channels + m / multiplier) * in_plane, &buf);
         Widen(p, dy + (static_cast<int64_t>(n) * outputs + m) * out_plane, buf.wide.data());
-        const float* x = buf.phase.data();
-        for (int64_t t0 = 0; t0 < p.wide; t0 += kBlock) {
-          const int64_t len = std::min(kBlock, p.wide - t0);
-          const float* src = buf.wide.data() + t0;
-          for (int i = 0; i < p.kh; ++i) {
-            if (p.kw == 3) {  // a kernel row per pass over the gradient
-              const float* x0 = x + p.tap(i, 0) + t0;
-              const float* x1 = x + p.tap(i, 1) + t0;
-              const float* x2 = x + p.tap(i, 2) + t0;
-              float s0 = 0.f, s1 = 0.f, s2 = 0.f;
-#pragma omp simd reduction(+ : s0, s1, s2)
-              for (int64_t t = 0; t < len; ++t) {
-                s0 += src[t] * x0[t];
-                s1 += src[t] * x1[t];
-                s2 += src[t] * x2[t];
-              }
-              acc[i * 3] += s0;
-              acc[i * 3 + 1] += s1;
-              acc[i * 3 + 2] += s2;
-              continue;
-            }
-            for (int j = 0; j < p.kw; ++j) {
-              const float* xs = x + p.tap(i, j) + t0;
-              float sum = 0.f;
-#pragma omp simd reduction(+ : sum)
-              for (int64_t t = 0; t < len; ++t) sum += src[t] * xs[t];
-              acc[i * p.kw + j] += sum;
-            }
-          }
-        }
+        DotTaps(buf.wide.data(), buf.phase.data(), off.data(), taps, p.wide, acc.data());
       }
       float* wd = weight_diff + static_cast<int64_t>(m) * taps;
       for (int t = 0; t < taps; ++t) wd[t] += acc[t];
