@@ -7,10 +7,10 @@
 //
 // Put it on small leaf functions that hold the hot loop: the clones cover the
 // function's own body only (an OpenMP region inside it is outlined before the
-// cloning, and would stay baseline). The project builds with -std=c++17, which
-// leaves floating-point contraction off, so element-wise loops give the same
-// bits in every clone; a reduction may sum in another order per clone, the
-// same on any one machine.
+// cloning, and would stay baseline). GCC contracts a * b + c into one fused
+// multiply-add where the clone's ISA has it (v3, v4), so results may differ
+// from the baseline's in the last bit; one machine always runs the same
+// clone, so a run repeats exactly there.
 //
 // Clang (the sanitizer and fuzzing builds) and other targets get the baseline.
 #pragma once
