@@ -447,6 +447,31 @@ TEST(ConvolutionNd, BadInputNamesLayerParameterAndShapes) {
               {"layer 'nd' (Deconvolution): ", "output size 2x-1x2", "1 1 2 1 2", "pad 0x1x0"});
 }
 
+TEST(ConvolutionNd, HugeWindowsAreErrorsNotOverflows) {
+  // Values past 2^24, and windows whose sizes pass an int, are refused
+  // before any arithmetic on them could overflow.
+  ExpectParts(SetUpError("name: 'nd' type: 'Convolution' convolution_param { num_output: 1 kernel_size: 4294967295 }",
+                         {1, 1, 4}),
+              {"layer 'nd' (Convolution): ", "kernel_size value 4294967295 is too large"});
+  ExpectParts(SetUpError("name: 'nd' type: 'Convolution' convolution_param { num_output: 1 kernel_size: 2 "
+                         "pad_h: 4294967295 }",
+                         {1, 1, 4, 4}),
+              {"pad value 4294967295 is too large"});
+  // Six axes of 1024 taps over a padded single pixel: 2^60 column rows.
+  ExpectParts(SetUpError("name: 'nd' type: 'Im2col' convolution_param { kernel_size: 1024 pad: 512 }",
+                         {1, 1, 1, 1, 1, 1, 1, 1}),
+              {"layer 'nd' (Im2col): ", "window too large", "1 1 1 1 1 1 1 1"});
+  ExpectParts(SetUpError("name: 'nd' type: 'Convolution' convolution_param { num_output: 1 kernel_size: 1024 "
+                         "pad: 512 }",
+                         {1, 1, 1, 1, 1, 1, 1, 1}),
+              {"layer 'nd' (Convolution): ", "weights 1 1 1024 1024 1024 1024 1024 1024", "window too large"});
+  // A deconvolution whose output passes an int along one axis.
+  ExpectParts(SetUpError("name: 'nd' type: 'Deconvolution' convolution_param { num_output: 1 kernel_size: 1 "
+                         "stride: 16777216 }",
+                         {1, 1, 300}),
+              {"layer 'nd' (Deconvolution): ", "output size 5016387585 too large", "1 1 300"});
+}
+
 TEST(ConvolutionNd, ReshapeKeepsTheNumberOfSpatialAxes) {
   for (const char* type : {"Convolution", "Deconvolution", "Im2col"}) {
     SCOPED_TRACE(type);

@@ -1,11 +1,34 @@
 #include "cnn/layers/conv/conv_geometry_param.hpp"
 
+#include <climits>
+#include <cstdint>
+
 #include "cnn/core/common.hpp"
 
 namespace cnn {
 namespace {
 
 using Values = google::protobuf::RepeatedField<uint32_t>;
+
+// Far beyond any real window, and small enough that a dilated extent
+// (dilation * (kernel - 1) + 1) or a deconvolution's output size computed
+// in 64 bits cannot overflow.
+constexpr uint32_t kMaxWindowValue = uint32_t{1} << 24;
+
+int WindowValue(uint32_t v, const char* name, const std::string& where) {
+  CNN_CHECK(v <= kMaxWindowValue, where << name << " value " << v << " is too large (at most " << kMaxWindowValue << ")");
+  return static_cast<int>(v);
+}
+
+// The product of `n` sizes, or -1 past INT_MAX.
+int64_t ProductWithin(const int* sizes, int n, int64_t start) {
+  int64_t p = start;
+  for (int a = 0; a < n && p >= 0; ++a) {
+    p *= sizes[a];
+    if (p > INT_MAX) p = -1;
+  }
+  return p;
+}
 
 // What every message about the window says about the input.
 std::string InputText(const Blob& bottom, int axes) {
@@ -19,7 +42,7 @@ void ReadRepeated(const Values& values, int fallback, const char* name, const st
   const int n = values.size();
   CNN_CHECK(n <= 1 || n == g->axes, where << name << " has " << n << " values for " << input
                                           << "; give one, or one per spatial axis (" << g->axes << ")");
-  for (int a = 0; a < g->axes; ++a) out[a] = n == 0 ? fallback : static_cast<int>(values.Get(n == 1 ? 0 : a));
+  for (int a = 0; a < g->axes; ++a) out[a] = n == 0 ? fallback : WindowValue(values.Get(n == 1 ? 0 : a), name, where);
 }
 
 // The 2-D-only _h/_w pair standing in for repeated field `name`; false when
@@ -32,8 +55,8 @@ bool ReadHw(bool has_h, bool has_w, uint32_t h, uint32_t w, bool need_both, cons
   CNN_CHECK(!need_both || (has_h && has_w), where << "give both " << name << "_h and " << name << "_w");
   CNN_CHECK(repeated == 0, where << "give either " << name << (name[0] == 'k' ? "_size" : "") << " or " << name << "_h/"
                                  << name << "_w, not both");
-  out[0] = static_cast<int>(h);
-  out[1] = static_cast<int>(w);
+  out[0] = WindowValue(h, name, where);
+  out[1] = WindowValue(w, name, where);
   return true;
 }
 
@@ -92,17 +115,38 @@ void CheckConvAxisCount(const Blob& bottom, int channel_axis, const ConvGeometry
 void ReadConvInput(const Blob& bottom, int channel_axis, const std::string& w, ConvGeometryNd* g) {
   CheckConvAxisCount(bottom, channel_axis, *g, w);
   bool fits = true;
-  int extent[kMaxConvAxes], padded[kMaxConvAxes];
+  int64_t extent[kMaxConvAxes], padded[kMaxConvAxes];
   for (int a = 0; a < g->axes; ++a) {
     g->in[a] = bottom.shape(channel_axis + 1 + a);
-    extent[a] = g->extent(a);
-    padded[a] = g->in[a] + 2 * g->pad[a];
+    extent[a] = static_cast<int64_t>(g->dilation[a]) * (g->kernel[a] - 1) + 1;
+    padded[a] = g->in[a] + 2 * static_cast<int64_t>(g->pad[a]);
     fits = fits && extent[a] <= padded[a];
   }
-  CNN_CHECK(fits, w << "kernel " << AxesText(g->kernel, g->axes) << " (extent " << AxesText(extent, g->axes)
-                    << " with dilation " << AxesText(g->dilation, g->axes) << ") larger than padded input "
-                    << AxesText(padded, g->axes) << " (input " << bottom.shape_string() << ", pad "
-                    << AxesText(g->pad, g->axes) << ")");
+  auto text = [&](const int64_t* v) {
+    std::string s;
+    for (int a = 0; a < g->axes; ++a) s += (a ? "x" : "") + std::to_string(v[a]);
+    return s;
+  };
+  CNN_CHECK(fits, w << "kernel " << AxesText(g->kernel, g->axes) << " (extent " << text(extent) << " with dilation "
+                    << AxesText(g->dilation, g->axes) << ") larger than padded input " << text(padded) << " (input "
+                    << bottom.shape_string() << ", pad " << AxesText(g->pad, g->axes) << ")");
+  for (int a = 0; a < g->axes; ++a) {
+    CNN_CHECK(padded[a] <= INT_MAX,
+              w << "padded input " << text(padded) << " too large (input " << bottom.shape_string() << ")");
+  }
+  CheckConvSizes(*g, bottom, w);
+}
+
+void CheckConvSizes(const ConvGeometryNd& g, const Blob& bottom, const std::string& w) {
+  int out[kMaxConvAxes];
+  for (int a = 0; a < g.axes; ++a) out[a] = g.out(a);
+  const int64_t col_rows = ProductWithin(g.kernel, g.axes, g.channels);
+  const int64_t image = ProductWithin(g.in, g.axes, g.channels);
+  const int64_t outputs = ProductWithin(out, g.axes, 1);
+  CNN_CHECK(col_rows >= 0 && image >= 0 && outputs >= 0,
+            w << "window too large for input " << bottom.shape_string() << ": " << g.channels << " channels x kernel "
+              << AxesText(g.kernel, g.axes) << " over an image of " << AxesText(g.in, g.axes) << " with output "
+              << AxesText(out, g.axes) << " passes 2^31 - 1 entries");
 }
 
 }  // namespace cnn

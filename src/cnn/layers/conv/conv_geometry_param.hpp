@@ -30,6 +30,11 @@ void CheckConvAxisCount(const Blob& bottom, int channel_axis, const ConvGeometry
 // kernel fits the padded input along every axis.
 void ReadConvInput(const Blob& bottom, int channel_axis, const std::string& where, ConvGeometryNd* g);
 
+// Checks that the column matrix's rows (channels x kernel taps), one image
+// (channels x input pixels) and the output positions each fit an int; g's
+// sizes (in, channels) must be set and the window must fit the input.
+void CheckConvSizes(const ConvGeometryNd& g, const Blob& bottom, const std::string& where);
+
 // Per-axis values joined by 'x' ("3x3x3") or another separator, for messages.
 std::string AxesText(const int* values, int axes, const char* separator = "x");
 

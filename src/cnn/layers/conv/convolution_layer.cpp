@@ -3,6 +3,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 
 #include "cnn/core/common.hpp"
@@ -77,6 +78,11 @@ void ConvolutionLayer::CheckOrCreateBlobs() {
   const std::vector<int> weight_shape = WeightShape();
   const std::vector<int> bias_shape = {num_output_};
   const size_t expected = bias_term_ ? 2 : 1;
+  int64_t weights = 1;
+  for (int d : weight_shape) weights = std::min<int64_t>(weights * d, int64_t{INT_MAX} + 1);
+  CNN_CHECK(weights <= INT_MAX, where() << "weights " << AxesText(weight_shape.data(),
+                                                                   static_cast<int>(weight_shape.size()), " ")
+                                        << " " << WeightAxes() << " pass 2^31 - 1 entries (window too large)");
   if (!blobs_.empty()) {
     CNN_CHECK(blobs_.size() == expected, where() << "given " << blobs_.size()
                                                  << " parameter blob(s), expected " << expected

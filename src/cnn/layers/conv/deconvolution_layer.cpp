@@ -1,5 +1,8 @@
 #include "cnn/layers/conv/deconvolution_layer.hpp"
 
+#include <climits>
+#include <string>
+
 #include "cnn/core/common.hpp"
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/core/math.hpp"
@@ -33,23 +36,28 @@ void DeconvolutionLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
                                                        << "; all inputs must match");
   }
   const int axes = geom_.axes;
-  int64_t out[kMaxConvAxes];
-  bool positive = true;
+  int64_t out[kMaxConvAxes], extent[kMaxConvAxes];
+  bool positive = true, fits = true;
   for (int a = 0; a < axes; ++a) {
     in_[a] = b.shape(channel_axis_ + 1 + a);
-    out[a] = static_cast<int64_t>(geom_.stride[a]) * (in_[a] - 1) + geom_.extent(a) - 2 * geom_.pad[a];
+    const int64_t pad = geom_.pad[a];
+    extent[a] = static_cast<int64_t>(geom_.dilation[a]) * (geom_.kernel[a] - 1) + 1;
+    out[a] = static_cast<int64_t>(geom_.stride[a]) * (in_[a] - 1) + extent[a] - 2 * pad;
     positive = positive && in_[a] > 0 && out[a] > 0;
+    // The transposed convolution's padded input (the top and both pads)
+    // must fit its int arithmetic.
+    fits = fits && out[a] + 2 * pad <= INT_MAX;
   }
-  if (!positive) {
-    int extent[kMaxConvAxes], out_text[kMaxConvAxes];
+  if (!positive || !fits) {
+    std::string out_text, extent_text;
     for (int a = 0; a < axes; ++a) {
-      extent[a] = geom_.extent(a);
-      out_text[a] = static_cast<int>(out[a]);
+      out_text += (a ? "x" : "") + std::to_string(out[a]);
+      extent_text += (a ? "x" : "") + std::to_string(extent[a]);
     }
-    CNN_CHECK(false, where() << "output size " << AxesText(out_text, axes) << " is not positive for input "
-                             << b.shape_string() << " (stride " << AxesText(geom_.stride, axes)
-                             << ", kernel extent " << AxesText(extent, axes) << ", pad "
-                             << AxesText(geom_.pad, axes) << "; output = stride * (in - 1) + extent - 2 * pad)");
+    CNN_CHECK(false, where() << "output size " << out_text << (positive ? " too large" : " is not positive")
+                             << " for input " << b.shape_string() << " (stride " << AxesText(geom_.stride, axes)
+                             << ", kernel extent " << extent_text << ", pad " << AxesText(geom_.pad, axes)
+                             << "; output = stride * (in - 1) + extent - 2 * pad)");
   }
   // The transposed convolution maps the top (num_output channels) back onto
   // the bottom: its out(a) are the bottom's spatial sizes.
@@ -61,6 +69,7 @@ void DeconvolutionLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
     CNN_CHECK(geom_.out(a) == in_[a], where() << "internal: geometry does not invert");
     top_shape.push_back(geom_.in[a]);
   }
+  CheckConvSizes(geom_, b, where());
   num_ = b.count(0, channel_axis_);
   for (Blob* t : top) t->Reshape(top_shape);
 

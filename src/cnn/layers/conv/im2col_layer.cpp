@@ -18,8 +18,9 @@ void Im2colLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
 
 void Im2colLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
   const Blob& in = *bottom[0];
-  ReadConvInput(in, channel_axis_, where(), &geom_);
+  CheckConvAxisCount(in, channel_axis_, geom_, where());
   geom_.channels = in.shape(channel_axis_);
+  ReadConvInput(in, channel_axis_, where(), &geom_);
   num_ = in.count(0, channel_axis_);
   std::vector<int> shape(in.shape().begin(), in.shape().begin() + channel_axis_);
   shape.push_back(geom_.col_rows());
