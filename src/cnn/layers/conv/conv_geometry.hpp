@@ -142,12 +142,9 @@ CNN_HD void ConvTapCoords(const ConvGeometryNd& g, int t, int* k) {
   }
 }
 
-// The offset within one input channel that tap t (row-major over the
-// kernel) reads for the output at coordinates o, or -1 where it reads
-// padding. im2col on both devices goes through this.
-CNN_HD int ConvTapOffset(const ConvGeometryNd& g, const int* o, int t) {
-  int k[kMaxConvAxes];
-  ConvTapCoords(g, t, k);
+// The offset within one input channel that the tap at kernel coordinates k
+// reads for the output at coordinates o, or -1 where it reads padding.
+CNN_HD int ConvTapOffsetAt(const ConvGeometryNd& g, const int* o, const int* k) {
   int offset = 0;
   for (int a = 0; a < g.axes; ++a) {
     const int x = ConvTapInput(o[a], k[a], g.stride[a], g.pad[a], g.dilation[a]);
@@ -155,6 +152,14 @@ CNN_HD int ConvTapOffset(const ConvGeometryNd& g, const int* o, int t) {
     offset = offset * g.in[a] + x;
   }
   return offset;
+}
+
+// The same for tap t (row-major over the kernel). im2col on both devices
+// goes through ConvTapOffsetAt.
+CNN_HD int ConvTapOffset(const ConvGeometryNd& g, const int* o, int t) {
+  int k[kMaxConvAxes];
+  ConvTapCoords(g, t, k);
+  return ConvTapOffsetAt(g, o, k);
 }
 
 // The inverse, for col2im's gather: the output position (row-major) whose

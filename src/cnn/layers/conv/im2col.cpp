@@ -121,38 +121,43 @@ namespace {
 
 // The generic loops walk one tap's block of the column matrix row by row:
 // a row runs along the last spatial axis, where InsideRange bounds the
-// inside stretch as in the 2-D loops; ConvTapOffset (shared with the GPU
+// inside stretch as in the 2-D loops; ConvTapOffsetAt (shared with the GPU
 // kernels) places the row's first inside pixel, or says the whole row reads
-// padding along an earlier axis.
+// padding along an earlier axis. The per-axis output sizes and the tap's
+// kernel coordinates are computed once, not per row: rows are short.
 struct NdRows {
-  int last = 0;        // the last spatial axis
-  int out_last = 0;    // row length
-  int rows = 0;        // output positions over the earlier axes
+  int last = 0;      // the last spatial axis
+  int out_last = 0;  // row length
+  int rows = 0;      // output positions over the earlier axes
   int in_last = 0;
   int stride_last = 1;
+  int out[kMaxConvAxes] = {};
 
   explicit NdRows(const ConvGeometryNd& g)
       : last(g.axes - 1),
         out_last(g.out(g.axes - 1)),
         rows(g.out_size() / g.out(g.axes - 1)),
         in_last(g.in[g.axes - 1]),
-        stride_last(g.stride[g.axes - 1]) {}
+        stride_last(g.stride[g.axes - 1]) {
+    for (int a = 0; a < g.axes; ++a) out[a] = g.out(a);
+  }
 
   // Calls f(row index, offset of its first inside pixel or -1, lo, hi) for
   // every row of tap t: entries [lo, hi) of the row read pixels offset,
   // offset + stride, ...; the others read padding.
   template <typename F>
   void ForEachRow(const ConvGeometryNd& g, int t, F f) const {
-    const int k_last = t % g.kernel[last];
-    const int off = ConvTapInput(0, k_last, stride_last, g.pad[last], g.dilation[last]);
+    int k[kMaxConvAxes];
+    ConvTapCoords(g, t, k);
+    const int off = ConvTapInput(0, k[last], stride_last, g.pad[last], g.dilation[last]);
     int lo, hi;
     InsideRange(off, stride_last, in_last, out_last, &lo, &hi);
     int o[kMaxConvAxes] = {};
     o[last] = lo;
     for (int r = 0; r < rows; ++r) {
-      f(r, lo < hi ? ConvTapOffset(g, o, t) : -1, lo, hi);
+      f(r, lo < hi ? ConvTapOffsetAt(g, o, k) : -1, lo, hi);
       for (int a = last - 1; a >= 0; --a) {  // next row: odometer over the earlier axes
-        if (++o[a] < g.out(a)) break;
+        if (++o[a] < out[a]) break;
         o[a] = 0;
       }
     }
@@ -188,14 +193,20 @@ void Im2ColNd(const float* im, int num, const ConvGeometryNd& g, float* col) {
   const int width = rows.out_last, s = rows.stride_last;
   ForEachPlaneTap(g, num, [&](int64_t plane, int64_t block, int t) {
     rows.ForEachRow(g, t, [&](int r, int offset, int lo, int hi) {
-      float* __restrict d = col + block + static_cast<int64_t>(r) * width;
+      float* d = col + block + static_cast<int64_t>(r) * width;
       if (offset < 0) {
         Zero(d, width);
         return;
       }
-      const float* __restrict p = im + plane + offset;
+      const float* __restrict p = im + plane + offset;  // what entry lo reads
+      float* __restrict inside = d + lo;
+      const int n = hi - lo;
       Zero(d, lo);
-      for (int x = lo; x < hi; ++x) d[x] = p[static_cast<int64_t>(x - lo) * s];
+      if (s == 1) {  // the common case, kept apart so that it vectorises
+        for (int x = 0; x < n; ++x) inside[x] = p[x];
+      } else {
+        for (int x = 0; x < n; ++x) inside[x] = p[static_cast<int64_t>(x) * s];
+      }
       Zero(d + hi, width - hi);
     });
   });
@@ -210,7 +221,13 @@ void Col2ImNd(const float* col, int num, const ConvGeometryNd& g, float* im) {
       if (offset < 0) return;
       const float* __restrict v = col + block + static_cast<int64_t>(r) * width;
       float* __restrict p = im + plane + offset;
-      for (int x = lo; x < hi; ++x) p[static_cast<int64_t>(x - lo) * s] += v[x];
+      const float* __restrict inside = v + lo;
+      const int n = hi - lo;
+      if (s == 1) {
+        for (int x = 0; x < n; ++x) p[x] += inside[x];
+      } else {
+        for (int x = 0; x < n; ++x) p[static_cast<int64_t>(x) * s] += inside[x];
+      }
     });
   });
 }
