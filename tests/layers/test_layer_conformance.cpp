@@ -148,6 +148,22 @@ const std::vector<Case> kCases = {
      .params = std::string("convolution_param { num_output: 4 group: 2 kernel_size: 4 stride: 2 pad: 1 dilation: 2") +
                kFillers + "}",
      .shapes = {{2, 2, 3, 3}}, .reshaped = {{1, 2, 4, 2}}, .label = "GroupedDilated", .gpu_tolerance = 1e-3f},
+    {.type = "Convolution",
+     .params = std::string("convolution_param { num_output: 4 group: 2 kernel_size: 3 stride: 2 pad: 1 dilation: 2") +
+               kFillers + "}",
+     .shapes = {{2, 2, 9}}, .reshaped = {{1, 2, 12}}, .label = "Conv1d", .gpu_tolerance = 1e-3f},
+    {.type = "Convolution",
+     .params = std::string("convolution_param { num_output: 3 kernel_size: 2 kernel_size: 3 kernel_size: 2 stride: 1 "
+                           "stride: 2 stride: 1 pad: 1 pad: 1 pad: 0") +
+               kFillers + "}",
+     .shapes = {{2, 2, 3, 4, 3}}, .reshaped = {{1, 2, 2, 5, 4}}, .label = "Conv3d", .gpu_tolerance = 1e-3f},
+    {.type = "Deconvolution",
+     .params = std::string("convolution_param { num_output: 2 kernel_size: 2 kernel_size: 3 kernel_size: 2 stride: 2 "
+                           "stride: 1 stride: 2 pad: 0 pad: 1 pad: 0") +
+               kFillers + "}",
+     .shapes = {{2, 2, 2, 3, 2}}, .reshaped = {{1, 2, 3, 2, 2}}, .label = "Deconv3d", .gpu_tolerance = 1e-3f},
+    {.type = "Im2col", .params = "convolution_param { kernel_size: 2 stride: 2 stride: 1 stride: 1 pad: 1 }",
+     .shapes = {{2, 2, 3, 3, 2}}, .reshaped = {{1, 1, 4, 2, 3}}, .label = "Im2col3d"},
     // pool/
     {.type = "Pooling", .params = "pooling_param { pool: MAX kernel_size: 2 stride: 2 }",
      .shapes = {{2, 2, 4, 4}}, .reshaped = {{1, 2, 6, 2}}, .label = "Max", .fill = Distinct},

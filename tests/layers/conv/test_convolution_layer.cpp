@@ -458,8 +458,9 @@ TEST(ConvolutionLayer, BadParametersAreErrors) {
   ExpectSetUpError(
       "name: 'conv' type: 'Convolution' convolution_param { num_output: 5 kernel_size: 3 group: 2 }",
       {1, 4, 5, 5}, {"num_output 5", "group 2"});
+  // No spatial axis after the channel axis (one is enough: N-D convolution).
   ExpectSetUpError("name: 'conv' type: 'Convolution' convolution_param { num_output: 2 kernel_size: 3 }",
-                   {1, 5, 5}, {"5 5"});
+                   {1, 5}, {"spatial axes", "1 5"});
   ExpectSetUpError("name: 'conv' type: 'Convolution' convolution_param { num_output: 2 }", {1, 1, 5, 5},
                    {"kernel_size"});
   ExpectSetUpError("name: 'conv' type: 'Convolution' convolution_param { num_output: 2 kernel_h: 3 }",

@@ -321,7 +321,7 @@ TEST(DeconvolutionLayer, BadParametersAreErrors) {
                    {"output size -1x-1", "1 1 1 1", "pad 1x1"});
   ExpectSetUpError(head + "num_output: 4 kernel_size: 3 group: 2 }", {1, 3, 5, 5}, {"channels 3", "group 2"});
   ExpectSetUpError(head + "num_output: 3 kernel_size: 3 group: 2 }", {1, 4, 5, 5}, {"num_output 3", "group 2"});
-  ExpectSetUpError(head + "num_output: 2 kernel_size: 3 }", {1, 5, 5}, {"5 5"});
+  ExpectSetUpError(head + "num_output: 2 kernel_size: 3 }", {1, 5}, {"spatial axes", "1 5"});
   ExpectSetUpError(head + "num_output: 2 kernel_size: 3 kernel_size: 3 kernel_size: 3 }", {1, 1, 5, 5},
                    {"3 values"});
   ExpectSetUpError(head + "num_output: 2 kernel_size: 3 stride: 1 stride: 1 stride: 1 }", {1, 1, 5, 5},

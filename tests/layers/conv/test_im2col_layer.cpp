@@ -78,13 +78,13 @@ TEST(Im2colLayer, BackwardSumsEveryTapOfAPixel) {
 }
 
 TEST(Im2colLayer, BadParametersNameLayerParameterAndShapes) {
-  Blob in(1, 2, 3, 3), top, flat({2, 3, 4});
+  Blob in(1, 2, 3, 3), top, flat({2, 3});
   std::string msg = ErrorOf([&] { Make("kernel_size: 5")->SetUp({&in}, {&top}); });
   EXPECT_NE(msg.find("layer 'cols' (Im2col)"), std::string::npos) << msg;
   EXPECT_NE(msg.find("kernel 5x5"), std::string::npos) << msg;
   EXPECT_NE(msg.find("3x3"), std::string::npos) << msg;
   msg = ErrorOf([&] { Make("kernel_size: 2")->SetUp({&flat}, {&top}); });
-  EXPECT_NE(msg.find("2 spatial axes"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("spatial axes"), std::string::npos) << msg;
   EXPECT_NE(msg.find(flat.shape_string()), std::string::npos) << msg;
   msg = ErrorOf([&] { Make("")->SetUp({&in}, {&top}); });
   EXPECT_NE(msg.find("kernel_size"), std::string::npos) << msg;

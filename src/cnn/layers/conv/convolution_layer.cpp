@@ -3,6 +3,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 
 #include "cnn/core/common.hpp"
@@ -48,20 +49,10 @@ void AccumulateWeightGradient(int m, int k, int64_t columns, const float* dout, 
 
 void ConvolutionLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
   const ConvolutionParameter& p = layer_param_.convolution_param();
-  const int num_axes = bottom[0]->num_axes();
-  CNN_CHECK(p.axis() >= -num_axes && p.axis() < num_axes, where() << "axis " << p.axis()
-                                                                  << " out of range for input of shape "
-                                                                  << bottom[0]->shape_string());
-  channel_axis_ = bottom[0]->CanonicalAxisIndex(p.axis());
-  CNN_CHECK(num_axes - channel_axis_ - 1 == 2,
-            where() << "supports 2 spatial axes after the channel axis " << channel_axis_
-                    << " (N x C x H x W), got input of shape " << bottom[0]->shape_string());
-
   const std::string w = where();
-  ReadConvWindow(p, w, &geom_);
-
-  is_1x1_ = geom_.kernel_h == 1 && geom_.kernel_w == 1 && geom_.stride_h == 1 && geom_.stride_w == 1 &&
-            geom_.pad_h == 0 && geom_.pad_w == 0;
+  channel_axis_ = ReadConvWindow(p, *bottom[0], w, &geom_);
+  force_nd_ = p.force_nd_im2col();
+  is_1x1_ = geom_.is_1x1();
 
   geom_.channels = bottom[0]->shape(channel_axis_);
   CNN_CHECK(p.has_num_output() && p.num_output() > 0, w << "needs a positive num_output");
@@ -77,7 +68,9 @@ void ConvolutionLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
 }
 
 std::vector<int> ConvolutionLayer::WeightShape() const {
-  return {num_output_, geom_.channels / group_, geom_.kernel_h, geom_.kernel_w};
+  std::vector<int> shape = {num_output_, geom_.channels / group_};
+  shape.insert(shape.end(), geom_.kernel, geom_.kernel + geom_.axes);
+  return shape;
 }
 
 void ConvolutionLayer::CheckOrCreateBlobs() {
@@ -85,14 +78,20 @@ void ConvolutionLayer::CheckOrCreateBlobs() {
   const std::vector<int> weight_shape = WeightShape();
   const std::vector<int> bias_shape = {num_output_};
   const size_t expected = bias_term_ ? 2 : 1;
+  int64_t weights = 1;
+  for (int d : weight_shape) weights = std::min<int64_t>(weights * d, int64_t{INT_MAX} + 1);
+  CNN_CHECK(weights <= INT_MAX, where() << "weights " << AxesText(weight_shape.data(),
+                                                                   static_cast<int>(weight_shape.size()), " ")
+                                        << " " << WeightAxes() << " pass 2^31 - 1 entries (window too large)");
   if (!blobs_.empty()) {
     CNN_CHECK(blobs_.size() == expected, where() << "given " << blobs_.size()
                                                  << " parameter blob(s), expected " << expected
                                                  << (bias_term_ ? " (weights and bias)" : " (weights)"));
-    CNN_CHECK(blobs_[0]->shape() == weight_shape,
-              where() << "weights have shape " << blobs_[0]->shape_string() << ", expected "
-                      << weight_shape[0] << " " << weight_shape[1] << " " << weight_shape[2] << " "
-                      << weight_shape[3] << " " << WeightAxes());
+    CNN_CHECK(blobs_[0]->shape() == weight_shape, where() << "weights have shape " << blobs_[0]->shape_string()
+                                                          << ", expected "
+                                                          << AxesText(weight_shape.data(),
+                                                                      static_cast<int>(weight_shape.size()), " ")
+                                                          << " " << WeightAxes());
     CNN_CHECK(!bias_term_ || blobs_[1]->shape() == bias_shape,
               where() << "bias has shape " << blobs_[1]->shape_string() << ", expected " << num_output_);
   } else {
@@ -107,21 +106,10 @@ void ConvolutionLayer::CheckOrCreateBlobs() {
 }
 
 void ConvolutionLayer::ReadGeometry(const Blob& bottom) {
-  CNN_CHECK(bottom.num_axes() == channel_axis_ + 3, where() << "expects input of " << channel_axis_ + 3
-                                                            << " axes (N x C x H x W), got shape "
-                                                            << bottom.shape_string());
+  ReadConvInput(bottom, channel_axis_, where(), &geom_);
   CNN_CHECK(bottom.shape(channel_axis_) == geom_.channels,
             where() << "input has " << bottom.shape(channel_axis_) << " channels but the weights expect "
                     << geom_.channels);
-  geom_.height = bottom.shape(channel_axis_ + 1);
-  geom_.width = bottom.shape(channel_axis_ + 2);
-  CNN_CHECK(
-      geom_.extent_h() <= geom_.height + 2 * geom_.pad_h && geom_.extent_w() <= geom_.width + 2 * geom_.pad_w,
-      where() << "kernel " << geom_.kernel_h << "x" << geom_.kernel_w << " (extent " << geom_.extent_h()
-              << "x" << geom_.extent_w() << " with dilation " << geom_.dilation_h << "x" << geom_.dilation_w
-              << ") larger than padded input " << geom_.height + 2 * geom_.pad_h << "x"
-              << geom_.width + 2 * geom_.pad_w << " (input " << geom_.height << "x" << geom_.width << ", pad "
-              << geom_.pad_h << "x" << geom_.pad_w << ")");
   num_ = bottom.count(0, channel_axis_);
 }
 
@@ -142,8 +130,7 @@ void ConvolutionLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
   }
   std::vector<int> top_shape(bottom[0]->shape().begin(), bottom[0]->shape().begin() + channel_axis_);
   top_shape.push_back(num_output_);
-  top_shape.push_back(geom_.out_h());
-  top_shape.push_back(geom_.out_w());
+  for (int a = 0; a < geom_.axes; ++a) top_shape.push_back(geom_.out(a));
   for (Blob* t : top) t->Reshape(top_shape);
 
   ChooseChunk();
@@ -159,7 +146,7 @@ const float* ConvolutionLayer::Columns(const float* input, int n0, int count) {
   const float* images = input + static_cast<int64_t>(n0) * geom_.image_size();
   if (is_1x1_ && count == 1) return images;
   float* col = col_buffer_.mutable_cpu_data();
-  Im2Col(images, count, geom_, col);
+  Im2Col(images, count, geom_, col, force_nd_);
   return col;
 }
 
@@ -172,7 +159,7 @@ void ConvolutionLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
   const float* bias = bias_term_ ? blobs_[1]->cpu_data() : nullptr;
   if (uses_depthwise()) {
     for (size_t i = 0; i < bottom.size(); ++i) {
-      DepthwiseForward(bottom[i]->cpu_data(), num_, geom_, num_output_ / group_, weight, bias,
+      DepthwiseForward(bottom[i]->cpu_data(), num_, geom_.As2d(), num_output_ / group_, weight, bias,
                        top[i]->mutable_cpu_data());
     }
     return;
@@ -235,10 +222,10 @@ void ConvolutionLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>&
         }
       }
       if (weight_grad) {
-        DepthwiseBackwardWeight(top_diff, bottom[i]->cpu_data(), num_, geom_, multiplier, weight_diff);
+        DepthwiseBackwardWeight(top_diff, bottom[i]->cpu_data(), num_, geom_.As2d(), multiplier, weight_diff);
       }
       if (propagate_down[i]) {
-        DepthwiseBackwardData(top_diff, num_, geom_, multiplier, weight, bottom[i]->mutable_cpu_diff());
+        DepthwiseBackwardData(top_diff, num_, geom_.As2d(), multiplier, weight, bottom[i]->mutable_cpu_diff());
       }
     }
     return;
@@ -292,7 +279,7 @@ void ConvolutionLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>&
                    weight + static_cast<int64_t>(g) * m * k, dout + g * m * columns, 0.f,
                    dcol + g * k * columns);
         }
-        if (!direct) Col2Im(dcol, count, geom_, images_diff);
+        if (!direct) Col2Im(dcol, count, geom_, images_diff, force_nd_);
       }
     }
   }

@@ -147,7 +147,7 @@ void ConvolutionLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& top) {
   if (uses_depthwise()) {
     const float* bias = bias_term_ ? blobs_[1]->gpu_data() : nullptr;
     for (size_t i = 0; i < bottom.size(); ++i) {
-      DepthwiseForwardGpu(bottom[i]->gpu_data(), num_, geom_, num_output_ / group_, blobs_[0]->gpu_data(), bias,
+      DepthwiseForwardGpu(bottom[i]->gpu_data(), num_, geom_.As2d(), num_output_ / group_, blobs_[0]->gpu_data(), bias,
                           top[i]->mutable_gpu_data());
     }
     return;
@@ -174,7 +174,7 @@ void ConvolutionLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& top) {
       const float* images = input + n0 * in_dim;
       const float* col = images;
       if (!direct_in) {
-        Im2ColGpu(images, count, geom_, scratch.col);
+        Im2ColGpu(images, count, geom_, scratch.col, force_nd_);
         col = scratch.col;
       }
       float* out = direct_out ? output + n0 * out_dim : scratch.out;
@@ -210,11 +210,11 @@ void ConvolutionLayer::Backward_gpu(const BlobVec& top, const std::vector<bool>&
         AccumulateChannelBiasGradGpu(num_, num_output_, geom_.out_size(), top_diff, blobs_[1]->mutable_gpu_diff());
       }
       if (weight_grad) {
-        DepthwiseBackwardWeightGpu(top_diff, bottom[i]->gpu_data(), num_, geom_, multiplier,
+        DepthwiseBackwardWeightGpu(top_diff, bottom[i]->gpu_data(), num_, geom_.As2d(), multiplier,
                                    blobs_[0]->mutable_gpu_diff());
       }
       if (propagate_down[i]) {
-        DepthwiseBackwardDataGpu(top_diff, num_, geom_, multiplier, blobs_[0]->gpu_data(),
+        DepthwiseBackwardDataGpu(top_diff, num_, geom_.As2d(), multiplier, blobs_[0]->gpu_data(),
                                  bottom[i]->mutable_gpu_diff());
       }
     }
@@ -266,7 +266,7 @@ void ConvolutionLayer::Backward_gpu(const BlobVec& top, const std::vector<bool>&
         const float* images = input + n0 * in_dim;
         const float* col = images;
         if (!direct_in) {
-          Im2ColGpu(images, count, geom_, scratch.col);
+          Im2ColGpu(images, count, geom_, scratch.col, force_nd_);
           col = scratch.col;
         }
         for (int g = 0; g < group_; ++g) {
@@ -283,7 +283,7 @@ void ConvolutionLayer::Backward_gpu(const BlobVec& top, const std::vector<bool>&
           gpu_gemm(true, false, k, columns, m, 1.f, weight + static_cast<int64_t>(g) * m * k,
                    dout + static_cast<int64_t>(g) * m * columns, 0.f, dcol + static_cast<int64_t>(g) * k * columns);
         }
-        if (!direct_in) Col2ImGpu(dcol, count, geom_, images_diff);
+        if (!direct_in) Col2ImGpu(dcol, count, geom_, images_diff, force_nd_);
       }
     }
   }

@@ -1,7 +1,10 @@
-// Convolution: 2-D convolution with per-axis kernel, stride, pad and
-// dilation, channel groups and an optional bias. Weights are
-// (num_output, channels / group, kernel_h, kernel_w), the bias (num_output).
-// Several bottoms may share the weights; bottom i produces top i.
+// Convolution over any number of spatial axes (Caffe's N-D convolution:
+// N x C x L, N x C x H x W, N x C x D x H x W, ...; the spatial axes are all
+// those after convolution_param.axis, the channel axis) with per-axis
+// kernel, stride, pad and dilation, channel groups and an optional bias.
+// Weights are (num_output, channels / group, k0, k1, ...), the bias
+// (num_output). Several bottoms may share the weights; bottom i produces
+// top i.
 //
 // The CPU path lowers the convolution to matrix products: im2col of a chunk
 // of images into one column matrix, then one gemm per group for the whole
@@ -9,9 +12,13 @@
 // at a time). A 1x1 convolution with stride 1 and no padding multiplies the
 // input directly when a chunk holds a single image.
 //
+// The lowering takes im2col.hpp's 2-D loops for one or two spatial axes and
+// its generic N-D loops otherwise (or always, with force_nd_im2col).
+//
 // A depthwise convolution (group == channels > 1, MobileNet's 3x3 layers)
-// skips the lowering: its per-group products have a single row, so direct
-// loops over the taps (depthwise_conv.*) run several times faster.
+// with one or two spatial axes skips the lowering: its per-group products
+// have a single row, so direct loops over the taps (depthwise_conv.*) run
+// several times faster. With more axes it takes the grouped lowering.
 //
 // The GPU path (engine: CAFFE; convolution_layer.cu) is the same lowering
 // with im2col/col2im kernels and cuBLAS, in larger chunks whose buffers live
@@ -42,10 +49,12 @@ class ConvolutionLayer : public Layer {
   int chunk_size() const { return chunk_; }
 
   // Whether the direct depthwise loops (depthwise_conv.hpp) run instead of
-  // im2col + one gemm per group: when group == channels > 1, on CPU and on
-  // the CAFFE GPU path. set_allow_depthwise(false), before SetUp, keeps the
-  // grouped gemm (tests and benchmarks compare the two).
-  bool uses_depthwise() const { return allow_depthwise_ && group_ > 1 && group_ == geom_.channels; }
+  // im2col + one gemm per group: when group == channels > 1 over one or two
+  // spatial axes, on CPU and on the CAFFE GPU path. set_allow_depthwise(false),
+  // before SetUp, keeps the grouped gemm (tests and benchmarks compare the two).
+  bool uses_depthwise() const {
+    return allow_depthwise_ && group_ > 1 && group_ == geom_.channels && geom_.has_2d_form();
+  }
   void set_allow_depthwise(bool allow) { allow_depthwise_ = allow; }
 
 #ifdef CNN_WITH_CUDA
@@ -72,7 +81,7 @@ class ConvolutionLayer : public Layer {
   // The weight blob's shape and the names of its axes (for error messages):
   // Deconvolution swaps the two channel axes.
   virtual std::vector<int> WeightShape() const;
-  virtual const char* WeightAxes() const { return "(num_output, channels / group, kernel_h, kernel_w)"; }
+  virtual const char* WeightAxes() const { return "(num_output, channels / group, kernel per spatial axis)"; }
   void CheckOrCreateBlobs();
 
  private:
@@ -83,7 +92,8 @@ class ConvolutionLayer : public Layer {
   const float* Columns(const float* input, int n0, int count);
 
  protected:  // the settings below are also read by the cuDNN engine (cudnn_<name>_layer beside it)
-  ConvGeometry geom_;
+  ConvGeometryNd geom_;
+  bool force_nd_ = false;  // force_nd_im2col: the generic im2col loops even for 1 or 2 spatial axes
   int channel_axis_ = 1;
   int num_ = 0;  // product of the axes before the channel axis
   int num_output_ = 0;

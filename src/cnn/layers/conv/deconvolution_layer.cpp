@@ -1,8 +1,12 @@
 #include "cnn/layers/conv/deconvolution_layer.hpp"
 
+#include <climits>
+#include <string>
+
 #include "cnn/core/common.hpp"
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/core/math.hpp"
+#include "cnn/layers/conv/conv_geometry_param.hpp"
 
 namespace cnn {
 
@@ -16,13 +20,14 @@ void DeconvolutionLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
 }
 
 std::vector<int> DeconvolutionLayer::WeightShape() const {
-  return {in_channels_, num_output_ / group_, geom_.kernel_h, geom_.kernel_w};
+  std::vector<int> shape = {in_channels_, num_output_ / group_};
+  shape.insert(shape.end(), geom_.kernel, geom_.kernel + geom_.axes);
+  return shape;
 }
 
 void DeconvolutionLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
   const Blob& b = *bottom[0];
-  CNN_CHECK(b.num_axes() == channel_axis_ + 3, where() << "expects input of " << channel_axis_ + 3
-                                                       << " axes (N x C x H x W), got shape " << b.shape_string());
+  CheckConvAxisCount(b, channel_axis_, geom_, where());
   CNN_CHECK(b.shape(channel_axis_) == in_channels_, where() << "input has " << b.shape(channel_axis_)
                                                             << " channels but the weights expect " << in_channels_);
   for (size_t i = 1; i < bottom.size(); ++i) {
@@ -30,38 +35,53 @@ void DeconvolutionLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
                                                        << " but bottom 0 has " << b.shape_string()
                                                        << "; all inputs must match");
   }
-  in_h_ = b.shape(channel_axis_ + 1);
-  in_w_ = b.shape(channel_axis_ + 2);
-  const int64_t out_h = static_cast<int64_t>(geom_.stride_h) * (in_h_ - 1) + geom_.extent_h() - 2 * geom_.pad_h;
-  const int64_t out_w = static_cast<int64_t>(geom_.stride_w) * (in_w_ - 1) + geom_.extent_w() - 2 * geom_.pad_w;
-  CNN_CHECK(in_h_ > 0 && in_w_ > 0 && out_h > 0 && out_w > 0,
-            where() << "output size " << out_h << "x" << out_w << " is not positive for input " << b.shape_string()
-                    << " (stride " << geom_.stride_h << "x" << geom_.stride_w << ", kernel extent "
-                    << geom_.extent_h() << "x" << geom_.extent_w() << ", pad " << geom_.pad_h << "x" << geom_.pad_w
-                    << "; output = stride * (in - 1) + extent - 2 * pad)");
+  const int axes = geom_.axes;
+  int64_t out[kMaxConvAxes], extent[kMaxConvAxes];
+  bool positive = true, fits = true;
+  for (int a = 0; a < axes; ++a) {
+    in_[a] = b.shape(channel_axis_ + 1 + a);
+    const int64_t pad = geom_.pad[a];
+    extent[a] = static_cast<int64_t>(geom_.dilation[a]) * (geom_.kernel[a] - 1) + 1;
+    out[a] = static_cast<int64_t>(geom_.stride[a]) * (in_[a] - 1) + extent[a] - 2 * pad;
+    positive = positive && in_[a] > 0 && out[a] > 0;
+    // The transposed convolution's padded input (the top and both pads)
+    // must fit its int arithmetic.
+    fits = fits && out[a] + 2 * pad <= INT_MAX;
+  }
+  if (!positive || !fits) {
+    std::string out_text, extent_text;
+    for (int a = 0; a < axes; ++a) {
+      out_text += (a ? "x" : "") + std::to_string(out[a]);
+      extent_text += (a ? "x" : "") + std::to_string(extent[a]);
+    }
+    CNN_CHECK(false, where() << "output size " << out_text << (positive ? " too large" : " is not positive")
+                             << " for input " << b.shape_string() << " (stride " << AxesText(geom_.stride, axes)
+                             << ", kernel extent " << extent_text << ", pad " << AxesText(geom_.pad, axes)
+                             << "; output = stride * (in - 1) + extent - 2 * pad)");
+  }
   // The transposed convolution maps the top (num_output channels) back onto
-  // the bottom: its out_h()/out_w() are the bottom's height and width.
+  // the bottom: its out(a) are the bottom's spatial sizes.
   geom_.channels = num_output_;
-  geom_.height = static_cast<int>(out_h);
-  geom_.width = static_cast<int>(out_w);
-  CNN_CHECK(geom_.out_h() == in_h_ && geom_.out_w() == in_w_, where() << "internal: geometry does not invert");
-  num_ = b.count(0, channel_axis_);
-
   std::vector<int> top_shape(b.shape().begin(), b.shape().begin() + channel_axis_);
   top_shape.push_back(num_output_);
-  top_shape.push_back(geom_.height);
-  top_shape.push_back(geom_.width);
+  for (int a = 0; a < axes; ++a) {
+    geom_.in[a] = static_cast<int>(out[a]);
+    CNN_CHECK(geom_.out(a) == in_[a], where() << "internal: geometry does not invert");
+    top_shape.push_back(geom_.in[a]);
+  }
+  CheckConvSizes(geom_, b, where());
+  num_ = b.count(0, channel_axis_);
   for (Blob* t : top) t->Reshape(top_shape);
 
   chunk_ = 1;
   if (!is_1x1_) col_buffer_.Reshape({geom_.col_rows(), geom_.out_size()});
-  const size_t top_spatial = static_cast<size_t>(geom_.height) * geom_.width;
+  const size_t top_spatial = geom_.in_size();
   if (bias_term_ && ones_.size() != top_spatial) ones_.assign(top_spatial, 1.f);
 }
 
 void DeconvolutionLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
   const int in_size = geom_.out_size();               // bottom pixels: the columns
-  const int top_spatial = geom_.height * geom_.width;
+  const int top_spatial = geom_.in_size();
   const int64_t in_dim = static_cast<int64_t>(in_channels_) * in_size;
   const int64_t out_dim = geom_.image_size();
   const int m = in_channels_ / group_;      // bottom channels per group
@@ -80,7 +100,7 @@ void DeconvolutionLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) 
                  input + n * in_dim + static_cast<int64_t>(g) * m * in_size, 0.f,
                  col + static_cast<int64_t>(g) * k * in_size);
       }
-      if (!is_1x1_) Col2Im(col, 1, geom_, image);
+      if (!is_1x1_) Col2Im(col, 1, geom_, image, force_nd_);
       if (bias) {
         for (int c = 0; c < num_output_; ++c) cpu_add_scalar(top_spatial, bias[c], image + c * top_spatial);
       }
@@ -91,7 +111,7 @@ void DeconvolutionLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) 
 void DeconvolutionLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                                       const BlobVec& bottom) {
   const int in_size = geom_.out_size();
-  const int top_spatial = geom_.height * geom_.width;
+  const int top_spatial = geom_.in_size();
   const int64_t in_dim = static_cast<int64_t>(in_channels_) * in_size;
   const int64_t out_dim = geom_.image_size();
   const int m = in_channels_ / group_;
@@ -114,7 +134,7 @@ void DeconvolutionLayer::Backward_cpu(const BlobVec& top, const std::vector<bool
       const float* col = dimage;
       if (!is_1x1_) {
         float* c = col_buffer_.mutable_cpu_data();
-        Im2Col(dimage, 1, geom_, c);
+        Im2Col(dimage, 1, geom_, c, force_nd_);
         col = c;
       }
       for (int g = 0; g < group_; ++g) {

@@ -14,7 +14,7 @@ namespace cnn {
 void DeconvolutionLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& top) {
   if (num_ == 0) return;
   const int in_size = geom_.out_size();
-  const int top_spatial = geom_.height * geom_.width;
+  const int top_spatial = geom_.in_size();
   const int64_t in_dim = static_cast<int64_t>(in_channels_) * in_size;
   const int64_t out_dim = geom_.image_size();
   const int m = in_channels_ / group_;
@@ -34,7 +34,7 @@ void DeconvolutionLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& top) 
                  input + n * in_dim + static_cast<int64_t>(g) * m * in_size, 0.f,
                  col + static_cast<int64_t>(g) * k * in_size);
       }
-      if (!is_1x1_) Col2ImGpu(col, 1, geom_, image);
+      if (!is_1x1_) Col2ImGpu(col, 1, geom_, image, force_nd_);
     }
     if (bias_term_) AddChannelBiasGpu(num_, num_output_, top_spatial, blobs_[1]->gpu_data(), output);
   }
@@ -44,7 +44,7 @@ void DeconvolutionLayer::Backward_gpu(const BlobVec& top, const std::vector<bool
                                       const BlobVec& bottom) {
   if (num_ == 0) return;
   const int in_size = geom_.out_size();
-  const int top_spatial = geom_.height * geom_.width;
+  const int top_spatial = geom_.in_size();
   const int64_t in_dim = static_cast<int64_t>(in_channels_) * in_size;
   const int64_t out_dim = geom_.image_size();
   const int m = in_channels_ / group_;
@@ -69,7 +69,7 @@ void DeconvolutionLayer::Backward_gpu(const BlobVec& top, const std::vector<bool
       const float* dimage = top_diff + n * out_dim;
       const float* col = dimage;
       if (!is_1x1_) {
-        Im2ColGpu(dimage, 1, geom_, scratch);
+        Im2ColGpu(dimage, 1, geom_, scratch, force_nd_);
         col = scratch;
       }
       for (int g = 0; g < group_; ++g) {

@@ -1,8 +1,9 @@
 // Deconvolution (Caffe's transposed convolution): the convolution's input
 // gradient used as a forward pass, and its forward pass as the input
-// gradient. Same ConvolutionParameter; weights are (channels, num_output /
-// group, kernel_h, kernel_w), the bias (num_output). Each spatial axis of the
-// top is stride * (in - 1) + dilation * (kernel - 1) + 1 - 2 * pad.
+// gradient. Same ConvolutionParameter and the same N-D rules (any number of
+// spatial axes after the channel axis); weights are (channels, num_output /
+// group, k0, k1, ...), the bias (num_output). Each spatial axis of the top is
+// stride * (in - 1) + dilation * (kernel - 1) + 1 - 2 * pad.
 //
 // geom_ (inherited) describes the convolution this layer transposes: its
 // image is the deconvolution's top (num_output channels), its columns run
@@ -28,7 +29,7 @@ class DeconvolutionLayer : public ConvolutionLayer {
 
  protected:
   std::vector<int> WeightShape() const override;
-  const char* WeightAxes() const override { return "(channels, num_output / group, kernel_h, kernel_w)"; }
+  const char* WeightAxes() const override { return "(channels, num_output / group, kernel per spatial axis)"; }
 
   void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
@@ -39,8 +40,8 @@ class DeconvolutionLayer : public ConvolutionLayer {
                     const BlobVec& bottom) override;
 #endif
 
-  int in_channels_ = 0;  // the bottom's channels (geom_.channels is num_output)
-  int in_h_ = 0, in_w_ = 0;
+  int in_channels_ = 0;           // the bottom's channels (geom_.channels is num_output)
+  int in_[kMaxConvAxes] = {};  // the bottom's spatial sizes (geom_.in holds the top's)
 };
 
 }  // namespace cnn

@@ -108,4 +108,76 @@ void Col2ImGpu(const float* col, int num, const ConvGeometry& g, float* im) {
   CNN_KERNEL_CHECK();
 }
 
+namespace {
+
+// The generic kernels mirror the 2-D ones, one thread per (channel, column)
+// and one per image pixel, with the per-axis index arithmetic of
+// conv_geometry.hpp. ld: the column matrix's row length, num * out_size.
+__global__ void Im2ColNdKernel(long long n, const float* __restrict__ im, ConvGeometryNd g, long long ld,
+                               float* __restrict__ col) {
+  const int out_size = g.out_size();
+  const int taps = g.taps();
+  const long long plane = g.in_size();
+  CNN_KERNEL_LOOP(i, n) {
+    const long long column = i % ld;
+    const int c = static_cast<int>(i / ld);
+    const long long image = column / out_size;
+    int o[kMaxConvAxes];
+    ConvOutCoords(g, static_cast<int>(column % out_size), o);
+    const float* src = im + (image * g.channels + c) * plane;
+    float* dst = col + static_cast<long long>(c) * taps * ld + column;
+    for (int t = 0; t < taps; ++t, dst += ld) {
+      const int offset = ConvTapOffset(g, o, t);
+      *dst = offset >= 0 ? src[offset] : 0.f;
+    }
+  }
+}
+
+__global__ void Col2ImNdKernel(long long n, const float* __restrict__ col, ConvGeometryNd g, long long ld,
+                               float* __restrict__ im) {
+  const int out_size = g.out_size();
+  const int taps = g.taps();
+  const long long plane = g.in_size();
+  CNN_KERNEL_LOOP(i, n) {
+    const long long plane_index = i / plane;
+    const int c = static_cast<int>(plane_index % g.channels);
+    const long long image = plane_index / g.channels;
+    int x[kMaxConvAxes];
+    ConvInCoords(g, static_cast<int>(i % plane), x);
+    const float* src = col + static_cast<long long>(c) * taps * ld + image * out_size;
+    float sum = 0.f;
+    for (int t = 0; t < taps; ++t) {
+      const int position = ConvTapPosition(g, x, t);
+      if (position >= 0) sum += src[t * ld + position];
+    }
+    im[i] = sum;
+  }
+}
+
+}  // namespace
+
+void Im2ColNdGpu(const float* im, int num, const ConvGeometryNd& g, float* col) {
+  const long long ld = static_cast<long long>(num) * g.out_size();
+  const long long n = static_cast<long long>(g.channels) * ld;
+  if (n <= 0) return;
+  Im2ColNdKernel<<<gpu::Blocks(n), gpu::kThreads>>>(n, im, g, ld, col);
+  CNN_KERNEL_CHECK();
+}
+
+void Col2ImNdGpu(const float* col, int num, const ConvGeometryNd& g, float* im) {
+  const long long ld = static_cast<long long>(num) * g.out_size();
+  const long long n = static_cast<long long>(num) * g.image_size();
+  if (n <= 0) return;
+  Col2ImNdKernel<<<gpu::Blocks(n), gpu::kThreads>>>(n, col, g, ld, im);
+  CNN_KERNEL_CHECK();
+}
+
+void Im2ColGpu(const float* im, int num, const ConvGeometryNd& g, float* col, bool generic) {
+  return g.has_2d_form() && !generic ? Im2ColGpu(im, num, g.As2d(), col) : Im2ColNdGpu(im, num, g, col);
+}
+
+void Col2ImGpu(const float* col, int num, const ConvGeometryNd& g, float* im, bool generic) {
+  return g.has_2d_form() && !generic ? Col2ImGpu(col, num, g.As2d(), im) : Col2ImNdGpu(col, num, g, im);
+}
+
 }  // namespace cnn

@@ -1,36 +1,16 @@
 // im2col / col2im: lay the receptive fields of an image out as matrix columns
 // so that a convolution becomes one matrix product (and its input gradient the
-// transposed product followed by col2im).
+// transposed product followed by col2im). Two versions of each: a 2-D one
+// with its loops specialised for two spatial axes (most nets; one axis runs
+// through it as images one pixel high), and a generic N-D one; the
+// ConvGeometryNd overloads pick between them.
 #pragma once
 
 #include <cstdint>
 
+#include "cnn/layers/conv/conv_geometry.hpp"
+
 namespace cnn {
-
-// A 2-D patch geometry over images of channels x height x width.
-struct ConvGeometry {
-  int channels = 0;
-  int height = 0;
-  int width = 0;
-  int kernel_h = 1;
-  int kernel_w = 1;
-  int pad_h = 0;
-  int pad_w = 0;
-  int stride_h = 1;
-  int stride_w = 1;
-  int dilation_h = 1;
-  int dilation_w = 1;
-
-  // Span of the (dilated) kernel in input pixels.
-  int extent_h() const { return dilation_h * (kernel_h - 1) + 1; }
-  int extent_w() const { return dilation_w * (kernel_w - 1) + 1; }
-  int out_h() const { return (height + 2 * pad_h - extent_h()) / stride_h + 1; }
-  int out_w() const { return (width + 2 * pad_w - extent_w()) / stride_w + 1; }
-  int out_size() const { return out_h() * out_w(); }
-  int image_size() const { return channels * height * width; }
-  // Rows of the column matrix: one per (channel, kernel row, kernel column).
-  int col_rows() const { return channels * kernel_h * kernel_w; }
-};
 
 // Writes the patches of `num` consecutive images (image_size() floats apart)
 // as a col_rows() x (num * out_size()) row-major matrix: row (c, ki, kj),
@@ -50,6 +30,26 @@ void Col2Im(const float* col, int num, const ConvGeometry& g, float* im);
 // and repeats exactly.
 void Im2ColGpu(const float* im, int num, const ConvGeometry& g, float* col);
 void Col2ImGpu(const float* col, int num, const ConvGeometry& g, float* im);
+#endif
+
+// The same maps for any number of spatial axes: row (c, k0, k1, ...), column
+// (n, o0, o1, ...), both row-major. The Nd functions always take the generic
+// loops; the overloads without "Nd" take the 2-D ones for one or two spatial
+// axes unless `generic` (convolution_param's force_nd_im2col) is set. Both
+// give identical results.
+void Im2ColNd(const float* im, int num, const ConvGeometryNd& g, float* col);
+void Col2ImNd(const float* col, int num, const ConvGeometryNd& g, float* im);
+void Im2Col(const float* im, int num, const ConvGeometryNd& g, float* col, bool generic = false);
+void Col2Im(const float* col, int num, const ConvGeometryNd& g, float* im, bool generic = false);
+
+#ifdef CNN_WITH_CUDA
+// Device versions; the generic kernels index through conv_geometry.hpp's
+// CNN_HD functions, gather in col2im as the 2-D kernel does, and equal the
+// CPU bit for bit.
+void Im2ColNdGpu(const float* im, int num, const ConvGeometryNd& g, float* col);
+void Col2ImNdGpu(const float* col, int num, const ConvGeometryNd& g, float* im);
+void Im2ColGpu(const float* im, int num, const ConvGeometryNd& g, float* col, bool generic = false);
+void Col2ImGpu(const float* col, int num, const ConvGeometryNd& g, float* im, bool generic = false);
 #endif
 
 }  // namespace cnn

@@ -1,9 +1,11 @@
 // Im2col: the column matrix a convolution multiplies, as a layer. For each
 // item, the input's C x H x W image becomes (C * kh * kw) x out_h x out_w:
 // channel (c, ki, kj) holds, at (oh, ow), the pixel kernel tap (ki, kj) of
-// input channel c reads at that output position (0 in the padding). Reads
-// convolution_param's kernel, stride, pad, dilation and axis (num_output and
-// the rest are ignored, as in Caffe); 2 spatial axes, like Convolution.
+// input channel c reads at that output position (0 in the padding); with
+// other numbers of spatial axes likewise, C x D x H x W becoming
+// (C * kd * kh * kw) x out_d x out_h x out_w, say. Reads convolution_param's
+// kernel, stride, pad, dilation, axis and force_nd_im2col (num_output and
+// the rest are ignored, as in Caffe), with Convolution's N-D rules.
 #pragma once
 
 #include "cnn/core/layer.hpp"
@@ -35,7 +37,8 @@ class Im2colLayer : public Layer {
  private:
   int channel_axis_ = 1;
   int num_ = 0;  // items: the product of the axes before the channel axis
-  ConvGeometry geom_;
+  ConvGeometryNd geom_;
+  bool force_nd_ = false;
 };
 
 }  // namespace cnn
