@@ -21,6 +21,7 @@
 #ifdef CNN_WITH_CUDNN
 #include "cnn/layers/conv/cudnn_convolution_layer.hpp"
 #include "cnn/layers/conv/cudnn_deconvolution_layer.hpp"
+#include "cnn/layers/norm/cudnn_batch_norm_layer.hpp"
 #include "cnn/layers/norm/cudnn_lrn_layer.hpp"
 #include "cnn/layers/pool/cudnn_pooling_layer.hpp"
 #include "cnn/layers/neuron/cudnn_relu_layer.hpp"
@@ -42,7 +43,7 @@ LayerParameter WithEngine(LayerParameter p, Engine engine) {
   return p;
 }
 
-const std::vector<std::string> kTypes = {"Convolution", "Deconvolution", "Pooling", "LRN", "Softmax", "ReLU", "Sigmoid", "TanH"};
+const std::vector<std::string> kTypes = {"Convolution", "Deconvolution", "Pooling", "LRN", "Softmax", "ReLU", "Sigmoid", "TanH", "BatchNorm"};
 
 // A minimal valid layer of each type.
 LayerParameter Minimal(const std::string& type) {
@@ -187,6 +188,17 @@ std::vector<Case> ActivationCases() {
   return cases;
 }
 
+// BatchNorm's own GPU comparison (the three blobs included) is in
+// tests/layers/norm/test_batch_norm_layer.cpp; here only CPU mode.
+std::vector<Case> BatchNormCases() {
+  const std::string s = "name: 'bn' type: 'BatchNorm' bottom: 'x' top: 'y' ";
+  return {
+      {s + "phase: TRAIN", {{2, 3, 4, 5}}},
+      {s + "phase: TRAIN", {{2, 3, 4, 5}}, true},
+      {s + "phase: TEST", {{2, 3, 4, 5}}},
+  };
+}
+
 std::vector<Case> AllCases() {
   std::vector<Case> all = ConvolutionCases();
   for (const auto& d : DeconvolutionCases()) all.push_back(d);
@@ -194,6 +206,7 @@ std::vector<Case> AllCases() {
   for (const auto& l : LrnCases()) all.push_back(l.c);
   for (const auto& s : SoftmaxCases()) all.push_back(s);
   for (const auto& a : ActivationCases()) all.push_back(a);
+  for (const auto& b : BatchNormCases()) all.push_back(b);
   return all;
 }
 
@@ -301,7 +314,8 @@ bool IsA(const Layer& layer) {
 
 bool IsCudnnClass(const Layer& l) {
   return IsA<CudnnConvolutionLayer>(l) || IsA<CudnnDeconvolutionLayer>(l) || IsA<CudnnPoolingLayer>(l) || IsA<CudnnLRNLayer>(l) ||
-         IsA<CudnnSoftmaxLayer>(l) || IsA<CudnnReLULayer>(l) || IsA<CudnnSigmoidLayer>(l) || IsA<CudnnTanHLayer>(l);
+         IsA<CudnnSoftmaxLayer>(l) || IsA<CudnnReLULayer>(l) || IsA<CudnnSigmoidLayer>(l) || IsA<CudnnTanHLayer>(l) ||
+         IsA<CudnnBatchNormLayer>(l);
 }
 
 TEST(CudnnEngine, DefaultAndCudnnPickTheCudnnClass) {
@@ -325,6 +339,7 @@ TEST(CudnnEngine, DefaultAndCudnnPickTheCudnnClass) {
   EXPECT_TRUE(IsA<CudnnReLULayer>(*LayerRegistry::Create(Minimal("ReLU"))));
   EXPECT_TRUE(IsA<CudnnSigmoidLayer>(*LayerRegistry::Create(Minimal("Sigmoid"))));
   EXPECT_TRUE(IsA<CudnnTanHLayer>(*LayerRegistry::Create(Minimal("TanH"))));
+  EXPECT_TRUE(IsA<CudnnBatchNormLayer>(*LayerRegistry::Create(Minimal("BatchNorm"))));
 }
 
 // Runs without a GPU: a cuDNN layer in CPU mode must be our own layer bit for

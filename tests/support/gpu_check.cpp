@@ -170,5 +170,22 @@ void CompareOnce(const LayerParameter& param, const std::vector<std::vector<int>
 
 }  // namespace
 
+void ExpectGpuMatchesCpuForEach(const std::string& head, const std::string& field,
+                                const std::vector<std::string>& params,
+                                const std::vector<std::vector<int>>& shapes) {
+  for (const std::string& param : params) {
+    for (const std::vector<int>& shape : shapes) {
+      for (bool in_place : {false, true}) {
+        SCOPED_TRACE(param + " " + ::testing::PrintToString(shape) + (in_place ? " in place" : ""));
+        GpuCompareOptions options;
+        options.in_place = in_place;
+        const std::string text = head + " bottom: 'x' top: '" + (in_place ? "x" : "y") + "' " + field + " { " +
+                                 param + " }";
+        ExpectGpuMatchesCpu(WithRandomBlobs(ParseLayer(text), shape, 12), {shape}, options);
+      }
+    }
+  }
+}
+
 }  // namespace test
 }  // namespace cnn

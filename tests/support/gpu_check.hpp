@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -53,6 +54,13 @@ struct GpuCompareOptions {
 // bottom diffs and parameter diffs to agree. Call after SKIP_WITHOUT_GPU().
 void ExpectGpuMatchesCpu(const LayerParameter& param, const std::vector<std::vector<int>>& bottom_shapes,
                          const GpuCompareOptions& options = GpuCompareOptions());
+
+// ExpectGpuMatchesCpu for every parameter text and bottom shape, out of place
+// and in place, on the layer `head` (name and type) with `field { param }`
+// and Gaussian blobs, if it has any (WithRandomBlobs, seed 12).
+void ExpectGpuMatchesCpuForEach(const std::string& head, const std::string& field,
+                                const std::vector<std::string>& params,
+                                const std::vector<std::vector<int>>& shapes);
 
 }  // namespace test
 }  // namespace cnn

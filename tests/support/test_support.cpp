@@ -6,12 +6,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
 
 #include "cnn/core/context.hpp"
+#include "cnn/core/layer_registry.hpp"
 #include "cnn/core/math.hpp"
 
 namespace cnn {
@@ -32,6 +34,51 @@ void FillValues(Blob* blob, const std::vector<float>& values) {
 
 std::vector<float> DataOf(const Blob& blob) {
   return std::vector<float>(blob.cpu_data(), blob.cpu_data() + blob.count());
+}
+
+std::vector<float> DiffOf(const Blob& blob) {
+  return std::vector<float>(blob.cpu_diff(), blob.cpu_diff() + blob.count());
+}
+
+void CheckGradientWithRandomBlobs(Layer& layer, const std::vector<int>& shape, const GradientCheckOptions& options) {
+  Blob bottom(shape), top;
+  FillGaussian(&bottom);
+  layer.SetUp({&bottom}, {&top});
+  for (auto& b : layer.blobs()) FillGaussian(b.get());
+  CheckGradient(layer, {&bottom}, {&top}, options);
+}
+
+LayerParameter WithRandomBlobs(LayerParameter param, const std::vector<int>& shape, uint64_t seed) {
+  auto layer = LayerRegistry::Create(param);
+  Blob bottom(shape), top;
+  layer->SetUp({&bottom}, {&top});
+  Context::set_random_seed(seed);
+  for (auto& b : layer->blobs()) FillGaussian(b.get());
+  for (auto& b : layer->blobs()) b->ToProto(param.add_blobs());
+  return param;
+}
+
+void ExpectInPlaceMatchesSeparate(const std::function<std::unique_ptr<Layer>()>& make,
+                                  const std::vector<int>& shape, uint64_t seed) {
+  Context::set_random_seed(seed);
+  Blob x(shape), y, dy(shape);
+  FillGaussian(&x);
+  FillGaussian(&dy);
+  auto layer = make();
+  layer->SetUp({&x}, {&y});
+  layer->Forward({&x}, {&y});
+  std::copy(dy.cpu_data(), dy.cpu_data() + dy.count(), y.mutable_cpu_diff());
+  layer->Backward({&y}, {true}, {&x});
+
+  Blob z(shape);
+  z.CopyFrom(x);
+  auto in_place = make();
+  in_place->SetUp({&z}, {&z});
+  in_place->Forward({&z}, {&z});
+  EXPECT_EQ(DataOf(z), DataOf(y)) << "top";
+  std::copy(dy.cpu_data(), dy.cpu_data() + dy.count(), z.mutable_cpu_diff());
+  in_place->Backward({&z}, {true}, {&z});
+  EXPECT_EQ(DiffOf(z), DiffOf(x)) << "bottom diff";
 }
 
 LayerParameter ParseLayer(const std::string& text) {

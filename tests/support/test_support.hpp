@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,7 @@ void FillGaussian(Blob* blob, float stddev = 1.f, float mean = 0.f);
 void FillUniform(Blob* blob, float lo, float hi);
 void FillValues(Blob* blob, const std::vector<float>& values);
 std::vector<float> DataOf(const Blob& blob);
+std::vector<float> DiffOf(const Blob& blob);
 
 // Parses a LayerParameter from prototxt text; fails the test on a parse error.
 LayerParameter ParseLayer(const std::string& text);
@@ -41,6 +44,22 @@ struct GradientCheckOptions {
 // gtest's EXPECT macros, naming the blob and element.
 void CheckGradient(Layer& layer, const BlobVec& bottom, const BlobVec& top,
                    const GradientCheckOptions& options = GradientCheckOptions());
+
+// CheckGradient on a Gaussian bottom of `shape` with the layer's blobs (set
+// up on it) Gaussian too, so that an affine part is not the identity.
+void CheckGradientWithRandomBlobs(Layer& layer, const std::vector<int>& shape, const GradientCheckOptions& options);
+
+// `param` with Gaussian blobs (drawn after Context::set_random_seed(seed))
+// written in, for a bottom of `shape`: every layer built from it, on either
+// device, starts from the same non-trivial weights.
+LayerParameter WithRandomBlobs(LayerParameter param, const std::vector<int>& shape, uint64_t seed);
+
+// Runs a layer from `make` forward and backward once with a separate top and
+// once in place (top == bottom), on the same Gaussian input and top diff
+// (drawn after Context::set_random_seed(seed)), and expects the same values
+// and bottom gradients to the bit.
+void ExpectInPlaceMatchesSeparate(const std::function<std::unique_ptr<Layer>()>& make,
+                                  const std::vector<int>& shape, uint64_t seed);
 
 // Absolute paths: the source tree, ../shared beside it, the built `cnn` tool.
 std::string SourcePath(const std::string& relative);

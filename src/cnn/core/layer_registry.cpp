@@ -60,6 +60,7 @@ const char* EngineMessageField(const std::string& type) {
       {"Pooling", "pooling_param"},         {"LRN", "lrn_param"},
       {"Softmax", "softmax_param"},         {"ReLU", "relu_param"},
       {"Sigmoid", "sigmoid_param"},         {"TanH", "tanh_param"},
+      {"BatchNorm", "batch_norm_param"},  // our own field (Caffe's BatchNorm has no engine)
   };
   auto it = fields.find(type);
   return it == fields.end() ? nullptr : it->second;

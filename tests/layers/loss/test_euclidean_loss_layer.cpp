@@ -22,9 +22,7 @@ std::unique_ptr<Layer> Make(const std::string& extra = "") {
   return LayerRegistry::Create(ParseLayer(R"(name: "l2" type: "EuclideanLoss" )" + extra));
 }
 
-std::vector<float> DiffOf(const Blob& b) {
-  return std::vector<float>(b.cpu_diff(), b.cpu_diff() + b.count());
-}
+using test::DiffOf;
 
 TEST(EuclideanLossLayer, KnownAnswer) {
   Blob a({2, 2}), b({2, 2}), loss;

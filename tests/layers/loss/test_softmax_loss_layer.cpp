@@ -4,6 +4,7 @@
 #include <cmath>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cnn/core/common.hpp"
@@ -97,6 +98,42 @@ TEST(SoftmaxWithLossLayer, AllIgnoredGivesZero) {
   Inputs in;
   FillValues(&in.labels, {255, 255, 255, 255, 255, 255});
   EXPECT_EQ(ForwardLoss("loss_param { ignore_label: 255 }", in), 0.f);
+  // VALID's divisor would be 0; it is taken as 1 (as in every mode's floor).
+  for (const char* mode : {"VALID", "FULL", "BATCH_SIZE", "NONE"})
+    EXPECT_EQ(ForwardLoss(std::string("loss_param { ignore_label: 255 normalization: ") + mode + " }", in), 0.f)
+        << mode;
+}
+
+// With the classes on axis 2 of (2, 3, 4, 2), the "batch" is the 6 leading
+// items (Caffe's outer_num), not shape(0), and FULL counts 6 x 2 positions.
+TEST(SoftmaxWithLossLayer, NormalizationModesFollowTheClassAxis) {
+  Context::set_random_seed(1703);
+  Blob scores(std::vector<int>{2, 3, 4, 2}), labels(std::vector<int>{2, 3, 2});
+  FillGaussian(&scores);
+  const std::vector<float> label_values = {0, 3, 255, 2, 1, 1, 255, 0, 3, 2, 2, 255};
+  FillValues(&labels, label_values);
+  double summed = 0;
+  int valid = 0;
+  for (int o = 0; o < 6; ++o) {
+    for (int j = 0; j < 2; ++j) {
+      const int label = static_cast<int>(label_values[o * 2 + j]);
+      if (label == 255) continue;
+      double z = 0;
+      for (int c = 0; c < 4; ++c) z += std::exp(static_cast<double>(scores.cpu_data()[(o * 4 + c) * 2 + j]));
+      summed -= std::log(std::exp(static_cast<double>(scores.cpu_data()[(o * 4 + label) * 2 + j])) / z);
+      ++valid;
+    }
+  }
+  ASSERT_EQ(valid, 9);
+  const std::vector<std::pair<std::string, double>> modes = {
+      {"VALID", 9}, {"FULL", 12}, {"BATCH_SIZE", 6}, {"NONE", 1}};
+  for (const auto& [mode, divisor] : modes) {
+    auto layer = Make("softmax_param { axis: 2 } loss_param { ignore_label: 255 normalization: " + mode + " }");
+    Blob loss;
+    layer->SetUp({&scores, &labels}, {&loss});
+    layer->Forward({&scores, &labels}, {&loss});
+    EXPECT_NEAR(loss.cpu_data()[0], summed / divisor, 1e-5) << mode;
+  }
 }
 
 TEST(SoftmaxWithLossLayer, ProbabilityTopAndLossWeight) {
@@ -283,6 +320,13 @@ TEST(SoftmaxWithLossLayerGpu, MatchesCpuOtherAxis) {
   test::ExpectGpuMatchesCpu(GpuParam("softmax_param { axis: 2 } loss_param { ignore_label: 255 }"),
                             {{4, 5, 9}, {4, 5}}, GpuOptions(9, 255));
   test::ExpectGpuMatchesCpu(GpuParam("softmax_param { axis: -1 }"), {{3, 5, 2, 33}, {3, 5, 2}}, GpuOptions(33));
+  // The modes that divide by a count of the shape, with positions on both sides of the class axis.
+  for (const char* mode : {"FULL", "BATCH_SIZE"}) {
+    SCOPED_TRACE(mode);
+    test::ExpectGpuMatchesCpu(
+        GpuParam(std::string("softmax_param { axis: 2 } loss_param { ignore_label: 255 normalization: ") + mode + " }"),
+        {{2, 3, 4, 5}, {2, 3, 5}}, GpuOptions(4, 255));
+  }
 }
 
 TEST(SoftmaxWithLossLayerGpu, MatchesCpuProbabilityTopAndLossWeight) {

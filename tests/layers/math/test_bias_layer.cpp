@@ -17,6 +17,7 @@ namespace {
 
 using test::CheckGradient;
 using test::DataOf;
+using test::DiffOf;
 using test::FillGaussian;
 using test::FillValues;
 using test::ParseLayer;
@@ -25,7 +26,6 @@ std::unique_ptr<Layer> Make(const std::string& param) {
   return LayerRegistry::Create(ParseLayer("name: 'b' type: 'Bias' bias_param { " + param + " }"));
 }
 
-std::vector<float> DiffOf(const Blob& b) { return std::vector<float>(b.cpu_diff(), b.cpu_diff() + b.count()); }
 
 TEST(BiasLayer, KnownAnswerLearnedBias) {
   auto layer = Make("");

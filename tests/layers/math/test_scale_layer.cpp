@@ -18,6 +18,7 @@ namespace {
 
 using test::CheckGradient;
 using test::DataOf;
+using test::DiffOf;
 using test::FillGaussian;
 using test::FillValues;
 using test::ParseLayer;
@@ -26,7 +27,6 @@ std::unique_ptr<Layer> Make(const std::string& param) {
   return LayerRegistry::Create(ParseLayer("name: 's' type: 'Scale' scale_param { " + param + " }"));
 }
 
-std::vector<float> DiffOf(const Blob& b) { return std::vector<float>(b.cpu_diff(), b.cpu_diff() + b.count()); }
 
 void ExpectAllNear(const std::vector<float>& actual, const std::vector<float>& expected) {
   ASSERT_EQ(actual.size(), expected.size());

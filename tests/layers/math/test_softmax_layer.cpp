@@ -17,6 +17,7 @@ namespace {
 
 using test::CheckGradient;
 using test::DataOf;
+using test::DiffOf;
 using test::FillGaussian;
 using test::FillValues;
 using test::ParseLayer;
@@ -25,9 +26,6 @@ std::unique_ptr<Layer> Make(const std::string& param = "") {
   return LayerRegistry::Create(ParseLayer(R"(name: "prob" type: "Softmax" softmax_param { )" + param + " }"));
 }
 
-std::vector<float> DiffOf(const Blob& b) {
-  return std::vector<float>(b.cpu_diff(), b.cpu_diff() + b.count());
-}
 
 // Softmax of x along `axis`, computed one distribution at a time in double.
 std::vector<float> Reference(const Blob& x, int axis) {
@@ -104,25 +102,7 @@ TEST(SoftmaxLayer, GradientLastAxis) {
 }
 
 TEST(SoftmaxLayer, InPlace) {
-  Context::set_random_seed(1704);
-  Blob x(2, 4, 2, 3), y, dy(2, 4, 2, 3);
-  FillGaussian(&x);
-  FillGaussian(&dy);
-  auto layer = Make();
-  layer->SetUp({&x}, {&y});
-  layer->Forward({&x}, {&y});
-  std::copy(dy.cpu_data(), dy.cpu_data() + dy.count(), y.mutable_cpu_diff());
-  layer->Backward({&y}, {true}, {&x});
-
-  Blob z(2, 4, 2, 3);
-  z.CopyFrom(x);
-  auto in_place = Make();
-  in_place->SetUp({&z}, {&z});
-  in_place->Forward({&z}, {&z});
-  EXPECT_EQ(DataOf(z), DataOf(y));
-  std::copy(dy.cpu_data(), dy.cpu_data() + dy.count(), z.mutable_cpu_diff());
-  in_place->Backward({&z}, {true}, {&z});
-  EXPECT_EQ(DiffOf(z), DiffOf(x));
+  test::ExpectInPlaceMatchesSeparate([] { return Make(); }, {2, 4, 2, 3}, 1704);
 }
 
 TEST(SoftmaxLayer, AxisOutOfRangeThrows) {

@@ -16,6 +16,7 @@ namespace {
 
 using test::CheckGradient;
 using test::DataOf;
+using test::DiffOf;
 using test::FillGaussian;
 using test::ParseLayer;
 
@@ -24,9 +25,6 @@ std::unique_ptr<Layer> Make(const std::string& phase, const std::string& param =
       ParseLayer(R"(name: "drop" type: "Dropout" phase: )" + phase + " dropout_param { " + param + " }"));
 }
 
-std::vector<float> DiffOf(const Blob& b) {
-  return std::vector<float>(b.cpu_diff(), b.cpu_diff() + b.count());
-}
 
 void SetDiff(Blob* b, const Blob& values) {
   std::copy(values.cpu_data(), values.cpu_data() + values.count(), b->mutable_cpu_diff());

@@ -10,10 +10,10 @@ namespace cnn {
 namespace {
 
 using test::DataOf;
+using test::DiffOf;
 using test::FillValues;
 using test::MakeNeuron;
 
-std::vector<float> DiffOf(const Blob& b) { return std::vector<float>(b.cpu_diff(), b.cpu_diff() + b.count()); }
 
 // N = 2, C = 2, two positions per channel; x = 0 takes the slope side (Caffe's x <= 0).
 const std::vector<float> kX = {-2, 1, -1, 3, 0, -4, 2, -0.5f};

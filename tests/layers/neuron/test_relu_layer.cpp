@@ -16,6 +16,7 @@ namespace {
 
 using test::CheckGradient;
 using test::DataOf;
+using test::DiffOf;
 using test::FillGaussian;
 using test::FillValues;
 using test::GradientCheckOptions;
@@ -25,9 +26,6 @@ std::unique_ptr<Layer> Make(const std::string& param = "") {
   return LayerRegistry::Create(ParseLayer(R"(name: "relu" type: "ReLU" )" + param));
 }
 
-std::vector<float> DiffOf(const Blob& b) {
-  return std::vector<float>(b.cpu_diff(), b.cpu_diff() + b.count());
-}
 
 TEST(ReLULayer, Forward) {
   Blob x({5}), y;
@@ -77,25 +75,7 @@ TEST(ReLULayer, GradientLeaky) {
 
 // Running with top == bottom must give the same values and gradients.
 void ExpectInPlaceMatches(const std::string& param) {
-  Context::set_random_seed(1703);
-  Blob x({3, 4, 5}), y, dy({3, 4, 5});
-  FillGaussian(&x);
-  FillGaussian(&dy);
-  auto layer = Make(param);
-  layer->SetUp({&x}, {&y});
-  layer->Forward({&x}, {&y});
-  std::copy(dy.cpu_data(), dy.cpu_data() + dy.count(), y.mutable_cpu_diff());
-  layer->Backward({&y}, {true}, {&x});
-
-  Blob z({3, 4, 5});
-  z.CopyFrom(x);
-  auto in_place = Make(param);
-  in_place->SetUp({&z}, {&z});
-  in_place->Forward({&z}, {&z});
-  EXPECT_EQ(DataOf(z), DataOf(y));
-  std::copy(dy.cpu_data(), dy.cpu_data() + dy.count(), z.mutable_cpu_diff());
-  in_place->Backward({&z}, {true}, {&z});
-  EXPECT_EQ(DiffOf(z), DiffOf(x));
+  test::ExpectInPlaceMatchesSeparate([&] { return Make(param); }, {3, 4, 5}, 1703);
 }
 
 TEST(ReLULayer, InPlace) { ExpectInPlaceMatches(""); }

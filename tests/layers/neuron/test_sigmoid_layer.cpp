@@ -16,15 +16,13 @@ namespace {
 
 using test::CheckGradient;
 using test::DataOf;
+using test::DiffOf;
 using test::FillGaussian;
 using test::FillValues;
 using test::ParseLayer;
 
 std::unique_ptr<Layer> Make() { return LayerRegistry::Create(ParseLayer(R"(name: "sig" type: "Sigmoid")")); }
 
-std::vector<float> DiffOf(const Blob& b) {
-  return std::vector<float>(b.cpu_diff(), b.cpu_diff() + b.count());
-}
 
 TEST(SigmoidLayer, ForwardMatchesDefinition) {
   Blob x({6}), y;
@@ -48,25 +46,7 @@ TEST(SigmoidLayer, Gradient) {
 }
 
 TEST(SigmoidLayer, InPlace) {
-  Context::set_random_seed(1702);
-  Blob x({2, 3, 4}), y, dy({2, 3, 4});
-  FillGaussian(&x);
-  FillGaussian(&dy);
-  auto layer = Make();
-  layer->SetUp({&x}, {&y});
-  layer->Forward({&x}, {&y});
-  std::copy(dy.cpu_data(), dy.cpu_data() + dy.count(), y.mutable_cpu_diff());
-  layer->Backward({&y}, {true}, {&x});
-
-  Blob z({2, 3, 4});
-  z.CopyFrom(x);
-  auto in_place = Make();
-  in_place->SetUp({&z}, {&z});
-  in_place->Forward({&z}, {&z});
-  EXPECT_EQ(DataOf(z), DataOf(y));
-  std::copy(dy.cpu_data(), dy.cpu_data() + dy.count(), z.mutable_cpu_diff());
-  in_place->Backward({&z}, {true}, {&z});
-  EXPECT_EQ(DiffOf(z), DiffOf(x));
+  test::ExpectInPlaceMatchesSeparate([] { return Make(); }, {2, 3, 4}, 1702);
 }
 
 // ---- GPU ----------------------------------------------------------------

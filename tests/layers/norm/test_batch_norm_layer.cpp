@@ -11,6 +11,9 @@
 #include "cnn/core/context.hpp"
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/layers/norm/batch_norm_layer.hpp"
+#ifdef CNN_WITH_CUDNN
+#include "cnn/layers/norm/cudnn_batch_norm_layer.hpp"
+#endif
 #include "cnn/net/net.hpp"
 #include "cnn/solvers/solver.hpp"
 #include "cnn/solvers/solver_registry.hpp"
@@ -162,19 +165,23 @@ TEST(BatchNormLayer, NegativeEpsIsRefused) {
             "layer 'bn' (BatchNorm): eps must not be negative, got -0.001");
 }
 
+// TRAIN's gradient on Gaussian(1, 2) inputs (in the current mode).
+void CheckTrainGradient(Layer& layer, const std::vector<int>& shape) {
+  Blob bottom(shape), top;
+  Context::set_random_seed(3);
+  FillGaussian(&bottom, 2.f, 1.f);
+  // A small step: the output is a normalised, strongly coupled function of
+  // every input of the channel, so second-order terms grow fast.
+  test::GradientCheckOptions options;
+  options.step = 1e-3f;
+  options.threshold = 2e-2f;
+  CheckGradient(layer, {&bottom}, {&top}, options);
+}
+
 TEST(BatchNormLayer, GradientTrain) {
   for (const std::vector<int>& shape : {std::vector<int>{2, 3, 2, 2}, std::vector<int>{5, 3}, std::vector<int>{3, 2, 4}}) {
     SCOPED_TRACE(::testing::PrintToString(shape));
-    auto layer = Make("phase: TRAIN");
-    Blob bottom(shape), top;
-    Context::set_random_seed(3);
-    FillGaussian(&bottom, 2.f, 1.f);
-    // A small step: the output is a normalised, strongly coupled function of
-    // every input of the channel, so second-order terms grow fast.
-    test::GradientCheckOptions options;
-    options.step = 1e-3f;
-    options.threshold = 2e-2f;
-    CheckGradient(*layer, {&bottom}, {&top}, options);
+    CheckTrainGradient(*Make("phase: TRAIN"), shape);
   }
 }
 
@@ -375,7 +382,7 @@ TEST(BatchNormLayerGpu, RunningStatisticsMatchCpu) {
   SKIP_WITHOUT_GPU();
   auto run = [](bool gpu) {
     Context::set_random_seed(5);
-    auto layer = Make("phase: TRAIN", "moving_average_fraction: 0.9");
+    auto layer = Make("phase: TRAIN", "moving_average_fraction: 0.9 engine: CAFFE");
     Blob bottom(std::vector<int>{6, 4, 3, 3}), top;
     FillGaussian(&bottom, 3.f, 2.f);
     std::unique_ptr<test::ScopedGpuMode> mode;
@@ -394,15 +401,127 @@ TEST(BatchNormLayerGpu, RunningStatisticsMatchCpu) {
 TEST(BatchNormLayerGpu, Gradient) {
   SKIP_WITHOUT_GPU();
   test::ScopedGpuMode gpu;
-  auto layer = Make("phase: TRAIN");
-  Blob bottom(std::vector<int>{2, 3, 2, 2}), top;
-  Context::set_random_seed(3);
-  FillGaussian(&bottom, 2.f, 1.f);
-  test::GradientCheckOptions options;
-  options.step = 1e-3f;
-  options.threshold = 2e-2f;
-  CheckGradient(*layer, {&bottom}, {&top}, options);
+  CheckTrainGradient(*Make("phase: TRAIN", "engine: CAFFE"), {2, 3, 2, 2});
 }
+
+// ---- engine: CUDNN against engine: CAFFE -------------------------------------
+
+#ifdef CNN_WITH_CUDNN
+
+// Which inputs run on cuDNN is decided from the parameters and the shape
+// alone, so it is checked here, without a GPU (CPU mode never calls cuDNN).
+TEST(CudnnBatchNormLayer, UsesCudnnExactlyWhereItMatchesCaffe) {
+  struct Expect {
+    std::string phase, param;
+    std::vector<int> shape;
+    bool cudnn;
+  };
+  const std::vector<Expect> cases = {
+      {"phase: TRAIN", "", {4, 3, 5, 6}, true},
+      {"phase: TRAIN", "", {7, 3}, true},
+      {"phase: TRAIN", "", {2, 3, 4, 3, 2}, true},  // spatial axes fold into one
+      {"phase: TEST", "", {4, 3, 5, 6}, true},
+      {"phase: TRAIN", "eps: 0", {4, 3, 5, 6}, false},  // below what cuDNN takes
+      {"phase: TEST", "eps: 0", {4, 3, 5, 6}, false},
+      {"phase: TRAIN", "", {1, 3, 1}, false},  // one value per channel: m - 1 = 0
+      {"phase: TEST", "", {1, 3, 1}, true},    // the stored statistics need no m
+      {"phase: TRAIN", "use_global_stats: true", {1, 3}, true},
+      {"phase: TRAIN", "", {0, 3, 4}, false},  // nothing to normalise
+  };
+  for (const Expect& e : cases) {
+    SCOPED_TRACE(e.phase + " " + e.param + " " + ::testing::PrintToString(e.shape));
+    auto layer = Make(e.phase, e.param + " engine: CUDNN");
+    auto* cudnn = dynamic_cast<CudnnBatchNormLayer*>(layer.get());
+    ASSERT_NE(cudnn, nullptr);
+    Blob bottom(e.shape), top;
+    layer->SetUp({&bottom}, {&top});
+    EXPECT_EQ(cudnn->uses_cudnn(bottom), e.cudnn);
+  }
+  // DEFAULT picks the cuDNN class; CAFFE our own.
+  EXPECT_NE(dynamic_cast<CudnnBatchNormLayer*>(Make("phase: TRAIN").get()), nullptr);
+  EXPECT_EQ(dynamic_cast<CudnnBatchNormLayer*>(Make("phase: TRAIN", "engine: CAFFE").get()), nullptr);
+}
+
+// What one engine leaves behind: the last top, the bottom diff, the blobs.
+struct EngineResult {
+  std::vector<float> top, bottom_diff;
+  std::vector<std::vector<float>> blobs;
+};
+
+// On the GPU: `forwards` forward passes on fresh Gaussian inputs (mean 3,
+// std 2, the same for both engines), then one backward from a fixed top diff.
+EngineResult RunOnGpu(const std::string& engine, const std::string& phase, const std::string& param,
+                      const std::vector<int>& shape, bool in_place, int forwards) {
+  test::ScopedGpuMode gpu;
+  auto layer = Make(phase + kStoredStats, param + " engine: " + engine);
+  Blob bottom(shape), separate_top;
+  Blob* top = in_place ? &bottom : &separate_top;
+  layer->SetUp({&bottom}, {top});
+  if (engine == "CUDNN") EXPECT_TRUE(dynamic_cast<CudnnBatchNormLayer&>(*layer).uses_cudnn(bottom));
+  Context::set_random_seed(11);
+  for (int i = 0; i < forwards; ++i) {
+    FillGaussian(&bottom, 2.f, 3.f);
+    layer->Forward({&bottom}, {top});
+  }
+  EngineResult r;
+  r.top = DataOf(*top);
+  float* dy = top->mutable_cpu_diff();
+  for (int i = 0; i < top->count(); ++i) dy[i] = 0.1f * static_cast<float>(i % 7) - 0.3f;
+  layer->Backward({top}, {true}, {&bottom});
+  r.bottom_diff.assign(bottom.cpu_diff(), bottom.cpu_diff() + bottom.count());
+  for (const auto& b : layer->blobs()) r.blobs.push_back(DataOf(*b));
+  return r;
+}
+
+void ExpectCudnnMatchesCaffe(const std::string& phase, const std::string& param, const std::vector<int>& shape,
+                             bool in_place) {
+  SCOPED_TRACE(phase + " " + param + " " + ::testing::PrintToString(shape) + (in_place ? " in place" : ""));
+  // Two passes: the second folds a batch into sums the first left nonzero.
+  const EngineResult caffe = RunOnGpu("CAFFE", phase, param, shape, in_place, 2);
+  const EngineResult cudnn = RunOnGpu("CUDNN", phase, param, shape, in_place, 2);
+  // cuDNN reduces in float and in its own order, the CAFFE engine in double.
+  constexpr float kTol = 1e-4f;
+  {
+    SCOPED_TRACE("top");
+    ExpectAllNear(cudnn.top, caffe.top, kTol);
+  }
+  {
+    SCOPED_TRACE("bottom diff");
+    ExpectAllNear(cudnn.bottom_diff, caffe.bottom_diff, kTol);
+  }
+  ASSERT_EQ(cudnn.blobs.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    SCOPED_TRACE("blob " + std::to_string(i));
+    ExpectAllNear(cudnn.blobs[i], caffe.blobs[i], kTol);
+  }
+}
+
+const std::vector<std::vector<int>> kCudnnShapes = {{4, 3, 5, 6}, {7, 3}, {2, 3, 300}, {2, 3, 4, 3, 2}};
+
+TEST(CudnnBatchNormLayerGpu, TrainMatchesCaffe) {
+  SKIP_WITHOUT_GPU();
+  for (const auto& shape : kCudnnShapes)
+    for (bool in_place : {false, true}) ExpectCudnnMatchesCaffe("phase: TRAIN", "moving_average_fraction: 0.9", shape, in_place);
+  // Caffe's default fraction and a larger eps.
+  ExpectCudnnMatchesCaffe("phase: TRAIN", "eps: 0.01", {4, 3, 5, 6}, false);
+}
+
+TEST(CudnnBatchNormLayerGpu, GlobalStatsMatchCaffe) {
+  SKIP_WITHOUT_GPU();
+  for (const auto& shape : kCudnnShapes)
+    for (bool in_place : {false, true}) {
+      ExpectCudnnMatchesCaffe("phase: TEST", "", shape, in_place);
+      ExpectCudnnMatchesCaffe("phase: TRAIN", "use_global_stats: true", shape, in_place);
+    }
+}
+
+TEST(CudnnBatchNormLayerGpu, Gradient) {
+  SKIP_WITHOUT_GPU();
+  test::ScopedGpuMode gpu;
+  CheckTrainGradient(*Make("phase: TRAIN", "engine: CUDNN"), {2, 3, 2, 2});
+}
+
+#endif  // CNN_WITH_CUDNN
 
 }  // namespace
 }  // namespace cnn

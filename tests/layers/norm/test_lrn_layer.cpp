@@ -17,6 +17,7 @@ namespace {
 
 using test::CheckGradient;
 using test::DataOf;
+using test::DiffOf;
 using test::FillGaussian;
 using test::ParseLayer;
 
@@ -24,9 +25,6 @@ std::unique_ptr<Layer> Make(const std::string& param) {
   return LayerRegistry::Create(ParseLayer(R"(name: "norm" type: "LRN" lrn_param { )" + param + " }"));
 }
 
-std::vector<float> DiffOf(const Blob& b) {
-  return std::vector<float>(b.cpu_diff(), b.cpu_diff() + b.count());
-}
 
 struct LrnSpec {
   int size = 5;
@@ -193,26 +191,7 @@ TEST(LRNLayer, GradientWithinChannel) {
 }
 
 void ExpectInPlaceMatches(const LrnSpec& spec) {
-  Context::set_random_seed(1704);
-  const std::vector<int> shape = {2, 5, 3, 4};
-  Blob x(shape), y, dy(shape);
-  FillGaussian(&x);
-  FillGaussian(&dy);
-  auto layer = Make(ParamText(spec));
-  layer->SetUp({&x}, {&y});
-  layer->Forward({&x}, {&y});
-  std::copy(dy.cpu_data(), dy.cpu_data() + dy.count(), y.mutable_cpu_diff());
-  layer->Backward({&y}, {true}, {&x});
-
-  Blob z(shape);
-  z.CopyFrom(x);
-  auto in_place = Make(ParamText(spec));
-  in_place->SetUp({&z}, {&z});
-  in_place->Forward({&z}, {&z});
-  EXPECT_EQ(DataOf(z), DataOf(y));
-  std::copy(dy.cpu_data(), dy.cpu_data() + dy.count(), z.mutable_cpu_diff());
-  in_place->Backward({&z}, {true}, {&z});
-  EXPECT_EQ(DiffOf(z), DiffOf(x));
+  test::ExpectInPlaceMatchesSeparate([&] { return Make(ParamText(spec)); }, {2, 5, 3, 4}, 1704);
 }
 
 TEST(LRNLayer, InPlaceAcrossChannels) { ExpectInPlaceMatches(LrnSpec()); }

@@ -117,18 +117,9 @@ TEST(MVNLayer, ScalarInputIsAnError) {
 
 TEST(MVNLayerGpu, MatchesCpu) {
   SKIP_WITHOUT_GPU();
-  for (const std::string param : {"", "across_channels: true", "normalize_variance: false", "eps: 0.01"}) {
-    for (const std::vector<int>& shape : {std::vector<int>{4, 3, 7, 9}, std::vector<int>{2, 5, 1000}, std::vector<int>{6, 4}}) {
-      for (bool in_place : {false, true}) {
-        SCOPED_TRACE(param + " " + ::testing::PrintToString(shape) + (in_place ? " in place" : ""));
-        test::GpuCompareOptions options;
-        options.in_place = in_place;
-        test::ExpectGpuMatchesCpu(ParseLayer(std::string("name: 'mvn' type: 'MVN' bottom: 'x' top: '") +
-                                             (in_place ? "x" : "y") + "' mvn_param { " + param + " }"),
-                                  {shape}, options);
-      }
-    }
-  }
+  test::ExpectGpuMatchesCpuForEach("name: 'mvn' type: 'MVN'", "mvn_param",
+                                   {"", "across_channels: true", "normalize_variance: false", "eps: 0.01"},
+                                   {{4, 3, 7, 9}, {2, 5, 1000}, {6, 4}});
 }
 
 TEST(MVNLayerGpu, Gradient) {

@@ -16,18 +16,7 @@ void SoftmaxWithLossLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top)
   softmax_param.set_type("Softmax");
   *softmax_param.mutable_softmax_param() = layer_param_.softmax_param();
   softmax_ = std::make_unique<SoftmaxLayer>(softmax_param);
-
-  const LossParameter& p = layer_param_.loss_param();
-  has_ignore_label_ = p.has_ignore_label();
-  ignore_label_ = p.ignore_label();
-  // The legacy boolean applies only when the mode is not given explicitly.
-  if (p.has_normalization()) {
-    normalization_ = p.normalization();
-  } else if (p.has_normalize()) {
-    normalization_ = p.normalize() ? LossParameter::VALID : LossParameter::BATCH_SIZE;
-  } else {
-    normalization_ = LossParameter::VALID;
-  }
+  norm_ = ReadLossNormalization(layer_param_, LossParameter_NormalizationMode_VALID, where());
 }
 
 void SoftmaxWithLossLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
@@ -50,29 +39,9 @@ void SoftmaxWithLossLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
   if (top.size() > 1) top[1]->ReshapeLike(*bottom[0]);
 }
 
-float SoftmaxWithLossLayer::Normalizer(int valid_count) const {
-  float n = 1.f;
-  switch (normalization_) {
-    case LossParameter::FULL:
-      n = static_cast<float>(outer_num_) * inner_num_;
-      break;
-    case LossParameter::VALID:
-      n = static_cast<float>(valid_count);
-      break;
-    case LossParameter::BATCH_SIZE:
-      n = static_cast<float>(outer_num_);
-      break;
-    case LossParameter::NONE:
-      n = 1.f;
-      break;
-  }
-  // An all-ignored batch gives loss 0, not 0/0.
-  return std::max(n, 1.f);
-}
-
 int SoftmaxWithLossLayer::LabelAt(const float* labels, int o, int j) const {
   const int label = static_cast<int>(labels[o * inner_num_ + j]);
-  if (has_ignore_label_ && label == ignore_label_) return label;
+  if (norm_.Ignores(label)) return label;
   if (label < 0 || label >= channels_) ThrowBadLabel(label, o * inner_num_ + j);
   return label;
 }
@@ -92,13 +61,13 @@ void SoftmaxWithLossLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top
   for (int o = 0; o < outer_num_; ++o) {
     for (int j = 0; j < inner_num_; ++j) {
       const int label = LabelAt(labels, o, j);
-      if (has_ignore_label_ && label == ignore_label_) continue;
+      if (norm_.Ignores(label)) continue;
       const float p = prob[o * dim + static_cast<size_t>(label) * inner_num_ + j];
       loss -= std::log(std::max(p, FLT_MIN));
       ++valid;
     }
   }
-  top[0]->mutable_cpu_data()[0] = static_cast<float>(loss / Normalizer(valid));
+  top[0]->mutable_cpu_data()[0] = static_cast<float>(loss / Divisor(valid));
   if (top.size() > 1) top[1]->CopyFrom(prob_);
 }
 
@@ -116,7 +85,7 @@ void SoftmaxWithLossLayer::Backward_cpu(const BlobVec& top, const std::vector<bo
     for (int j = 0; j < inner_num_; ++j) {
       const int label = LabelAt(labels, o, j);
       float* d = dx + o * dim + j;
-      if (has_ignore_label_ && label == ignore_label_) {
+      if (norm_.Ignores(label)) {
         for (int c = 0; c < channels_; ++c) d[static_cast<size_t>(c) * inner_num_] = 0.f;
       } else {
         d[static_cast<size_t>(label) * inner_num_] -= 1.f;
@@ -125,7 +94,7 @@ void SoftmaxWithLossLayer::Backward_cpu(const BlobVec& top, const std::vector<bo
     }
   }
   // top[0]'s diff carries the loss weight.
-  cpu_scal(prob_.count(), top[0]->cpu_diff()[0] / Normalizer(valid), dx);
+  cpu_scal(prob_.count(), top[0]->cpu_diff()[0] / Divisor(valid), dx);
 }
 
 CNN_REGISTER_LAYER(SoftmaxWithLoss, SoftmaxWithLossLayer);

@@ -9,10 +9,11 @@
 #include <vector>
 
 #include "cnn/core/layer.hpp"
+#include "cnn/layers/loss/loss_normalization.hpp"
 #include "cnn/layers/math/softmax_layer.hpp"
 #ifdef CNN_WITH_CUDA
-#include "cnn/core/synced_memory.hpp"
 #include "cnn/gpu/bad_label_gpu.hpp"
+#include "cnn/layers/loss/loss_gpu.hpp"
 #endif
 
 namespace cnn {
@@ -44,21 +45,20 @@ class SoftmaxWithLossLayer : public Layer {
 
  private:
   // What the summed loss is divided by, given how many positions were not ignored.
-  float Normalizer(int valid_count) const;
+  float Divisor(double valid) const {
+    return norm_.Divisor(static_cast<double>(outer_num_) * inner_num_, outer_num_, valid);
+  }
   // The label at position (o, j), checked against the class range unless ignored.
   int LabelAt(const float* labels, int o, int j) const;
 
   std::unique_ptr<SoftmaxLayer> softmax_;
   Blob prob_;
-  LossParameter::NormalizationMode normalization_ = LossParameter::VALID;
-  bool has_ignore_label_ = false;
-  int ignore_label_ = 0;
+  LossNormalization norm_;
   int outer_num_ = 0, channels_ = 0, inner_num_ = 0;
   // The error for a label outside [0, channels_) at `position` (both devices).
   [[noreturn]] void ThrowBadLabel(int label, int position) const;
 #ifdef CNN_WITH_CUDA
-  // Device scratch of the GPU passes: per-block partial sums, the backward scale.
-  std::unique_ptr<SyncedMemory> scratch_;
+  std::unique_ptr<LossScratchGpu> scratch_;
   BadLabelPosition bad_label_;
 #endif
 };

@@ -5,6 +5,7 @@
 #include "cnn/core/common.hpp"
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/core/math.hpp"
+#include "cnn/layers/math/eltwise_passes.hpp"
 
 namespace cnn {
 
@@ -34,41 +35,39 @@ void EltwiseLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
   }
 }
 
+namespace {
+
+// eltwise_passes.hpp's array math on host memory.
+struct CpuMath {
+  static const float* Data(const Blob& b) { return b.cpu_data(); }
+  static const float* Diff(const Blob& b) { return b.cpu_diff(); }
+  static void Mul(int n, const float* a, const float* b, float* y) { cpu_mul(n, a, b, y); }
+  static void Div(int n, const float* a, const float* b, float* y) { cpu_div(n, a, b, y); }
+  static void Copy(int n, const float* x, float* y) { cpu_copy(n, x, y); }
+  static void Set(int n, float v, float* y) { cpu_set(n, v, y); }
+  static void Axpy(int n, float alpha, const float* x, float* y) { cpu_axpy(n, alpha, x, y); }
+  static void Scale(int n, float c, const float* x, float* y) {
+    for (int k = 0; k < n; ++k) y[k] = c * x[k];
+  }
+};
+
+}  // namespace
+
 void EltwiseLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
   const int n = top[0]->count();
   if (n == 0) return;
   float* y = top[0]->mutable_cpu_data();
-  switch (op_) {
-    case EltwiseParameter::PROD:
-      cpu_mul(n, bottom[0]->cpu_data(), bottom[1]->cpu_data(), y);
-      for (size_t i = 2; i < bottom.size(); ++i) cpu_mul(n, y, bottom[i]->cpu_data(), y);
-      break;
-    case EltwiseParameter::SUM:
-      cpu_set(n, 0.f, y);
-      for (size_t i = 0; i < bottom.size(); ++i) cpu_axpy(n, coeffs_[i], bottom[i]->cpu_data(), y);
-      break;
-    case EltwiseParameter::MAX: {
-      // Caffe's tie rule: between the first two bottoms the second wins a
-      // tie; later bottoms must be strictly larger to take over.
-      const float* a = bottom[0]->cpu_data();
-      const float* b = bottom[1]->cpu_data();
-      int* idx = static_cast<int*>(max_idx_->mutable_cpu_data());
-      for (int k = 0; k < n; ++k) {
-        const bool first = a[k] > b[k];
-        y[k] = first ? a[k] : b[k];
-        idx[k] = first ? 0 : 1;
-      }
-      for (size_t i = 2; i < bottom.size(); ++i) {
-        const float* x = bottom[i]->cpu_data();
-        for (int k = 0; k < n; ++k) {
-          if (x[k] > y[k]) {
-            y[k] = x[k];
-            idx[k] = static_cast<int>(i);
-          }
-        }
-      }
-      break;
-    }
+  if (op_ != EltwiseParameter::MAX) {
+    eltwise::ArithmeticForward<CpuMath>(op_, coeffs_, bottom, n, y);
+    return;
+  }
+  const float* a = bottom[0]->cpu_data();
+  const float* b = bottom[1]->cpu_data();
+  int* idx = static_cast<int*>(max_idx_->mutable_cpu_data());
+  for (int k = 0; k < n; ++k) eltwise::MaxFirstTwo(a[k], b[k], &y[k], &idx[k]);
+  for (size_t i = 2; i < bottom.size(); ++i) {
+    const float* x = bottom[i]->cpu_data();
+    for (int k = 0; k < n; ++k) eltwise::MaxFold(x[k], static_cast<int>(i), &y[k], &idx[k]);
   }
 }
 
@@ -76,47 +75,16 @@ void EltwiseLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& pro
                                 const BlobVec& bottom) {
   const int n = top[0]->count();
   if (n == 0) return;
-  const float* top_diff = top[0]->cpu_diff();
   for (size_t i = 0; i < bottom.size(); ++i) {
     if (!propagate_down[i]) continue;
     float* dx = bottom[i]->mutable_cpu_diff();
-    switch (op_) {
-      case EltwiseParameter::PROD:
-        if (stable_prod_grad_) {
-          // The product of the other inputs, formed directly: exact even
-          // where this input is zero.
-          bool started = false;
-          for (size_t j = 0; j < bottom.size(); ++j) {
-            if (j == i) continue;
-            if (!started) {
-              cpu_copy(n, bottom[j]->cpu_data(), dx);
-              started = true;
-            } else {
-              cpu_mul(n, dx, bottom[j]->cpu_data(), dx);
-            }
-          }
-        } else {
-          // Faster but undefined where this input is zero.
-          cpu_div(n, top[0]->cpu_data(), bottom[i]->cpu_data(), dx);
-        }
-        cpu_mul(n, dx, top_diff, dx);
-        break;
-      case EltwiseParameter::SUM:
-        if (coeffs_[i] == 1.f) {
-          cpu_copy(n, top_diff, dx);
-        } else {
-          // Not axpby with beta 0: a stale NaN in dx would survive 0 * NaN.
-          const float c = coeffs_[i];
-          for (int k = 0; k < n; ++k) dx[k] = c * top_diff[k];
-        }
-        break;
-      case EltwiseParameter::MAX: {
-        const int me = static_cast<int>(i);
-        const int* idx = static_cast<const int*>(max_idx_->cpu_data());
-        for (int k = 0; k < n; ++k) dx[k] = idx[k] == me ? top_diff[k] : 0.f;
-        break;
-      }
+    if (op_ != EltwiseParameter::MAX) {
+      eltwise::ArithmeticBackward<CpuMath>(op_, coeffs_[i], stable_prod_grad_, bottom, *top[0], i, n, dx);
+      continue;
     }
+    const float* dy = top[0]->cpu_diff();
+    const int* idx = static_cast<const int*>(max_idx_->cpu_data());
+    for (int k = 0; k < n; ++k) dx[k] = eltwise::MaxBottomDiff(idx[k], static_cast<int>(i), dy[k]);
   }
 }
 

@@ -2,40 +2,41 @@
 
 #include "cnn/gpu/cuda_check.hpp"
 #include "cnn/gpu/math_gpu.hpp"
+#include "cnn/layers/math/eltwise_passes.hpp"
 
 namespace cnn {
 namespace {
 
-// MAX over the first two bottoms. The comparisons are the CPU's, so ties
-// resolve the same way: the second bottom wins a tie with the first.
-__global__ void MaxFirstTwo(long long n, const float* a, const float* b, float* y, int* idx) {
-  CNN_KERNEL_LOOP(k, n) {
-    const bool first = a[k] > b[k];
-    y[k] = first ? a[k] : b[k];
-    idx[k] = first ? 0 : 1;
+__global__ void MaxFirstTwoKernel(long long n, const float* a, const float* b, float* y, int* idx) {
+  CNN_KERNEL_LOOP(k, n) eltwise::MaxFirstTwo(a[k], b[k], &y[k], &idx[k]);
+}
+
+__global__ void MaxFoldKernel(long long n, const float* x, int which, float* y, int* idx) {
+  CNN_KERNEL_LOOP(k, n) eltwise::MaxFold(x[k], which, &y[k], &idx[k]);
+}
+
+__global__ void MaxBackwardKernel(long long n, const int* idx, int which, const float* dy, float* dx) {
+  CNN_KERNEL_LOOP(k, n) dx[k] = eltwise::MaxBottomDiff(idx[k], which, dy[k]);
+}
+
+__global__ void ScaleKernel(long long n, float c, const float* x, float* y) {
+  CNN_KERNEL_LOOP(k, n) y[k] = c * x[k];
+}
+
+// eltwise_passes.hpp's array math on device memory.
+struct GpuMath {
+  static const float* Data(const Blob& b) { return b.gpu_data(); }
+  static const float* Diff(const Blob& b) { return b.gpu_diff(); }
+  static void Mul(int n, const float* a, const float* b, float* y) { gpu_mul(n, a, b, y); }
+  static void Div(int n, const float* a, const float* b, float* y) { gpu_div(n, a, b, y); }
+  static void Copy(int n, const float* x, float* y) { gpu_copy(n, x, y); }
+  static void Set(int n, float v, float* y) { gpu_set(n, v, y); }
+  static void Axpy(int n, float alpha, const float* x, float* y) { gpu_axpy(n, alpha, x, y); }
+  static void Scale(int n, float c, const float* x, float* y) {
+    ScaleKernel<<<gpu::Blocks(n), gpu::kThreads>>>(n, c, x, y);
+    CNN_KERNEL_CHECK();
   }
-}
-
-// Folds bottom `which` into the running max; it must be strictly larger to
-// take over, as on the CPU.
-__global__ void MaxFold(long long n, const float* x, int which, float* y, int* idx) {
-  CNN_KERNEL_LOOP(k, n) {
-    if (x[k] > y[k]) {
-      y[k] = x[k];
-      idx[k] = which;
-    }
-  }
-}
-
-__global__ void MaxBackward(long long n, const int* idx, int which, const float* dy, float* dx) {
-  CNN_KERNEL_LOOP(k, n) dx[k] = idx[k] == which ? dy[k] : 0.f;
-}
-
-// dx = c * dy written outright: an axpby with beta 0 would keep a stale NaN
-// already in dx (0 * NaN), exactly what the CPU path avoids.
-__global__ void Scale(long long n, float c, const float* dy, float* dx) {
-  CNN_KERNEL_LOOP(k, n) dx[k] = c * dy[k];
-}
+};
 
 }  // namespace
 
@@ -43,25 +44,16 @@ void EltwiseLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& top) {
   const int n = top[0]->count();
   if (n == 0) return;
   float* y = top[0]->mutable_gpu_data();
-  switch (op_) {
-    case EltwiseParameter::PROD:
-      gpu_mul(n, bottom[0]->gpu_data(), bottom[1]->gpu_data(), y);
-      for (size_t i = 2; i < bottom.size(); ++i) gpu_mul(n, y, bottom[i]->gpu_data(), y);
-      break;
-    case EltwiseParameter::SUM:
-      gpu_set(n, 0.f, y);
-      for (size_t i = 0; i < bottom.size(); ++i) gpu_axpy(n, coeffs_[i], bottom[i]->gpu_data(), y);
-      break;
-    case EltwiseParameter::MAX: {
-      int* idx = static_cast<int*>(max_idx_->mutable_gpu_data());
-      MaxFirstTwo<<<gpu::Blocks(n), gpu::kThreads>>>(n, bottom[0]->gpu_data(), bottom[1]->gpu_data(), y, idx);
-      CNN_KERNEL_CHECK();
-      for (size_t i = 2; i < bottom.size(); ++i) {
-        MaxFold<<<gpu::Blocks(n), gpu::kThreads>>>(n, bottom[i]->gpu_data(), static_cast<int>(i), y, idx);
-        CNN_KERNEL_CHECK();
-      }
-      break;
-    }
+  if (op_ != EltwiseParameter::MAX) {
+    eltwise::ArithmeticForward<GpuMath>(op_, coeffs_, bottom, n, y);
+    return;
+  }
+  int* idx = static_cast<int*>(max_idx_->mutable_gpu_data());
+  MaxFirstTwoKernel<<<gpu::Blocks(n), gpu::kThreads>>>(n, bottom[0]->gpu_data(), bottom[1]->gpu_data(), y, idx);
+  CNN_KERNEL_CHECK();
+  for (size_t i = 2; i < bottom.size(); ++i) {
+    MaxFoldKernel<<<gpu::Blocks(n), gpu::kThreads>>>(n, bottom[i]->gpu_data(), static_cast<int>(i), y, idx);
+    CNN_KERNEL_CHECK();
   }
 }
 
@@ -69,46 +61,16 @@ void EltwiseLayer::Backward_gpu(const BlobVec& top, const std::vector<bool>& pro
                                 const BlobVec& bottom) {
   const int n = top[0]->count();
   if (n == 0) return;
-  const float* top_diff = top[0]->gpu_diff();
   for (size_t i = 0; i < bottom.size(); ++i) {
     if (!propagate_down[i]) continue;
     float* dx = bottom[i]->mutable_gpu_diff();
-    switch (op_) {
-      case EltwiseParameter::PROD:
-        if (stable_prod_grad_) {
-          // The product of the other inputs, multiplied in the CPU's order
-          // (so the two agree exactly); right even where this input is 0.
-          bool started = false;
-          for (size_t j = 0; j < bottom.size(); ++j) {
-            if (j == i) continue;
-            if (!started) {
-              gpu_copy(n, bottom[j]->gpu_data(), dx);
-              started = true;
-            } else {
-              gpu_mul(n, dx, bottom[j]->gpu_data(), dx);
-            }
-          }
-        } else {
-          // Undefined where this input is zero, as on the CPU.
-          gpu_div(n, top[0]->gpu_data(), bottom[i]->gpu_data(), dx);
-        }
-        gpu_mul(n, dx, top_diff, dx);
-        break;
-      case EltwiseParameter::SUM:
-        if (coeffs_[i] == 1.f) {
-          gpu_copy(n, top_diff, dx);
-        } else {
-          Scale<<<gpu::Blocks(n), gpu::kThreads>>>(n, coeffs_[i], top_diff, dx);
-          CNN_KERNEL_CHECK();
-        }
-        break;
-      case EltwiseParameter::MAX: {
-        const int* idx = static_cast<const int*>(max_idx_->gpu_data());
-        MaxBackward<<<gpu::Blocks(n), gpu::kThreads>>>(n, idx, static_cast<int>(i), top_diff, dx);
-        CNN_KERNEL_CHECK();
-        break;
-      }
+    if (op_ != EltwiseParameter::MAX) {
+      eltwise::ArithmeticBackward<GpuMath>(op_, coeffs_[i], stable_prod_grad_, bottom, *top[0], i, n, dx);
+      continue;
     }
+    const int* idx = static_cast<const int*>(max_idx_->gpu_data());
+    MaxBackwardKernel<<<gpu::Blocks(n), gpu::kThreads>>>(n, idx, static_cast<int>(i), top[0]->gpu_diff(), dx);
+    CNN_KERNEL_CHECK();
   }
 }
 

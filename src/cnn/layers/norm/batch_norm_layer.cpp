@@ -99,11 +99,11 @@ void BatchNormLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
       const double var = per_channel > 0 ? ss / per_channel : 0.0;
       mean[c] = m;
       inv_std[c] = norm::InvStd(var, eps_);
-      sum_mean[c] = m + f * sum_mean[c];
-      sum_var[c] = static_cast<float>(unbiased * var) + f * sum_var[c];
+      sum_mean[c] = norm::FoldIntoSum(m, f, sum_mean[c]);
+      sum_var[c] = norm::FoldIntoSum(static_cast<float>(unbiased * var), f, sum_var[c]);
     }
     float* total = blobs_[2]->mutable_cpu_data();
-    total[0] = total[0] * f + 1.f;
+    total[0] = norm::FoldIntoSum(1.f, f, total[0]);
   }
   float* y = top[0]->mutable_cpu_data();
   float* x_hat = x_hat_.mutable_cpu_data();

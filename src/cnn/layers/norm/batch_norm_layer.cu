@@ -48,9 +48,9 @@ __global__ void BatchStatsKernel(int num, int channels, int inner, float eps, fl
     const double var = count > 0 ? ss / count : 0.0;
     mean[c] = m;
     inv_std[c] = norm::InvStd(var, eps);
-    sum_mean[c] = m + fraction * sum_mean[c];
-    sum_var[c] = static_cast<float>(unbiased * var) + fraction * sum_var[c];
-    if (c == 0) total[0] = total[0] * fraction + 1.f;
+    sum_mean[c] = norm::FoldIntoSum(m, fraction, sum_mean[c]);
+    sum_var[c] = norm::FoldIntoSum(static_cast<float>(unbiased * var), fraction, sum_var[c]);
+    if (c == 0) total[0] = norm::FoldIntoSum(1.f, fraction, total[0]);
   }
 }
 

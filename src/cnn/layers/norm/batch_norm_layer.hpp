@@ -41,7 +41,8 @@ class BatchNormLayer : public Layer {
                     const BlobVec& bottom) override;
 #endif
 
- private:
+ protected:
+  // Shared with CudnnBatchNormLayer, which keeps the same statistics.
   bool use_global_stats_ = false;
   float moving_average_fraction_ = 0.999f;
   float eps_ = 1e-5f;

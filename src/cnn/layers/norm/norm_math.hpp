@@ -34,6 +34,18 @@ CNN_HD double UnbiasedVarianceFactor(double m) { return m > 1.0 ? m / (m - 1.0) 
 // (and as 0 before any batch was seen, when the total is 0).
 CNN_HD float StoredStatsScale(float total) { return total == 0.f ? 0.f : 1.f / total; }
 
+// One batch folded into such a sum: the older terms decay by the fraction
+// (the total itself folds in a weight of 1 per batch).
+CNN_HD float FoldIntoSum(float batch_value, float fraction, float sum) { return batch_value + fraction * sum; }
+
+// The (biased) variance back from 1 / sqrt(var + eps), for statistics that
+// arrive as an inverse standard deviation (cuDNN's saved batch statistics).
+// Rounding can leave a constant channel slightly below 0; it is clamped.
+CNN_HD double VarianceFromInvStd(float inv_std, float eps) {
+  const double v = 1.0 / (static_cast<double>(inv_std) * inv_std) - static_cast<double>(eps);
+  return v > 0.0 ? v : 0.0;
+}
+
 // MVN divides by the standard deviation plus eps, eps outside the root.
 CNN_HD float MvnDivisor(double var, float eps) { return static_cast<float>(sqrt(var)) + eps; }
 
