@@ -12,7 +12,9 @@
 # new is kept there for the next run. A crash is written to
 # build-asan/fuzz/artifacts/TARGET/ and fails the run: reproduce it with
 # `build-asan/tests/fuzz/fuzz_TARGET FILE`, then make it a regression test.
-# Environment: SAN_BUILD_DIR (default build-asan), FUZZ_ARGS (more libFuzzer flags).
+# Environment: SAN_BUILD_DIR (default build-asan), FUZZ_ARGS (more libFuzzer flags),
+# FUZZ_SKIP_BUILD=1 (the targets are built already: lets two runs share one
+# build directory without configuring it at the same time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -33,7 +35,7 @@ export SAN_BUILD_DIR=$build_dir
 
 build_targets=()
 for t in "${targets[@]}"; do build_targets+=("fuzz_$t"); done
-bash scripts/sanitizers/build.sh "${build_targets[@]}"
+[ "${FUZZ_SKIP_BUILD:-0}" = 1 ] || bash scripts/sanitizers/build.sh "${build_targets[@]}"
 # shellcheck source=sanitizers/env.sh
 source scripts/sanitizers/env.sh
 
@@ -61,7 +63,10 @@ for t in "${targets[@]}"; do
   log="$build_dir/fuzz/$t.log"
   mkdir -p "$artifacts"
   seed "$t" "$corpus"
-  scratch=$(mktemp -d)
+  # The targets write each input to a file (the readers take paths): on ext4,
+  # truncating and rewriting one file forces a disk flush per input, most of
+  # an input's time; tmpfs has no disk behind it.
+  scratch=$(mktemp -d -p "$([ -w /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}")")
   echo "fuzz.sh: fuzz_$t for $seconds s (corpus $corpus, $(ls "$corpus" | wc -l) files)"
   # -rss_limit_mb: a whole process over 2 GiB is a finding (one allocation
   # over 256 MiB already fails inside, see tests/fuzz/fuzz_support.cpp);

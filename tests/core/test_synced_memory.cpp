@@ -5,6 +5,7 @@
 
 #include "cnn/core/common.hpp"
 #include "cnn/core/context.hpp"
+#include "cnn/core/cpu_memory_limit.hpp"
 #include "cnn/core/synced_memory.hpp"
 
 namespace cnn {
@@ -49,6 +50,33 @@ TEST(SyncedMemory, HostMemoryIsAligned) {
 }
 
 #ifndef CNN_WITH_CUDA
+// The fuzzers' cap on host memory: counted over every live buffer, freed
+// buffers give their share back, and a refusal is the usual OutOfMemory.
+TEST(SyncedMemory, CpuMemoryLimitCountsLiveBuffers) {
+  const size_t before = CpuMemoryInUse();
+  SetCpuMemoryLimit(before + 1000);
+  {
+    SyncedMemory first(600);
+    first.cpu_data();
+    EXPECT_EQ(CpuMemoryInUse(), before + 600);
+    SyncedMemory second(600);
+    try {
+      second.cpu_data();
+      ADD_FAILURE() << "1200 bytes passed a limit of 1000";
+    } catch (const OutOfMemory& e) {
+      EXPECT_NE(std::string(e.what()).find("asked for 0.0 MiB (600 bytes), past the limit of"), std::string::npos)
+          << e.what();
+    }
+    EXPECT_EQ(CpuMemoryInUse(), before + 600);
+  }
+  EXPECT_EQ(CpuMemoryInUse(), before);
+  SyncedMemory again(900);
+  EXPECT_NE(again.cpu_data(), nullptr);
+  SetCpuMemoryLimit(0);
+  SyncedMemory unlimited(4000);
+  EXPECT_NE(unlimited.cpu_data(), nullptr);
+}
+
 TEST(SyncedMemory, GpuAccessThrowsWithoutCuda) {
   SyncedMemory mem(16);
   EXPECT_THROW(mem.gpu_data(), Error);

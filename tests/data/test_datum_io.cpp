@@ -11,6 +11,8 @@
 #include "support/test_support.hpp"
 
 #ifdef CNN_WITH_OPENCV
+#include <zlib.h>
+
 #include <opencv2/imgcodecs.hpp>
 #endif
 
@@ -200,6 +202,39 @@ TEST(DatumIO, UndecodableBytesAreAnError) {
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()), "is marked encoded but its 7 bytes do not decode as an image");
   }
+}
+
+// A grey PNG whose header announces width x height pixels: a signature, an
+// IHDR chunk, an IDAT chunk far too short for those pixels, IEND.
+std::string PngHeaderOnly(uint32_t width, uint32_t height) {
+  auto be32 = [](uint32_t v) {
+    return std::string{char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+  };
+  auto chunk = [&](const std::string& type_and_data) {
+    const uint32_t crc =
+        crc32(0, reinterpret_cast<const Bytef*>(type_and_data.data()), static_cast<uInt>(type_and_data.size()));
+    return be32(static_cast<uint32_t>(type_and_data.size() - 4)) + type_and_data + be32(crc);
+  };
+  return std::string("\x89PNG\r\n\x1a\n", 8) +
+         chunk("IHDR" + be32(width) + be32(height) + std::string("\x08\x00\x00\x00\x00", 5)) +
+         chunk("IDAT" + std::string("\x78\x9c\x63\x00\x00\x00\x01\x00\x01", 9)) + chunk("IEND");
+}
+
+// Regression (fuzz_datum): OpenCV throws cv::Exception for an image it will
+// not allocate (here 2e9 pixels, past its limit of 2^30, within libpng's own
+// limits per side; in the fuzzer's find, a 76-byte record announcing 554 MB
+// when ASan capped allocations at 256 MiB), which went uncaught and aborted.
+TEST(DatumIO, AnImageOpenCvRefusesIsAnError) {
+  Datum d;
+  d.set_data(PngHeaderOnly(1000000, 2000));
+  d.set_encoded(true);
+  const std::string message = test::ErrorOf([&] { DecodeDatumNative(&d); });
+  EXPECT_EQ(message.rfind("is marked encoded but its 66 bytes do not decode as an image: OpenCV refuses it (", 0), 0u)
+      << message;
+  const std::string path = test::MakeTempDir() + "/wide.png";
+  std::ofstream(path, std::ios::binary) << PngHeaderOnly(1000000, 2000);
+  const std::string from_file = test::ErrorOf([&] { ReadImageToDatum(path, 0, 0, 0, true, "", &d); });
+  EXPECT_EQ(from_file.rfind("cannot read image " + path + ": OpenCV refuses it (", 0), 0u) << from_file;
 }
 
 TEST(DatumIO, ReadImageToDatumRawResizedAndEncoded) {

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "cnn/core/common.hpp"
+#include "cnn/core/cpu_memory_limit.hpp"
 
 // The fuzzers' sanitizer settings, built in so a bare `./fuzz_x corpus/`
 // behaves as scripts/fuzz.sh runs it. One allocation over 256 MiB fails (as
@@ -24,6 +25,12 @@ namespace cnn {
 namespace fuzz {
 
 void Init() {
+  // Every blob of a target shares this much host memory. A fuzzed shape or
+  // num_output asks for far more: its net is built up to the layer whose
+  // allocation passes the limit, which fails there with cnn's own "out of
+  // CPU memory" error. Without it, filling the weights of a reference net
+  // (AlexNet's fc6 alone is 38 M values) took a minute per input.
+  SetCpuMemoryLimit(kCpuMemoryLimit);
   FLAGS_minloglevel = 2;
   FLAGS_logtostderr = true;
   google::InitGoogleLogging("cnn_fuzz");

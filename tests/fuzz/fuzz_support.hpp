@@ -10,8 +10,11 @@
 namespace cnn {
 namespace fuzz {
 
-// Silences glog below ERROR and pins BLAS to one thread; call once from
-// LLVMFuzzerInitialize.
+// The host memory all blobs of one fuzz target may hold at once, in bytes.
+constexpr size_t kCpuMemoryLimit = size_t(2) << 20;
+
+// Silences glog below ERROR, caps blob memory at kCpuMemoryLimit; call once
+// from LLVMFuzzerInitialize.
 void Init();
 
 // Writes the input to a per-process file named with `suffix` (the readers

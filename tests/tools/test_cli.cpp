@@ -2,16 +2,6 @@
 // exactly 1, never a crash) and `cnn time` on small and reference nets.
 #include <gtest/gtest.h>
 
-// Whether this test program (and so the tool, built alike) runs under
-// AddressSanitizer (scripts/sanitize.sh).
-#if defined(__SANITIZE_ADDRESS__)
-#define CNN_TEST_UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CNN_TEST_UNDER_ASAN 1
-#endif
-#endif
-
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -20,6 +10,7 @@
 
 #include "support/gpu_check.hpp"
 #include "support/test_support.hpp"
+#include "support/tool_output.hpp"
 
 namespace cnn {
 namespace test {

@@ -1,11 +1,13 @@
 #include "cnn/core/synced_memory.hpp"
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
 #include "cnn/core/common.hpp"
+#include "cnn/core/cpu_memory_limit.hpp"
 
 #ifdef CNN_WITH_CUDA
 #include <cuda_runtime.h>
@@ -16,21 +18,44 @@
 namespace cnn {
 namespace {
 
+std::atomic<size_t> g_limit{0};
+std::atomic<size_t> g_in_use{0};
+
+[[noreturn]] void ThrowOutOfMemory(size_t bytes, const char* why) {
+  char text[300];
+  std::snprintf(text, sizeof(text),
+                "out of CPU memory: asked for %.1f MiB (%zu bytes)%s; try a smaller batch_size, or a larger "
+                "iter_size with a proportionally smaller batch",
+                bytes / 1048576.0, bytes, why);
+  throw OutOfMemory(text);
+}
+
 // 64-byte alignment lets AVX-512 loads in BLAS and our loops run aligned.
 // A failure is OutOfMemory with the size, which the blob and the layer that
 // asked extend with their names on its way up.
 void* host_alloc(size_t bytes) {
+  const size_t in_use = g_in_use.fetch_add(bytes) + bytes;
+  const size_t limit = g_limit.load();
+  if (limit != 0 && in_use > limit) {
+    g_in_use.fetch_sub(bytes);
+    char why[120];
+    std::snprintf(why, sizeof(why), ", past the limit of %.1f MiB this process set (%.1f MiB in use)",
+                  limit / 1048576.0, (in_use - bytes) / 1048576.0);
+    ThrowOutOfMemory(bytes, why);
+  }
   void* p = nullptr;
   size_t rounded = (bytes + 63) / 64 * 64;
   if (posix_memalign(&p, 64, rounded == 0 ? 64 : rounded) != 0) {
-    char text[200];
-    std::snprintf(text, sizeof(text),
-                  "out of CPU memory: asked for %.1f MiB (%zu bytes); try a smaller batch_size, or a larger "
-                  "iter_size with a proportionally smaller batch",
-                  bytes / 1048576.0, bytes);
-    throw OutOfMemory(text);
+    g_in_use.fetch_sub(bytes);
+    ThrowOutOfMemory(bytes, "");
   }
   return p;
+}
+
+void host_free(void* p, size_t bytes) {
+  if (!p) return;
+  std::free(p);
+  g_in_use.fetch_sub(bytes);
 }
 
 #ifdef CNN_WITH_CUDA
@@ -45,8 +70,11 @@ void cuda_check(cudaError_t err, const char* what, size_t bytes) {
 
 }  // namespace
 
+void SetCpuMemoryLimit(size_t bytes) { g_limit.store(bytes); }
+size_t CpuMemoryInUse() { return g_in_use.load(); }
+
 SyncedMemory::~SyncedMemory() {
-  std::free(cpu_ptr_);
+  host_free(cpu_ptr_, size_);
 #ifdef CNN_WITH_CUDA
   gpu::Release(gpu_ptr_);
 #endif

@@ -102,15 +102,31 @@ void CVMatToDatum(const cv::Mat& image, Datum* datum) {
 
 namespace {
 
+// OpenCV throws cv::Exception where it cannot go on: a header announcing more
+// pixels than it accepts (or than memory holds), a codec's internal failure.
+// Uncaught, that aborted the process; cnn answers bad input with Error, and
+// running out of memory with OutOfMemory, each one line prefixed with `what`.
+template <typename F>
+auto CallOpenCv(const std::string& what, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const cv::Exception& e) {
+    if (e.code == cv::Error::StsNoMem) throw OutOfMemory(what + ": out of CPU memory in OpenCV (" + e.err + ")");
+    throw Error(what + ": OpenCV refuses it (" + e.err + ")");
+  }
+}
+
 bool Decode(Datum* datum, int imread_flags) {
   if (!datum->encoded()) return false;
   const std::string& bytes = datum->data();
+  const std::string undecodable =
+      "is marked encoded but its " + std::to_string(bytes.size()) + " bytes do not decode as an image";
   cv::Mat image;
   if (!bytes.empty()) {
     const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
-    image = cv::imdecode(raw, imread_flags);
+    image = CallOpenCv(undecodable, [&] { return cv::imdecode(raw, imread_flags); });
   }
-  CNN_CHECK(!image.empty(), "is marked encoded but its " << bytes.size() << " bytes do not decode as an image");
+  CNN_CHECK(!image.empty(), undecodable);
   CVMatToDatum(image, datum);
   return true;
 }
@@ -137,15 +153,18 @@ bool DecodeDatum(Datum* datum, bool is_color) {
 
 bool ReadImageToDatum(const std::string& path, int label, int height, int width, bool is_color,
                       const std::string& encoding, Datum* datum) {
-  cv::Mat image = cv::imread(path, is_color ? cv::IMREAD_COLOR : cv::IMREAD_GRAYSCALE);
+  cv::Mat image = CallOpenCv("cannot read image " + path,
+                             [&] { return cv::imread(path, is_color ? cv::IMREAD_COLOR : cv::IMREAD_GRAYSCALE); });
   if (image.empty()) {
     LOG(WARNING) << "cannot read image " << path;
     return false;
   }
   if (height > 0 && width > 0) {
-    cv::Mat resized;
-    cv::resize(image, resized, cv::Size(width, height));
-    image = resized;
+    image = CallOpenCv("cannot resize " + path + " to " + std::to_string(height) + "x" + std::to_string(width), [&] {
+      cv::Mat resized;
+      cv::resize(image, resized, cv::Size(width, height));
+      return resized;
+    });
   }
   if (!encoding.empty()) {
     // An untouched file already in the wanted format is stored as it is, so

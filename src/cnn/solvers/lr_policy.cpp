@@ -6,27 +6,30 @@
 
 namespace cnn {
 
-void ValidateLearningRatePolicy(const SolverParameter& p) {
+void ValidateLearningRatePolicy(const SolverParameter& p, const std::string& source) {
   const std::string& policy = p.lr_policy();
-  CNN_CHECK(!policy.empty(), "solver: lr_policy is not set (fixed, step, exp, inv, multistep, poly or sigmoid)");
+  // The file the user wrote, so a missing field is found where it belongs.
+  const std::string solver = source.empty() ? std::string("solver") : source;
+  CNN_CHECK(!policy.empty(), solver << ": lr_policy is not set (fixed, step, exp, inv, multistep, poly or sigmoid)");
   if (policy == "fixed") return;
   if (policy == "step" || policy == "sigmoid") {
-    CNN_CHECK(p.has_gamma(), "solver: lr_policy \"" << policy << "\" needs gamma");
-    CNN_CHECK(p.stepsize() > 0, "solver: lr_policy \"" << policy << "\" needs a positive stepsize");
+    CNN_CHECK(p.has_gamma(), solver << ": lr_policy \"" << policy << "\" needs gamma");
+    CNN_CHECK(p.stepsize() > 0, solver << ": lr_policy \"" << policy << "\" needs a positive stepsize");
   } else if (policy == "exp") {
-    CNN_CHECK(p.has_gamma(), "solver: lr_policy \"exp\" needs gamma");
+    CNN_CHECK(p.has_gamma(), solver << ": lr_policy \"exp\" needs gamma");
   } else if (policy == "inv") {
-    CNN_CHECK(p.has_gamma() && p.has_power(), "solver: lr_policy \"inv\" needs gamma and power");
+    CNN_CHECK(p.has_gamma() && p.has_power(), solver << ": lr_policy \"inv\" needs gamma and power");
   } else if (policy == "multistep") {
-    CNN_CHECK(p.has_gamma(), "solver: lr_policy \"multistep\" needs gamma");
+    CNN_CHECK(p.has_gamma(), solver << ": lr_policy \"multistep\" needs gamma");
     for (int i = 1; i < p.stepvalue_size(); ++i)
       CNN_CHECK(p.stepvalue(i) > p.stepvalue(i - 1),
-                "solver: stepvalue entries must increase (" << p.stepvalue(i - 1) << " then " << p.stepvalue(i) << ")");
+                solver << ": stepvalue entries must increase (" << p.stepvalue(i - 1) << " then " << p.stepvalue(i)
+                       << ")");
   } else if (policy == "poly") {
-    CNN_CHECK(p.has_power(), "solver: lr_policy \"poly\" needs power");
-    CNN_CHECK(p.max_iter() > 0, "solver: lr_policy \"poly\" needs a positive max_iter");
+    CNN_CHECK(p.has_power(), solver << ": lr_policy \"poly\" needs power");
+    CNN_CHECK(p.max_iter() > 0, solver << ": lr_policy \"poly\" needs a positive max_iter");
   } else {
-    CNN_THROW("solver: unknown lr_policy \"" << policy
+    CNN_THROW(solver << ": unknown lr_policy \"" << policy
                                              << "\"; known: fixed, step, exp, inv, multistep, poly, sigmoid");
   }
 }

@@ -18,7 +18,8 @@ namespace cnn {
 // An unknown policy or a missing parameter it needs throws Error.
 float LearningRate(const SolverParameter& param, int iter, int* current_step);
 
-// Checks the policy name and its parameters once, before training starts.
-void ValidateLearningRatePolicy(const SolverParameter& param);
+// Checks the policy name and its parameters once, before training starts;
+// errors start with `source` (the solver file), or "solver" when empty.
+void ValidateLearningRatePolicy(const SolverParameter& param, const std::string& source = "");
 
 }  // namespace cnn

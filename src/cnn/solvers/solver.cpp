@@ -43,7 +43,7 @@ Solver::Solver(const SolverParameter& param, const std::string& source) : param_
             source_ << ": snapshot_format HDF5 is not supported; use BINARYPROTO");
   CNN_CHECK(param_.iter_size() >= 1, source_ << ": iter_size must be at least 1");
   CNN_CHECK(param_.average_loss() >= 1, source_ << ": average_loss must be at least 1");
-  ValidateLearningRatePolicy(param_);
+  ValidateLearningRatePolicy(param_, source_);
   if (param_.random_seed() >= 0) Context::set_random_seed(static_cast<uint64_t>(param_.random_seed()));
   if (!param_.has_snapshot_prefix() && !source_.empty()) {
     // Caffe's default: the solver file name without its extension.
