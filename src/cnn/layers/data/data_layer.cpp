@@ -7,7 +7,7 @@
 #include "cnn/core/common.hpp"
 #include "cnn/core/context.hpp"
 #include "cnn/core/layer_registry.hpp"
-#include "cnn/data/datum_io.hpp"
+#include "cnn/data/datum_batch.hpp"
 
 namespace cnn {
 namespace {
@@ -22,14 +22,8 @@ std::string ShapeString(const std::vector<int>& shape) {
 
 }  // namespace
 
-DataLayer::DataLayer(const LayerParameter& param) : Layer(param) {}
-
-// The prefetch thread reads the reader and the transformer: it stops first.
-DataLayer::~DataLayer() { prefetcher_.reset(); }
-
 void DataLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
-  prefetcher_.reset();
-  set_up_ = false;
+  StopPrefetch();
   data_param_ = layer_param_.data_param();
   const std::string& source = data_param_.source();
   CNN_CHECK(!source.empty(), where() << "data_param.source (the database path) is not set");
@@ -78,55 +72,19 @@ void DataLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
   next_.offset = reader_->offset();
   next_.rng = transformer_->rng();
   ends_.assign(data_param_.prefetch(), Position());
-  prefetcher_ = std::make_unique<Prefetcher>(
-      static_cast<int>(data_param_.prefetch()), output_labels_ ? 2 : 1,
-      [this](Prefetcher::Batch* batch, const Prefetcher& self) { return LoadBatch(batch, self); }, where());
-  set_up_ = true;
-
-  if (!pending_state_.empty()) {
-    const std::string state = std::move(pending_state_);
-    pending_state_.clear();
-    ApplyState(state);
-  } else {
-    prefetcher_->Start();
-  }
+  StartPrefetch(static_cast<int>(data_param_.prefetch()), output_labels_ ? 2 : 1);
 }
 
 bool DataLayer::LoadBatch(Prefetcher::Batch* batch, const Prefetcher& self) {
   Datum datum;
-  std::vector<int> item_shape;
-  std::string first_dims;
-  size_t item_count = 0;
-  float* data = nullptr;
-  float* label = nullptr;
+  DatumBatch items(transformer_.get(), batch_size_, batch->blobs[0].get(),
+                   output_labels_ ? batch->blobs[1].get() : nullptr);
   for (int item = 0; item < batch_size_; ++item) {
     if (self.stopping()) return false;
     try {
       CNN_CHECK(datum.ParseFromString(reader_->value()), "is not a Datum");
       transformer_->Decode(&datum);
-      const std::vector<int> shape = transformer_->InferBlobShape(datum);
-      if (item == 0) {
-        // As in Caffe, a batch takes the shape of its first record.
-        item_shape = shape;
-        first_dims = DatumShapeString(datum);
-        item_count = static_cast<size_t>(shape[1]) * shape[2] * shape[3];
-        std::vector<int> batch_shape = shape;
-        batch_shape[0] = batch_size_;
-        batch->blobs[0]->Reshape(batch_shape);
-        data = batch->blobs[0]->mutable_cpu_data();
-        if (output_labels_) {
-          batch->blobs[1]->Reshape(std::vector<int>{batch_size_});
-          label = batch->blobs[1]->mutable_cpu_data();
-        }
-      } else if (shape != item_shape) {
-        if (transformer_->param().crop_size() > 0) {
-          CNN_THROW("has " << DatumShapeString(datum) << ", expected " << item_shape[1] << " channel(s) like "
-                           << first_dims << " before it in the batch");
-        }
-        CNN_THROW("has " << DatumShapeString(datum) << ", expected " << first_dims);
-      }
-      transformer_->Transform(datum, data + item * item_count);
-      if (output_labels_) label[item] = static_cast<float>(datum.label());
+      items.Add(datum);
     } catch (const Error& e) {
       throw Error(where() + reader_->Describe() + e.what());
     }
@@ -141,35 +99,17 @@ bool DataLayer::LoadBatch(Prefetcher::Batch* batch, const Prefetcher& self) {
   return true;
 }
 
-void DataLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
-  CNN_CHECK(set_up_, where() << "Forward before SetUp");
-  prefetcher_->DeliverCpu(top, [this](const Prefetcher::Batch& batch) { Delivered(batch); });
-}
-
-#ifdef CNN_WITH_CUDA
-void DataLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& top) {
-  CNN_CHECK(set_up_, where() << "Forward before SetUp");
-  prefetcher_->DeliverGpu(top, [this](const Prefetcher::Batch& batch) { Delivered(batch); });
-}
-#endif
-
 std::string DataLayer::SaveState() const {
   std::ostringstream s;
   s << kStateTag << ' ' << next_.offset << ' ' << next_.rng;
   return s.str();
 }
 
-void DataLayer::RestoreState(const std::string& state) {
-  if (!set_up_) {
-    // Checked now, applied once SetUp has opened the database.
-    std::istringstream in(state);
-    std::string tag;
-    in >> tag;
-    CNN_CHECK(tag == kStateTag, where() << "the saved state does not belong to a Data layer");
-    pending_state_ = state;
-    return;
-  }
-  ApplyState(state);
+void DataLayer::CheckState(const std::string& state) const {
+  std::istringstream in(state);
+  std::string tag;
+  in >> tag;
+  CNN_CHECK(tag == kStateTag, where() << "the saved state does not belong to a Data layer");
 }
 
 uint64_t DataLayer::RecordsDelivered(const std::string& state) const {
@@ -185,22 +125,21 @@ void DataLayer::ApplyState(const std::string& state) {
   std::istringstream in(state);
   std::string tag;
   Position position;
-  in >> tag;
-  CNN_CHECK(tag == kStateTag, where() << "the saved state does not belong to a Data layer");
-  in >> position.offset >> position.rng;
+  CheckState(state);
+  in >> tag >> position.offset >> position.rng;
   CNN_CHECK(!in.fail(), where() << "the saved state is damaged (" << state.size() << " bytes)");
-  prefetcher_->Stop();
+  prefetcher().Stop();
   try {
     reader_->SeekTo(position.offset);
   } catch (const Error& e) {
     // Batches read before the restore must not be delivered after it.
     const Error error(where() + e.what());
-    prefetcher_->Fail(std::make_exception_ptr(error));
+    prefetcher().Fail(std::make_exception_ptr(error));
     throw error;
   }
   transformer_->rng() = position.rng;
   next_ = position;
-  prefetcher_->Start();
+  prefetcher().Start();
 }
 
 CNN_REGISTER_LAYER(Data, DataLayer);

@@ -22,42 +22,32 @@
 #include <string>
 #include <vector>
 
-#include "cnn/core/layer.hpp"
-#include "cnn/core/stateful.hpp"
 #include "cnn/data/data_transformer.hpp"
 #include "cnn/data/db_reader.hpp"
-#include "cnn/data/prefetcher.hpp"
+#include "cnn/layers/data/prefetching_data_layer.hpp"
 
 namespace cnn {
 
-class DataLayer : public Layer, public Stateful {
+class DataLayer : public PrefetchingDataLayer {
  public:
-  explicit DataLayer(const LayerParameter& param);
-  ~DataLayer() override;
+  explicit DataLayer(const LayerParameter& param) : PrefetchingDataLayer(param) {}
+  ~DataLayer() override { StopPrefetch(); }
 
   void LayerSetUp(const BlobVec& bottom, const BlobVec& top) override;
-  // Each Forward shapes the tops from its batch.
-  void Reshape(const BlobVec& bottom, const BlobVec& top) override {}
 
   const char* type() const override { return "Data"; }
-  int ExactNumBottomBlobs() const override { return 0; }
   int MinTopBlobs() const override { return 1; }
   int MaxTopBlobs() const override { return 2; }
 
   std::string SaveState() const override;
-  void RestoreState(const std::string& state) override;
   uint64_t RecordsDelivered(const std::string& state) const override;
   uint64_t RecordsPerForward() const override { return static_cast<uint64_t>(batch_size_); }
 
  protected:
-  void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
-  void Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
-                    const BlobVec& bottom) override {}
-#ifdef CNN_WITH_CUDA
-  void Forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
-  void Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
-                    const BlobVec& bottom) override {}
-#endif
+  bool LoadBatch(Prefetcher::Batch* batch, const Prefetcher& self) override;
+  void Delivered(const Prefetcher::Batch& batch) override { next_ = ends_[batch.slot]; }
+  void CheckState(const std::string& state) const override;
+  void ApplyState(const std::string& state) override;
 
  private:
   // Where reading stands: the reader's offset (rand_skip included) and the
@@ -67,16 +57,9 @@ class DataLayer : public Layer, public Stateful {
     std::mt19937 rng;
   };
 
-  // On the prefetch thread: one batch from the reader.
-  bool LoadBatch(Prefetcher::Batch* batch, const Prefetcher& self);
-  void Delivered(const Prefetcher::Batch& batch) { next_ = ends_[batch.slot]; }
-  void ApplyState(const std::string& state);
-
   DataParameter data_param_;
   int batch_size_ = 0;
   bool output_labels_ = false;
-  bool set_up_ = false;
-  std::string pending_state_;  // a RestoreState that came before SetUp
 
   // Touched only by the prefetch thread while it runs.
   std::unique_ptr<DataTransformer> transformer_;
@@ -84,7 +67,6 @@ class DataLayer : public Layer, public Stateful {
   std::vector<Position> ends_;  // per batch slot: the position after that batch
 
   Position next_;  // what Forward delivers next (what SaveState records)
-  std::unique_ptr<Prefetcher> prefetcher_;
 };
 
 }  // namespace cnn
