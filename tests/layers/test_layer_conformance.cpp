@@ -308,6 +308,8 @@ struct Exemption {
 const std::vector<Exemption> kExempt = {
     {"Data", "reads a database through a prefetching thread; tests/layers/data/test_data_layer.cpp checks it "
              "on LMDB and LevelDB, CPU and GPU"},
+    {"ImageData", "decodes the image files a list names through a prefetching thread; "
+                  "tests/layers/data/test_image_data_layer.cpp checks it on PNG files it writes, CPU and GPU"},
 };
 
 // ---- The checks ---------------------------------------------------------

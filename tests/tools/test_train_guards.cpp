@@ -112,6 +112,19 @@ TEST_F(TrainGuards, AnEmptyNetFileIsAnError) {
   ExpectOneLineError("test --model=" + dir_ + "/empty.prototxt", {"defines no layers"});
 }
 
+TEST_F(TrainGuards, AnImageListWithNoReadableImageIsOneLine) {
+  Write(dir_ + "/list.txt", "gone.png 0\nalso_gone.png 1\n");
+  Write(dir_ + "/images.prototxt", "layer { name: 'images' type: 'ImageData' top: 'x' top: 'y' image_data_param { "
+                                   "source: '" + dir_ + "/list.txt' batch_size: 2 } }\n"
+                                   "layer { name: 'fc' type: 'InnerProduct' bottom: 'x' top: 'score' "
+                                   "inner_product_param { num_output: 2 } }\n"
+                                   "layer { name: 'loss' type: 'SoftmaxWithLoss' bottom: 'score' bottom: 'y' }\n");
+  const std::string solver = dir_ + "/images_solver.prototxt";
+  Write(solver, "net: \"" + dir_ + "/images.prototxt\"\nbase_lr: 0.1\nlr_policy: \"fixed\"\nmax_iter: 2\n");
+  ExpectOneLineError("train --solver=" + solver,
+                     {"layer 'images' (ImageData): none of the 2 images the list '" + dir_ + "/list.txt'"});
+}
+
 // Regression (item 6): a NaN loss went on to the end, exit 0, NaN snapshots.
 TEST_F(TrainGuards, NonFiniteWeightsStopTrainingNamingTheIterationAndLayer) {
   std::string net = kNet;

@@ -143,6 +143,30 @@ bool MatchExtension(const std::string& path, std::string encoding) {
   return ext == encoding || (encoding == "jpg" && ext == "jpeg");
 }
 
+// Colour (BGR) or grey, resized when both sizes are positive; empty when
+// unreadable. Read, then decoded, rather than imread: imread prints OpenCV's
+// own warning for a missing file, and every caller says which file it was.
+cv::Mat ReadImage(const std::string& path, int height, int width, bool is_color) {
+  Datum file;
+  if (!ReadFileToDatum(path, 0, &file) || file.data().empty()) return cv::Mat();
+  const std::string& bytes = file.data();
+  cv::Mat image;
+  try {
+    const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
+    image = cv::imdecode(raw, is_color ? cv::IMREAD_COLOR : cv::IMREAD_GRAYSCALE);
+  } catch (const cv::Exception&) {
+    return cv::Mat();  // a decoder that gave up on a damaged file
+  }
+  if (!image.empty() && height > 0 && width > 0) {
+    image = CallOpenCv("cannot resize " + path + " to " + std::to_string(height) + "x" + std::to_string(width), [&] {
+      cv::Mat resized;
+      cv::resize(image, resized, cv::Size(width, height));
+      return resized;
+    });
+  }
+  return image;
+}
+
 }  // namespace
 
 bool DecodeDatumNative(Datum* datum) { return Decode(datum, cv::IMREAD_UNCHANGED); }
@@ -151,20 +175,21 @@ bool DecodeDatum(Datum* datum, bool is_color) {
   return Decode(datum, is_color ? cv::IMREAD_COLOR : cv::IMREAD_GRAYSCALE);
 }
 
+bool ReadImageToRawDatum(const std::string& path, int label, int height, int width, bool is_color, Datum* datum) {
+  const cv::Mat image = ReadImage(path, height, width, is_color);
+  if (image.empty()) return false;
+  datum->Clear();
+  CVMatToDatum(image, datum);
+  datum->set_label(label);
+  return true;
+}
+
 bool ReadImageToDatum(const std::string& path, int label, int height, int width, bool is_color,
                       const std::string& encoding, Datum* datum) {
-  cv::Mat image = CallOpenCv("cannot read image " + path,
-                             [&] { return cv::imread(path, is_color ? cv::IMREAD_COLOR : cv::IMREAD_GRAYSCALE); });
+  cv::Mat image = ReadImage(path, height, width, is_color);
   if (image.empty()) {
     LOG(WARNING) << "cannot read image " << path;
     return false;
-  }
-  if (height > 0 && width > 0) {
-    image = CallOpenCv("cannot resize " + path + " to " + std::to_string(height) + "x" + std::to_string(width), [&] {
-      cv::Mat resized;
-      cv::resize(image, resized, cv::Size(width, height));
-      return resized;
-    });
   }
   if (!encoding.empty()) {
     // An untouched file already in the wanted format is stored as it is, so
@@ -211,6 +236,10 @@ bool DecodeDatum(Datum* datum, bool is_color) { return DecodeDatumNative(datum);
 
 bool ReadImageToDatum(const std::string& path, int label, int height, int width, bool is_color,
                       const std::string& encoding, Datum* datum) {
+  NoOpenCV(("cannot read image " + path).c_str());
+}
+
+bool ReadImageToRawDatum(const std::string& path, int label, int height, int width, bool is_color, Datum* datum) {
   NoOpenCV(("cannot read image " + path).c_str());
 }
 

@@ -44,6 +44,10 @@ bool DecodeDatum(Datum* datum, bool is_color);
 // warning, when the file cannot be read as an image, so a tool can skip it.
 bool ReadImageToDatum(const std::string& path, int label, int height, int width, bool is_color,
                       const std::string& encoding, Datum* datum);
+// The same image as a raw datum, quietly: false when the file cannot be read
+// as an image (the caller says which list line named it). Throws Error in a
+// build without OpenCV.
+bool ReadImageToRawDatum(const std::string& path, int label, int height, int width, bool is_color, Datum* datum);
 // A file's bytes as an encoded datum (no decoding); false when unreadable.
 bool ReadFileToDatum(const std::string& path, int label, Datum* datum);
 

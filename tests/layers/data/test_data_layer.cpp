@@ -16,6 +16,7 @@
 #include "cnn/core/stateful.hpp"
 #include "cnn/data/datum_io.hpp"
 #include "cnn/data/db.hpp"
+#include "support/data_layer_check.hpp"
 #include "support/gpu_check.hpp"
 #include "support/test_support.hpp"
 
@@ -77,37 +78,13 @@ std::string LayerText(const std::string& path, const std::string& backend, int b
          " batch_size: " + std::to_string(batch) + " " + data_extra + " } " + extra;
 }
 
-std::unique_ptr<Layer> Make(const std::string& text) { return LayerRegistry::Create(test::ParseLayer(text)); }
-
-Stateful& StateOf(Layer& layer) {
-  auto* stateful = dynamic_cast<Stateful*>(&layer);
-  EXPECT_NE(stateful, nullptr);
-  return *stateful;
-}
-
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-struct Tops {
-  Blob data, label;
-  BlobVec vec() { return {&data, &label}; }
-};
-
-// Data and labels of `count` batches.
+using Tops = test::DataTops;
+using test::CheckResume;
+using test::ErrorOf;
+using test::StateOf;
+std::unique_ptr<Layer> Make(const std::string& text) { return test::MakeLayer(text); }
 std::vector<std::vector<float>> Read(Layer& layer, Tops& tops, int count) {
-  std::vector<std::vector<float>> out;
-  for (int i = 0; i < count; ++i) {
-    layer.Forward({}, tops.vec());
-    out.push_back(DataOf(tops.data));
-    out.push_back(DataOf(tops.label));
-  }
-  return out;
+  return test::ReadBatches(layer, tops, count);
 }
 
 class DataLayerTest : public ::testing::TestWithParam<std::string> {
@@ -167,33 +144,6 @@ TEST_P(DataLayerTest, AppliesTheTransformation) {
   layer->Forward({}, tops.vec());
   EXPECT_EQ(DataOf(tops.data), (std::vector<float>{8.f, 8.5f, 10.f, 10.5f}));
   EXPECT_EQ(DataOf(tops.label), (std::vector<float>{101.f}));
-}
-
-// Reading 3 batches, saving, reading 2 more (A); a new layer restored from
-// the saved state reads 2 batches (B): A == B.
-void CheckResume(const std::string& text) {
-  Context::set_random_seed(1);
-  auto layer = Make(text);
-  Tops tops;
-  layer->SetUp({}, tops.vec());
-  Read(*layer, tops, 3);
-  // Let the reader run ahead of Forward before saving.
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  const std::string state = StateOf(*layer).SaveState();
-  const auto a = Read(*layer, tops, 2);
-
-  Context::set_random_seed(999);  // a different seed: the restored state must win
-  auto resumed = Make(text);
-  Tops tops2;
-  resumed->SetUp({}, tops2.vec());
-  Read(*resumed, tops2, 1);  // reading before restoring must not matter either
-  StateOf(*resumed).RestoreState(state);
-  const auto b = Read(*resumed, tops2, 2);
-  EXPECT_EQ(a, b);
-
-  // Restoring rewinds the original layer too.
-  StateOf(*layer).RestoreState(state);
-  EXPECT_EQ(Read(*layer, tops, 2), a);
 }
 
 TEST_P(DataLayerTest, ResumesExactlyFromASavedState) {
