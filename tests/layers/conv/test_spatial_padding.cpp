@@ -73,8 +73,7 @@ TEST(SpatialPadding, OneDimensionalLimitsAndAsymmetry) {
   // REFLECT up to size - 1, CIRCULAR up to size, REPLICATE any width.
   EXPECT_EQ(PadOf(Geometry(REFLECT, {4}, 0, {1}, {3}), k1234), (std::vector<float>{2, 1, 2, 3, 4, 3, 2, 1}));
   EXPECT_EQ(PadOf(Geometry(CIRCULAR, {4}, 0, {4}, {0}), k1234), (std::vector<float>{1, 2, 3, 4, 1, 2, 3, 4}));
-  EXPECT_EQ(PadOf(Geometry(REPLICATE, {1}, 0, {2}, {3}), (std::vector<float>{7})),
-            (std::vector<float>(6, 7.f)));
+  EXPECT_EQ(PadOf(Geometry(REPLICATE, {1}, 0, {2}, {3}), (std::vector<float>{7})), (std::vector<float>(6, 7.f)));
   EXPECT_EQ(PadOf(Geometry(CIRCULAR, {1}, 0, {1}, {1}), (std::vector<float>{7})), (std::vector<float>(3, 7.f)));
 }
 
@@ -123,7 +122,8 @@ TEST(SpatialPadding, ThreeDimensionalMatchesIndependentRule) {
       for (int i = 0; i < e0; ++i) {
         for (int j = 0; j < e1; ++j) {
           for (int k = 0; k < e2; ++k) {
-            const int s0 = test::ReferencePadSource(mode, i - before[0], 3), s1 = test::ReferencePadSource(mode, j - before[1], 4),
+            const int s0 = test::ReferencePadSource(mode, i - before[0], 3),
+                      s1 = test::ReferencePadSource(mode, j - before[1], 4),
                       s2 = test::ReferencePadSource(mode, k - before[2], 5);
             const float expected = s0 < 0 || s1 < 0 || s2 < 0 ? 0.f : x[((o * 3 + s0) * 4 + s1) * 5 + s2];
             ASSERT_EQ(y[((o * e0 + i) * e1 + j) * e2 + k], expected)
@@ -164,10 +164,10 @@ struct AdjointCase {
 // transpose, border contributions included.
 TEST(SpatialPadding, AdjointIsExactTranspose) {
   const std::vector<AdjointCase> cases = {
-      {{7}, 0, {3}, {6}},                   // 1-D; REFLECT gets its own pads below
-      {{2, 3, 4, 5}, 2, {1, 4}, {3, 0}},    // 2-D over 6 planes
+      {{7}, 0, {3}, {6}},                          // 1-D; REFLECT gets its own pads below
+      {{2, 3, 4, 5}, 2, {1, 4}, {3, 0}},           // 2-D over 6 planes
       {{1, 2, 3, 4, 5}, 2, {2, 0, 4}, {1, 3, 4}},  // 3-D
-      {{3, 1, 1}, 1, {1, 1}, {1, 0}},       // size-1 axes
+      {{3, 1, 1}, 1, {1, 1}, {1, 0}},              // size-1 axes
   };
   unsigned seed = 11;
   for (PaddingMode mode : {ZEROS, REFLECT, REPLICATE, CIRCULAR}) {

@@ -29,8 +29,8 @@ std::unique_ptr<Layer> Make(const std::string& pooling_param, const std::string&
       ParseLayer("name: 'pool' type: 'Pooling' pooling_param { " + pooling_param + " } " + extra));
 }
 
-std::vector<float> Pooled(const std::string& pooling_param, const std::vector<int>& shape,
-                          const std::vector<float>& x, const std::string& extra = "") {
+std::vector<float> Pooled(const std::string& pooling_param, const std::vector<int>& shape, const std::vector<float>& x,
+                          const std::string& extra = "") {
   auto layer = Make(pooling_param, extra);
   Blob bottom(shape), top;
   FillValues(&bottom, x);
@@ -61,8 +61,8 @@ TEST(PoolingPaddingMode, OneRowByHand) {
 // Pad-0 pooling written directly: windows [o * stride, o * stride + kernel)
 // clipped to the (padded) input, ceil or floor output size, no window that
 // starts outside the input.
-std::vector<float> ReferencePool(bool max, const std::vector<int>& shape, const std::vector<float>& x, int kh,
-                                 int kw, int sh, int sw, bool ceil, std::vector<int>* out_shape) {
+std::vector<float> ReferencePool(bool max, const std::vector<int>& shape, const std::vector<float>& x, int kh, int kw,
+                                 int sh, int sw, bool ceil, std::vector<int>* out_shape) {
   const int planes = shape[0] * shape[1], H = shape[2], W = shape[3];
   auto out_size = [ceil](int in, int k, int s) {
     int out = (ceil ? (in - k + s - 1) / s : (in - k) / s) + 1;
@@ -111,14 +111,14 @@ TEST(PoolingPaddingMode, MatchesReferenceOnPaddedInput) {
       for (const PoolCase& c : cases) {
         std::vector<int> padded_shape, expected_shape;
         const std::vector<float> padded = test::ReferencePad(mode, shape, 2, {c.pad_h, c.pad_w}, x, &padded_shape);
-        const std::vector<float> expected = ReferencePool(max, padded_shape, padded, c.kernel_h, c.kernel_w,
-                                                          c.stride_h, c.stride_w, c.ceil, &expected_shape);
-        const std::string param = std::string("pool: ") + (max ? "MAX" : "AVE") +
-                                  " padding_mode: " + PaddingMode_Name(mode) +
-                                  " kernel_h: " + std::to_string(c.kernel_h) + " kernel_w: " + std::to_string(c.kernel_w) +
-                                  " stride_h: " + std::to_string(c.stride_h) + " stride_w: " + std::to_string(c.stride_w) +
-                                  " pad_h: " + std::to_string(c.pad_h) + " pad_w: " + std::to_string(c.pad_w) +
-                                  (c.ceil ? "" : " round_mode: FLOOR");
+        const std::vector<float> expected = ReferencePool(max, padded_shape, padded, c.kernel_h, c.kernel_w, c.stride_h,
+                                                          c.stride_w, c.ceil, &expected_shape);
+        const std::string param =
+            std::string("pool: ") + (max ? "MAX" : "AVE") + " padding_mode: " + PaddingMode_Name(mode) +
+            " kernel_h: " + std::to_string(c.kernel_h) + " kernel_w: " + std::to_string(c.kernel_w) +
+            " stride_h: " + std::to_string(c.stride_h) + " stride_w: " + std::to_string(c.stride_w) +
+            " pad_h: " + std::to_string(c.pad_h) + " pad_w: " + std::to_string(c.pad_w) +
+            (c.ceil ? "" : " round_mode: FLOOR");
         auto layer = Make(param);
         Blob bottom(shape), top;
         FillValues(&bottom, x);
@@ -152,9 +152,10 @@ TEST(PoolingPaddingMode, MaxMaskIndexesTheInput) {
 // STOCHASTIC in TEST (the expectation sum(x^2) / sum(x)) on a reflected border.
 TEST(PoolingPaddingMode, StochasticTestPoolsTheBorder) {
   // Row [1, 2, 4] reflected by one: [2, 1, 2, 4, 2]; windows of 2 at stride 2.
-  const std::vector<float> y = Pooled("pool: STOCHASTIC padding_mode: REFLECT kernel_h: 1 kernel_w: 2 stride: 2 "
-                                      "pad_h: 0 pad_w: 1",
-                                      {1, 1, 1, 3}, {1, 2, 4}, "phase: TEST");
+  const std::vector<float> y = Pooled(
+      "pool: STOCHASTIC padding_mode: REFLECT kernel_h: 1 kernel_w: 2 stride: 2 "
+      "pad_h: 0 pad_w: 1",
+      {1, 1, 1, 3}, {1, 2, 4}, "phase: TEST");
   EXPECT_EQ(y, (std::vector<float>{(4.f + 1.f) / 3.f, (4.f + 16.f) / 6.f, 2.f}));
 }
 
@@ -230,7 +231,8 @@ TEST(PoolingPaddingMode, GpuMatchesCpu) {
 TEST(PoolingPaddingMode, GpuMaxMaskMatchesCpu) {
   SKIP_WITHOUT_GPU();
   const LayerParameter param = ParseLayer(
-      "name: 'pool' type: 'Pooling' pooling_param { pool: MAX padding_mode: CIRCULAR kernel_size: 3 stride: 2 pad: 2 }");
+      "name: 'pool' type: 'Pooling' pooling_param { pool: MAX padding_mode: CIRCULAR kernel_size: 3 stride: 2 pad: 2 "
+      "}");
   Blob bottom(2, 2, 4, 5), top_cpu, mask_cpu, top_gpu, mask_gpu;
   test::FillGaussian(&bottom);
   auto cpu = LayerRegistry::Create(param);

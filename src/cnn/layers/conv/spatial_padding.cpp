@@ -70,8 +70,8 @@ void SpatialPadding::Reshape(const std::vector<int>& shape, int first_axis, cons
                              const char* source) {
   const int axes = static_cast<int>(shape.size()) - first_axis;
   CNN_CHECK(axes == static_cast<int>(pad_.size()) && axes <= kMaxPadAxes,
-            where << "padding_mode " << PaddingModeName(mode_) << " pads " << pad_.size()
-                  << " spatial axes (at most " << kMaxPadAxes << "), but the " << source << " has " << axes);
+            where << "padding_mode " << PaddingModeName(mode_) << " pads " << pad_.size() << " spatial axes (at most "
+                  << kMaxPadAxes << "), but the " << source << " has " << axes);
   PadGeometry g;
   g.mode = static_cast<PadMode>(mode_);
   g.axes = axes;
@@ -86,9 +86,9 @@ void SpatialPadding::Reshape(const std::vector<int>& shape, int first_axis, cons
       std::ostringstream shape_text;
       for (size_t k = 0; k < shape.size(); ++k) shape_text << (k ? "x" : "") << shape[k];
       const char* rule = mode_ == REFLECT ? "pad < size" : mode_ == CIRCULAR ? "pad <= size" : "size >= 1";
-      CNN_THROW(where << "padding_mode " << PaddingModeName(mode_) << " needs " << rule << " on every padded axis, got pad "
-                      << p << " for axis " << first_axis + a << " of size " << n << " (" << source << " shape "
-                      << shape_text.str() << ")");
+      CNN_THROW(where << "padding_mode " << PaddingModeName(mode_) << " needs " << rule
+                      << " on every padded axis, got pad " << p << " for axis " << first_axis + a << " of size " << n
+                      << " (" << source << " shape " << shape_text.str() << ")");
     }
     g.size[a] = n;
     g.before[a] = g.after[a] = p;
@@ -185,8 +185,7 @@ void PaddedBlobs::ReshapeTargets(const BlobVec& targets, int first_axis, const s
     shape[first_axis + a] -= 2 * pad[a];
     CNN_CHECK(shape[first_axis + a] > 0, where << "output size " << shape[first_axis + a] << " along axis "
                                                << first_axis + a << " is not positive: the pad-0 output's "
-                                               << full[first_axis + a] << " less pad " << pad[a]
-                                               << " on both sides");
+                                               << full[first_axis + a] << " less pad " << pad[a] << " on both sides");
   }
   padding_.Reshape(shape, first_axis, where, "output");
   for (Blob* t : targets) t->Reshape(shape);

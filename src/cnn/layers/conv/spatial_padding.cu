@@ -1,6 +1,5 @@
-#include "cnn/layers/conv/spatial_padding.hpp"
-
 #include "cnn/gpu/cuda_check.hpp"
+#include "cnn/layers/conv/spatial_padding.hpp"
 
 namespace cnn {
 namespace {

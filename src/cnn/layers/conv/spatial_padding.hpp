@@ -7,10 +7,9 @@
 // output.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
-
-#include <memory>
 
 #include "cnn/cnn.pb.h"
 #include "cnn/core/layer.hpp"
