@@ -184,6 +184,15 @@ const std::vector<Case> kCases = {
      .params = std::string("convolution_param { num_output: 4 group: 2 kernel_size: 4 stride: 2 pad: 2"
                            " padding_mode: CIRCULAR") + kFillers + "}",
      .shapes = {{2, 2, 3, 3}}, .reshaped = {{1, 2, 4, 2}}, .label = "Circular", .gpu_tolerance = 1e-3f},
+    {.type = "Convolution",
+     .params = std::string("convolution_param { num_output: 2 kernel_size: 2 kernel_size: 3 kernel_size: 2 pad: 1 "
+                           "pad: 2 pad: 1 stride: 1 stride: 2 stride: 1 padding_mode: REFLECT") +
+               kFillers + "}",
+     .shapes = {{2, 2, 3, 4, 3}}, .reshaped = {{1, 2, 2, 5, 4}}, .label = "Reflect3d", .gpu_tolerance = 1e-3f},
+    {.type = "Deconvolution",
+     .params = std::string("convolution_param { num_output: 2 kernel_size: 3 stride: 2 pad: 2 padding_mode: REPLICATE") +
+               kFillers + "}",
+     .shapes = {{2, 3, 4}}, .reshaped = {{1, 3, 6}}, .label = "Replicate1d", .gpu_tolerance = 1e-3f},
     // pool/
     {.type = "Pooling", .params = "pooling_param { pool: MAX kernel_size: 2 stride: 2 }",
      .shapes = {{2, 2, 4, 4}}, .reshaped = {{1, 2, 6, 2}}, .label = "Max", .fill = Distinct},

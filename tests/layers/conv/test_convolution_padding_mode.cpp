@@ -33,53 +33,70 @@ std::unique_ptr<Layer> Make(const std::string& type, const std::string& conv_par
                                           " bias_filler { type: 'gaussian' std: 0.5 } }"));
 }
 
-// A 2-D geometry, written out as convolution_param text.
-struct Geometry {
-  int num_output, group, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dilation;
+// A window over any number of spatial axes, written out as
+// convolution_param text (one kernel_size, stride and pad value per axis).
+struct Window {
+  int num_output, group;
+  std::vector<int> kernel, stride, pad;
+  int dilation;
   std::string Param(PaddingMode mode) const {
-    auto field = [](const char* name, int v) { return std::string(" ") + name + ": " + std::to_string(v); };
-    return field("num_output", num_output) + field("group", group) + field("kernel_h", kernel_h) +
-           field("kernel_w", kernel_w) + field("stride_h", stride_h) + field("stride_w", stride_w) +
-           field("pad_h", pad_h) + field("pad_w", pad_w) + field("dilation", dilation) +
-           " padding_mode: " + PaddingMode_Name(mode);
+    std::string text = "num_output: " + std::to_string(num_output) + " group: " + std::to_string(group) +
+                       " dilation: " + std::to_string(dilation) + " padding_mode: " + PaddingMode_Name(mode);
+    for (size_t a = 0; a < kernel.size(); ++a) {
+      text += " kernel_size: " + std::to_string(kernel[a]) + " stride: " + std::to_string(stride[a]) +
+              " pad: " + std::to_string(pad[a]);
+    }
+    return text;
   }
 };
 
 // y = bias + the grouped, strided, dilated correlation of the padded input
-// with the weights (num_output, channels / group, kernel_h, kernel_w), pad 0.
-std::vector<float> ReferenceConv(const std::vector<int>& padded_shape, const std::vector<float>& xp, const Geometry& g,
+// (N x C x spatial...) with the weights (num_output, C / group, kernel...),
+// pad 0, one output at a time.
+std::vector<float> ReferenceConv(const std::vector<int>& padded_shape, const std::vector<float>& xp, const Window& g,
                                  const float* weight, const float* bias, std::vector<int>* out_shape) {
-  const int N = padded_shape[0], C = padded_shape[1], H = padded_shape[2], W = padded_shape[3];
-  const int OH = (H - g.dilation * (g.kernel_h - 1) - 1) / g.stride_h + 1;
-  const int OW = (W - g.dilation * (g.kernel_w - 1) - 1) / g.stride_w + 1;
+  const int N = padded_shape[0], C = padded_shape[1], axes = static_cast<int>(g.kernel.size());
+  std::vector<int> in(padded_shape.begin() + 2, padded_shape.end()), out(axes);
+  int out_size = 1, taps = 1, in_size = 1;
+  for (int a = 0; a < axes; ++a) {
+    out[a] = (in[a] - g.dilation * (g.kernel[a] - 1) - 1) / g.stride[a] + 1;
+    out_size *= out[a];
+    taps *= g.kernel[a];
+    in_size *= in[a];
+  }
   const int in_per_group = C / g.group, out_per_group = g.num_output / g.group;
   std::vector<float> y;
   for (int n = 0; n < N; ++n) {
     for (int o = 0; o < g.num_output; ++o) {
-      const int group = o / out_per_group;
-      for (int i = 0; i < OH; ++i) {
-        for (int j = 0; j < OW; ++j) {
-          double sum = bias ? bias[o] : 0.0;
-          for (int c = 0; c < in_per_group; ++c) {
-            const int channel = group * in_per_group + c;
-            for (int ki = 0; ki < g.kernel_h; ++ki) {
-              for (int kj = 0; kj < g.kernel_w; ++kj) {
-                const int h = i * g.stride_h + ki * g.dilation, w = j * g.stride_w + kj * g.dilation;
-                sum += static_cast<double>(weight[((o * in_per_group + c) * g.kernel_h + ki) * g.kernel_w + kj]) *
-                       xp[((n * C + channel) * H + h) * W + w];
-              }
+      for (int pos = 0; pos < out_size; ++pos) {
+        double sum = bias ? bias[o] : 0.0;
+        for (int c = 0; c < in_per_group; ++c) {
+          const int channel = o / out_per_group * in_per_group + c;
+          for (int t = 0; t < taps; ++t) {
+            // Split the output position and the tap into per-axis
+            // coordinates (last axis fastest) and find the input they read.
+            int rest_pos = pos, rest_tap = t, offset = 0, stride = 1;
+            for (int a = axes - 1; a >= 0; --a) {
+              const int oc = rest_pos % out[a], kc = rest_tap % g.kernel[a];
+              rest_pos /= out[a];
+              rest_tap /= g.kernel[a];
+              offset += (oc * g.stride[a] + kc * g.dilation) * stride;
+              stride *= in[a];
             }
+            sum += static_cast<double>(weight[(o * in_per_group + c) * taps + t]) *
+                   xp[(static_cast<size_t>(n) * C + channel) * in_size + offset];
           }
-          y.push_back(static_cast<float>(sum));
         }
+        y.push_back(static_cast<float>(sum));
       }
     }
   }
-  *out_shape = {N, g.num_output, OH, OW};
+  *out_shape = {N, g.num_output};
+  out_shape->insert(out_shape->end(), out.begin(), out.end());
   return y;
 }
 
-void ExpectConvMatchesReference(const Geometry& g, const std::vector<int>& shape) {
+void ExpectConvMatchesReference(const Window& g, const std::vector<int>& shape) {
   for (PaddingMode mode : kModes) {
     SCOPED_TRACE(g.Param(mode));
     auto layer = Make("Convolution", g.Param(mode));
@@ -88,29 +105,36 @@ void ExpectConvMatchesReference(const Geometry& g, const std::vector<int>& shape
     layer->SetUp({&bottom}, {&top});
     layer->Forward({&bottom}, {&top});
     std::vector<int> padded_shape, expected_shape;
-    const std::vector<float> padded =
-        test::ReferencePad(mode, shape, 2, {g.pad_h, g.pad_w}, DataOf(bottom), &padded_shape);
+    const std::vector<float> padded = test::ReferencePad(mode, shape, 2, g.pad, DataOf(bottom), &padded_shape);
     const std::vector<float> expected = ReferenceConv(padded_shape, padded, g, layer->blobs()[0]->cpu_data(),
                                                       layer->blobs()[1]->cpu_data(), &expected_shape);
     ASSERT_EQ(top.shape(), expected_shape);
     const std::vector<float> got = DataOf(top);
-    for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], expected[i], 1e-4f * (1 + std::fabs(expected[i]))) << i;
+    for (size_t i = 0; i < got.size(); ++i) {
+      ASSERT_NEAR(got[i], expected[i], 1e-4f * (1 + std::fabs(expected[i]))) << i;
+    }
   }
 }
 
 TEST(ConvolutionPaddingMode, MatchesReferenceOnPaddedInput) {
-  ExpectConvMatchesReference({4, 1, 3, 3, 1, 1, 1, 1, 1}, {2, 3, 5, 6});
+  ExpectConvMatchesReference({4, 1, {3, 3}, {1, 1}, {1, 1}, 1}, {2, 3, 5, 6});
 }
 
 TEST(ConvolutionPaddingMode, StridedDilatedAsymmetricGrouped) {
-  ExpectConvMatchesReference({4, 2, 3, 2, 2, 1, 2, 1, 2}, {2, 4, 6, 5});
+  ExpectConvMatchesReference({4, 2, {3, 2}, {2, 1}, {2, 1}, 2}, {2, 4, 6, 5});
+}
+
+// One and three spatial axes (nn.Conv1d, nn.Conv3d with padding_mode).
+TEST(ConvolutionPaddingMode, OneAndThreeSpatialAxes) {
+  ExpectConvMatchesReference({3, 1, {3}, {2}, {2}, 1}, {2, 2, 7});
+  ExpectConvMatchesReference({2, 2, {2, 3, 2}, {1, 2, 1}, {1, 2, 1}, 1}, {1, 2, 3, 5, 4});
 }
 
 // A 1x1 kernel with a border and a depthwise layer (group == channels) run
 // their own fast paths on the padded buffer.
 TEST(ConvolutionPaddingMode, OneByOneAndDepthwise) {
-  ExpectConvMatchesReference({3, 1, 1, 1, 1, 1, 1, 2, 1}, {2, 2, 3, 4});
-  ExpectConvMatchesReference({6, 3, 3, 3, 2, 2, 2, 2, 1}, {1, 3, 5, 5});
+  ExpectConvMatchesReference({3, 1, {1, 1}, {1, 1}, {1, 2}, 1}, {2, 2, 3, 4});
+  ExpectConvMatchesReference({6, 3, {3, 3}, {2, 2}, {2, 2}, 1}, {1, 3, 5, 5});
 }
 
 // Every bottom gets its own border; bottom i still produces top i.
@@ -164,6 +188,9 @@ TEST(DeconvolutionPaddingMode, IsTheAdjointOfConvolution) {
       {"num_output: 3 kernel_size: 3 pad: 1", {2, 2, 5, 4}},
       {"num_output: 4 group: 2 kernel_size: 3 stride: 2 pad: 2", {1, 2, 7, 5}},
       {"num_output: 2 kernel_h: 2 kernel_w: 3 stride_h: 2 stride_w: 1 pad_h: 2 pad_w: 1 dilation: 2", {2, 3, 5, 6}},
+      {"num_output: 3 kernel_size: 3 stride: 2 pad: 2", {2, 2, 9}},
+      {"num_output: 2 kernel_size: 2 kernel_size: 3 kernel_size: 2 stride: 2 stride: 1 stride: 1 pad: 1 pad: 2 pad: 1",
+       {1, 2, 4, 5, 4}},
   };
   for (PaddingMode mode : {ZEROS, REFLECT, REPLICATE, CIRCULAR}) {
     for (const Case& c : cases) {
