@@ -127,7 +127,7 @@ TEST(SpatialPadding, ThreeDimensionalMatchesIndependentRule) {
                       s2 = test::ReferencePadSource(mode, k - before[2], 5);
             const float expected = s0 < 0 || s1 < 0 || s2 < 0 ? 0.f : x[((o * 3 + s0) * 4 + s1) * 5 + s2];
             ASSERT_EQ(y[((o * e0 + i) * e1 + j) * e2 + k], expected)
-                << PaddingModeName(mode) << " at " << o << "," << i << "," << j << "," << k;
+                << PaddingMode_Name(mode) << " at " << o << "," << i << "," << j << "," << k;
           }
         }
       }
@@ -182,7 +182,7 @@ TEST(SpatialPadding, AdjointIsExactTranspose) {
       const PadGeometry g = Geometry(mode, c.shape, c.first_axis, before, after);
       const std::vector<float> x = Random(SourceCount(g), seed++), y = Random(PaddedCount(g), seed++);
       const double lhs = Dot(PadOf(g, x), y), rhs = Dot(x, AdjointOf(g, y));
-      EXPECT_NEAR(lhs, rhs, 1e-4 * (1 + std::fabs(lhs))) << PaddingModeName(mode) << " case " << &c - cases.data();
+      EXPECT_NEAR(lhs, rhs, 1e-4 * (1 + std::fabs(lhs))) << PaddingMode_Name(mode) << " case " << &c - cases.data();
     }
   }
 }
@@ -262,8 +262,8 @@ TEST(SpatialPadding, GpuMatchesCpuBitForBit) {
   for (PaddingMode mode : {ZEROS, REFLECT, REPLICATE, CIRCULAR}) {
     const PadGeometry g = Geometry(mode, {2, 3, 4, 5, 6}, 2, {2, 3, 5}, {3, 1, 4});
     const std::vector<float> x = Random(SourceCount(g), 3), dy = Random(PaddedCount(g), 4);
-    EXPECT_EQ(OnGpu(x, PaddedCount(g), PadGpu, g), PadOf(g, x)) << PaddingModeName(mode);
-    EXPECT_EQ(OnGpu(dy, SourceCount(g), PadAdjointGpu, g), AdjointOf(g, dy)) << PaddingModeName(mode);
+    EXPECT_EQ(OnGpu(x, PaddedCount(g), PadGpu, g), PadOf(g, x)) << PaddingMode_Name(mode);
+    EXPECT_EQ(OnGpu(dy, SourceCount(g), PadAdjointGpu, g), AdjointOf(g, dy)) << PaddingMode_Name(mode);
   }
 #endif
 }

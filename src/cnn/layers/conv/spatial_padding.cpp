@@ -39,20 +39,6 @@ void PadAdjoint(const PadGeometry& g, const float* dy, float* dx) {
   for (long long j = 0; j < n; ++j) dx[j] = PadAdjointAt(g, dy, j);
 }
 
-const char* PaddingModeName(PaddingMode mode) {
-  switch (mode) {
-    case ZEROS:
-      return "ZEROS";
-    case REFLECT:
-      return "REFLECT";
-    case REPLICATE:
-      return "REPLICATE";
-    case CIRCULAR:
-      return "CIRCULAR";
-  }
-  return "unknown";
-}
-
 void SpatialPadding::Configure(PaddingMode mode, const std::vector<int>& pad) {
   mode_ = mode;
   pad_ = pad;
@@ -70,7 +56,7 @@ void SpatialPadding::Reshape(const std::vector<int>& shape, int first_axis, cons
                              const char* source) {
   const int axes = static_cast<int>(shape.size()) - first_axis;
   CNN_CHECK(axes == static_cast<int>(pad_.size()) && axes <= kMaxPadAxes,
-            where << "padding_mode " << PaddingModeName(mode_) << " pads " << pad_.size() << " spatial axes (at most "
+            where << "padding_mode " << PaddingMode_Name(mode_) << " pads " << pad_.size() << " spatial axes (at most "
                   << kMaxPadAxes << "), but the " << source << " has " << axes);
   PadGeometry g;
   g.mode = static_cast<PadMode>(mode_);
@@ -86,7 +72,7 @@ void SpatialPadding::Reshape(const std::vector<int>& shape, int first_axis, cons
       std::ostringstream shape_text;
       for (size_t k = 0; k < shape.size(); ++k) shape_text << (k ? "x" : "") << shape[k];
       const char* rule = mode_ == REFLECT ? "pad < size" : mode_ == CIRCULAR ? "pad <= size" : "size >= 1";
-      CNN_THROW(where << "padding_mode " << PaddingModeName(mode_) << " needs " << rule
+      CNN_THROW(where << "padding_mode " << PaddingMode_Name(mode_) << " needs " << rule
                       << " on every padded axis, got pad " << p << " for axis " << first_axis + a << " of size " << n
                       << " (" << source << " shape " << shape_text.str() << ")");
     }

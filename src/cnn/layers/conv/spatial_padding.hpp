@@ -32,8 +32,6 @@ void ToSourceIndicesGpu(const PadGeometry& plane, float* index, long long n);
 long long SourceCount(const PadGeometry& g);
 long long PaddedCount(const PadGeometry& g);
 
-const char* PaddingModeName(PaddingMode mode);
-
 // A layer's padding: the mode and per-axis border widths from its parameter,
 // and the geometry for the current source shape.
 class SpatialPadding {
