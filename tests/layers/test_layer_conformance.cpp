@@ -164,11 +164,47 @@ const std::vector<Case> kCases = {
      .shapes = {{2, 2, 2, 3, 2}}, .reshaped = {{1, 2, 3, 2, 2}}, .label = "Deconv3d", .gpu_tolerance = 1e-3f},
     {.type = "Im2col", .params = "convolution_param { kernel_size: 2 stride: 2 stride: 1 stride: 1 pad: 1 }",
      .shapes = {{2, 2, 3, 3, 2}}, .reshaped = {{1, 1, 4, 2, 3}}, .label = "Im2col3d"},
+    {.type = "Convolution",
+     .params = std::string("convolution_param { num_output: 3 kernel_size: 3 pad: 2 stride: 2 padding_mode: REFLECT") +
+               kFillers + "}",
+     .shapes = {{2, 2, 5, 5}}, .reshaped = {{1, 2, 4, 6}}, .label = "Reflect", .gpu_tolerance = 1e-3f},
+    {.type = "Convolution",
+     .params = std::string("convolution_param { num_output: 2 group: 2 kernel_size: 3 pad_h: 1 pad_w: 3"
+                           " padding_mode: CIRCULAR") + kFillers + "}",
+     .shapes = {{2, 2, 4, 3}}, .reshaped = {{1, 2, 3, 5}}, .label = "Circular", .gpu_tolerance = 1e-3f},
+    {.type = "Convolution",
+     .params = std::string("convolution_param { num_output: 3 kernel_size: 1 pad: 2 padding_mode: REPLICATE") +
+               kFillers + "}",
+     .shapes = {{2, 2, 3, 4}}, .reshaped = {{1, 2, 5, 2}}, .label = "Replicate1x1", .gpu_tolerance = 1e-3f},
+    {.type = "Deconvolution",
+     .params = std::string("convolution_param { num_output: 3 kernel_size: 3 stride: 2 pad: 1 padding_mode: REFLECT") +
+               kFillers + "}",
+     .shapes = {{2, 2, 4, 3}}, .reshaped = {{1, 2, 3, 5}}, .label = "Reflect", .gpu_tolerance = 1e-3f},
+    {.type = "Deconvolution",
+     .params = std::string("convolution_param { num_output: 4 group: 2 kernel_size: 4 stride: 2 pad: 2"
+                           " padding_mode: CIRCULAR") + kFillers + "}",
+     .shapes = {{2, 2, 3, 3}}, .reshaped = {{1, 2, 4, 2}}, .label = "Circular", .gpu_tolerance = 1e-3f},
+    {.type = "Convolution",
+     .params = std::string("convolution_param { num_output: 2 kernel_size: 2 kernel_size: 3 kernel_size: 2 pad: 1 "
+                           "pad: 2 pad: 1 stride: 1 stride: 2 stride: 1 padding_mode: REFLECT") +
+               kFillers + "}",
+     .shapes = {{2, 2, 3, 4, 3}}, .reshaped = {{1, 2, 2, 5, 4}}, .label = "Reflect3d", .gpu_tolerance = 1e-3f},
+    {.type = "Deconvolution",
+     .params = std::string("convolution_param { num_output: 2 kernel_size: 3 stride: 2 pad: 2 padding_mode: REPLICATE") +
+               kFillers + "}",
+     .shapes = {{2, 3, 4}}, .reshaped = {{1, 3, 6}}, .label = "Replicate1d", .gpu_tolerance = 1e-3f},
     // pool/
     {.type = "Pooling", .params = "pooling_param { pool: MAX kernel_size: 2 stride: 2 }",
      .shapes = {{2, 2, 4, 4}}, .reshaped = {{1, 2, 6, 2}}, .label = "Max", .fill = Distinct},
     {.type = "Pooling", .params = "pooling_param { pool: AVE kernel_size: 3 stride: 2 pad: 1 }",
      .shapes = {{2, 2, 5, 5}}, .reshaped = {{1, 2, 4, 6}}, .label = "Ave"},
+    {.type = "Pooling", .params = "pooling_param { pool: MAX kernel_size: 3 stride: 2 pad: 1 padding_mode: REFLECT }",
+     .shapes = {{2, 2, 5, 5}}, .reshaped = {{1, 2, 4, 6}}, .label = "MaxReflect", .fill = Distinct},
+    {.type = "Pooling", .params = "pooling_param { pool: AVE kernel_size: 3 stride: 2 pad: 3 padding_mode: CIRCULAR }",
+     .shapes = {{2, 2, 5, 5}}, .reshaped = {{1, 2, 4, 6}}, .label = "AveCircular"},
+    {.type = "Pooling",
+     .params = "pooling_param { pool: MAX kernel_size: 2 stride: 1 pad_h: 2 pad_w: 1 padding_mode: REPLICATE }",
+     .shapes = {{2, 2, 4, 5}}, .reshaped = {{1, 2, 3, 6}}, .label = "MaxReplicate", .fill = Distinct},
     {.type = "SPP", .params = "spp_param { pyramid_height: 2 pool: MAX }", .shapes = {{2, 2, 4, 5}},
      .reshaped = {{1, 2, 6, 4}}, .label = "Max", .fill = Distinct},
     {.type = "SPP", .params = "spp_param { pyramid_height: 3 pool: AVE }", .shapes = {{2, 2, 8, 9}},

@@ -52,6 +52,10 @@ void ConvolutionLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
   const std::string w = where();
   channel_axis_ = ReadConvWindow(p, *bottom[0], w, &geom_);
   force_nd_ = p.force_nd_im2col();
+  // A border of real values is made by padded_; the layer's own code then
+  // sees an unpadded input.
+  padded_.padding().Configure(p.padding_mode(), std::vector<int>(geom_.pad, geom_.pad + geom_.axes));
+  if (padded_.padding().active()) std::fill(geom_.pad, geom_.pad + geom_.axes, 0);
   is_1x1_ = geom_.is_1x1();
 
   geom_.channels = bottom[0]->shape(channel_axis_);
@@ -122,6 +126,9 @@ void ConvolutionLayer::ChooseChunk() {
 }
 
 void ConvolutionLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
+  if (padded_.Wraps(bottom)) {
+    return ConvolutionLayer::Reshape(padded_.ReshapeFromSources(bottom, channel_axis_ + 1, where()), top);
+  }
   ReadGeometry(*bottom[0]);
   for (size_t i = 1; i < bottom.size(); ++i) {
     CNN_CHECK(bottom[i]->shape() == bottom[0]->shape(),
@@ -151,6 +158,7 @@ const float* ConvolutionLayer::Columns(const float* input, int n0, int count) {
 }
 
 void ConvolutionLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
+  if (padded_.Wraps(bottom)) return ConvolutionLayer::Forward_cpu(padded_.PadData(bottom, false), top);
   const int out_size = geom_.out_size();
   const int out_dim = num_output_ * out_size;
   const int m = num_output_ / group_;       // output channels per group
@@ -201,6 +209,10 @@ void ConvolutionLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
 
 void ConvolutionLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                                     const BlobVec& bottom) {
+  if (padded_.Wraps(bottom)) {
+    ConvolutionLayer::Backward_cpu(top, propagate_down, padded_.buffers());
+    return padded_.FoldDiff(bottom, propagate_down, false);
+  }
   const int out_size = geom_.out_size();
   const int out_dim = num_output_ * out_size;
   const int in_dim = geom_.image_size();

@@ -143,6 +143,7 @@ int ConvolutionLayer::gpu_chunk_size() const {
 // into) the images themselves instead of a column matrix. Larger chunks go
 // through the channel-major product buffer, as on the CPU.
 void ConvolutionLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& top) {
+  if (padded_.Wraps(bottom)) return ConvolutionLayer::Forward_gpu(padded_.PadData(bottom, true), top);
   if (num_ == 0) return;
   if (uses_depthwise()) {
     const float* bias = bias_term_ ? blobs_[1]->gpu_data() : nullptr;
@@ -199,6 +200,10 @@ void ConvolutionLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& top) {
 
 void ConvolutionLayer::Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                                     const BlobVec& bottom) {
+  if (padded_.Wraps(bottom)) {
+    ConvolutionLayer::Backward_gpu(top, propagate_down, padded_.buffers());
+    return padded_.FoldDiff(bottom, propagate_down, true);
+  }
   if (num_ == 0) return;
   if (uses_depthwise()) {
     const bool weight_grad = param_propagate_down(0);

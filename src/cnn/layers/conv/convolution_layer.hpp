@@ -24,12 +24,18 @@
 // with im2col/col2im kernels and cuBLAS, in larger chunks whose buffers live
 // in the device's shared workspace; col2im gathers, so the input gradient
 // repeats exactly.
+//
+// padding_mode other than ZEROS: geom_ has pad 0 and every pass runs on
+// padded_'s copies of the bottoms, Pad(bottom), whose diffs fold back through
+// PadAdjoint (Deconvolution: on copies of the tops, see there). Each pass
+// starts with a hook that calls the pass itself on the copies.
 #pragma once
 
 #include <vector>
 
 #include "cnn/core/layer.hpp"
 #include "cnn/layers/conv/im2col.hpp"
+#include "cnn/layers/conv/spatial_padding.hpp"
 
 namespace cnn {
 
@@ -105,6 +111,7 @@ class ConvolutionLayer : public Layer {
   Blob col_buffer_;          // col_rows x (chunk * out_size)
   Blob out_buffer_;          // num_output x (chunk * out_size), used when chunk > 1
   std::vector<float> ones_;  // chunk * out_size ones: the bias gradient sums rows against it
+  PaddedBlobs padded_;       // padding_mode's buffers; inactive for ZEROS
 #ifdef CNN_WITH_CUDA
   int max_gpu_chunk_ = 0;
 #endif

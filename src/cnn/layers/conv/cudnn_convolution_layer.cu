@@ -11,6 +11,7 @@ void CudnnConvolutionLayer::Prepare(const Blob& bottom) {
 }
 
 void CudnnConvolutionLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& top) {
+  if (padded_.Wraps(bottom)) return CudnnConvolutionLayer::Forward_gpu(padded_.PadData(bottom, true), top);
   if (!CudnnTakesConv(geom_)) return ConvolutionLayer::Forward_gpu(bottom, top);
   if (top[0]->count() == 0 || bottom[0]->count() == 0) return;  // cuDNN rejects empty tensors
   Prepare(*bottom[0]);
@@ -24,6 +25,10 @@ void CudnnConvolutionLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& to
 
 void CudnnConvolutionLayer::Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                                          const BlobVec& bottom) {
+  if (padded_.Wraps(bottom)) {
+    CudnnConvolutionLayer::Backward_gpu(top, propagate_down, padded_.buffers());
+    return padded_.FoldDiff(bottom, propagate_down, true);
+  }
   if (!CudnnTakesConv(geom_)) return ConvolutionLayer::Backward_gpu(top, propagate_down, bottom);
   if (top[0]->count() == 0 || bottom[0]->count() == 0) return;
   const bool weight_grad = param_propagate_down(0);

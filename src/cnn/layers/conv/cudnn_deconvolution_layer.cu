@@ -12,6 +12,10 @@ void CudnnDeconvolutionLayer::Prepare(const Blob& bottom) {
 }
 
 void CudnnDeconvolutionLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& top) {
+  if (padded_.Wraps(top)) {
+    CudnnDeconvolutionLayer::Forward_gpu(bottom, padded_.buffers());
+    return padded_.FoldData(top, true);
+  }
   if (!CudnnTakesConv(geom_)) return DeconvolutionLayer::Forward_gpu(bottom, top);
   if (top[0]->count() == 0 || bottom[0]->count() == 0) return;  // cuDNN rejects empty tensors
   Prepare(*bottom[0]);
@@ -25,6 +29,9 @@ void CudnnDeconvolutionLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& 
 
 void CudnnDeconvolutionLayer::Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                                            const BlobVec& bottom) {
+  if (padded_.Wraps(top)) {
+    return CudnnDeconvolutionLayer::Backward_gpu(padded_.PadDiff(top, true), propagate_down, bottom);
+  }
   if (!CudnnTakesConv(geom_)) return DeconvolutionLayer::Backward_gpu(top, propagate_down, bottom);
   if (top[0]->count() == 0 || bottom[0]->count() == 0) return;
   const bool weight_grad = param_propagate_down(0);

@@ -26,6 +26,10 @@ std::vector<int> DeconvolutionLayer::WeightShape() const {
 }
 
 void DeconvolutionLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
+  if (padded_.Wraps(top)) {
+    DeconvolutionLayer::Reshape(bottom, padded_.BuffersFor(top));
+    return padded_.ReshapeTargets(top, channel_axis_ + 1, where());
+  }
   const Blob& b = *bottom[0];
   CheckConvAxisCount(b, channel_axis_, geom_, where());
   CNN_CHECK(b.shape(channel_axis_) == in_channels_, where() << "input has " << b.shape(channel_axis_)
@@ -80,6 +84,10 @@ void DeconvolutionLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
 }
 
 void DeconvolutionLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
+  if (padded_.Wraps(top)) {
+    DeconvolutionLayer::Forward_cpu(bottom, padded_.buffers());
+    return padded_.FoldData(top, false);
+  }
   const int in_size = geom_.out_size();               // bottom pixels: the columns
   const int top_spatial = geom_.in_size();
   const int64_t in_dim = static_cast<int64_t>(in_channels_) * in_size;
@@ -110,6 +118,7 @@ void DeconvolutionLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) 
 
 void DeconvolutionLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                                       const BlobVec& bottom) {
+  if (padded_.Wraps(top)) return DeconvolutionLayer::Backward_cpu(padded_.PadDiff(top, false), propagate_down, bottom);
   const int in_size = geom_.out_size();
   const int top_spatial = geom_.in_size();
   const int64_t in_dim = static_cast<int64_t>(in_channels_) * in_size;

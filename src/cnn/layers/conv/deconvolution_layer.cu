@@ -12,6 +12,10 @@ namespace cnn {
 // lives in the device's shared workspace (taken once per pass: its pointer
 // changes when it grows).
 void DeconvolutionLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& top) {
+  if (padded_.Wraps(top)) {
+    DeconvolutionLayer::Forward_gpu(bottom, padded_.buffers());
+    return padded_.FoldData(top, true);
+  }
   if (num_ == 0) return;
   const int in_size = geom_.out_size();
   const int top_spatial = geom_.in_size();
@@ -42,6 +46,7 @@ void DeconvolutionLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& top) 
 
 void DeconvolutionLayer::Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                                       const BlobVec& bottom) {
+  if (padded_.Wraps(top)) return DeconvolutionLayer::Backward_gpu(padded_.PadDiff(top, true), propagate_down, bottom);
   if (num_ == 0) return;
   const int in_size = geom_.out_size();
   const int top_spatial = geom_.in_size();

@@ -11,6 +11,13 @@
 // backward: im2col of the top gradient, then x-gradient = W col and
 // weight gradient += x col^T. One image per step on both devices (Caffe's
 // order of work; the products are already as wide as the top is large).
+//
+// padding_mode M other than ZEROS: Deconvolution is defined as the adjoint of
+// Convolution with mode M (PyTorch's ConvTranspose knows zeros only). The
+// pad-0 code writes the full transposed output into padded_'s buffers, and
+// top = PadAdjoint_M(buffer): border values are added onto the elements the
+// convolution's Pad_M copied them from. With ZEROS that is Caffe's crop.
+// Backward: buffer diff = Pad_M(top diff), then the pad-0 backward.
 #pragma once
 
 #include <vector>

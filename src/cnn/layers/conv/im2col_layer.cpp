@@ -14,6 +14,8 @@ void Im2colLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
   CNN_CHECK(top[0] != bottom[0], w << "cannot run in place (top and bottom are the same blob)");
   channel_axis_ = ReadConvWindow(p, *bottom[0], w, &geom_);
   force_nd_ = p.force_nd_im2col();
+  CNN_CHECK(p.padding_mode() == ZEROS, w << "padding_mode " << PaddingMode_Name(p.padding_mode())
+                                         << " is not supported: Im2col pads with zeros only (padding_mode ZEROS)");
 }
 
 void Im2colLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {

@@ -42,9 +42,10 @@ void CudnnPoolingLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& top) {
     PoolingLayer::Forward_gpu(bottom, top);
     return;
   }
-  Prepare(*bottom[0], *top[0]);
+  const Blob& in = PoolInput(bottom, true);
+  Prepare(in, *top[0]);
   CNN_CUDNN_CHECK(cudnnPoolingForward(gpu::Cudnn(), pool_.get(), cudnn::One(), bottom_desc_.get(),
-                                      bottom[0]->gpu_data(), cudnn::Zero(), top_desc_.get(),
+                                      in.gpu_data(), cudnn::Zero(), top_desc_.get(),
                                       top[0]->mutable_gpu_data()));
 }
 
@@ -55,10 +56,12 @@ void CudnnPoolingLayer::Backward_gpu(const BlobVec& top, const std::vector<bool>
     return;
   }
   if (!propagate_down[0]) return;
-  Prepare(*bottom[0], *top[0]);
+  Blob& in = PoolInputGrad(bottom);
+  Prepare(in, *top[0]);
   CNN_CUDNN_CHECK(cudnnPoolingBackward(gpu::Cudnn(), pool_.get(), cudnn::One(), top_desc_.get(), top[0]->gpu_data(),
-                                       top_desc_.get(), top[0]->gpu_diff(), bottom_desc_.get(), bottom[0]->gpu_data(),
-                                       cudnn::Zero(), bottom_desc_.get(), bottom[0]->mutable_gpu_diff()));
+                                       top_desc_.get(), top[0]->gpu_diff(), bottom_desc_.get(), in.gpu_data(),
+                                       cudnn::Zero(), bottom_desc_.get(), in.mutable_gpu_diff()));
+  FoldInputGrad(bottom, true);
 }
 
 CNN_REGISTER_LAYER_ENGINE(Pooling, CUDNN, CudnnPoolingLayer);

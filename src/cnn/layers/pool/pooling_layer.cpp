@@ -83,6 +83,10 @@ void PoolingLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
               w << "global_pooling needs pad 0 and stride 1, got pad " << pad_h_ << "x" << pad_w_
                 << " and stride " << stride_h_ << "x" << stride_w_);
   }
+  // A border of real values (any mode but ZEROS) is pooled like the image
+  // itself, so the zero-padding rules below do not apply to it.
+  padded_.padding().Configure(p.padding_mode(), {pad_h_, pad_w_});
+  if (padded_.padding().active()) pad_h_ = pad_w_ = 0;
   if (pad_h_ != 0 || pad_w_ != 0) {
     CNN_CHECK(method_ != PoolingParameter::STOCHASTIC,
               w << "padding is supported for MAX and AVE pooling only, not STOCHASTIC");
@@ -93,9 +97,10 @@ void PoolingLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
 }
 
 void PoolingLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
-  const Blob& in = *bottom[0];
-  CNN_CHECK(in.num_axes() == 4,
-            where() << "expects a 4-D (num, channels, height, width) input, got shape " << in.shape_string());
+  const Blob& in_shape = *bottom[0];
+  CNN_CHECK(in_shape.num_axes() == 4,
+            where() << "expects a 4-D (num, channels, height, width) input, got shape " << in_shape.shape_string());
+  const Blob& in = padded_.Wraps(bottom) ? *padded_.ReshapeFromSources(bottom, 2, where())[0] : in_shape;
   planes_ = in.shape(0) * in.shape(1);
   height_ = in.shape(2);
   width_ = in.shape(3);
@@ -117,8 +122,16 @@ void PoolingLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
   if (method_ == PoolingParameter::STOCHASTIC) uniform_.resize(outputs);
 }
 
+const Blob& PoolingLayer::PoolInput(const BlobVec& bottom, bool gpu) {
+  return padded_.Wraps(bottom) ? *padded_.PadData(bottom, gpu)[0] : *bottom[0];
+}
+
+void PoolingLayer::FoldInputGrad(const BlobVec& bottom, bool gpu) {
+  if (padded_.Wraps(bottom)) padded_.FoldDiff(bottom, {true}, gpu);
+}
+
 void PoolingLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
-  const float* x = bottom[0]->cpu_data();
+  const float* x = PoolInput(bottom, false).cpu_data();
   float* y = top[0]->mutable_cpu_data();
   switch (method_) {
     case PoolingParameter::MAX:
@@ -127,6 +140,8 @@ void PoolingLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
         float* mask = top[1]->mutable_cpu_data();
         const int n = top[1]->count();
         for (int i = 0; i < n; ++i) mask[i] = static_cast<float>(index_[i]);
+        // The mask names input pixels, also when the maximum was a border copy.
+        if (padded_.Wraps(bottom)) padded_.padding().ToSourceIndices(mask, n, false);
       }
       break;
     case PoolingParameter::AVE:
@@ -148,14 +163,16 @@ void PoolingLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& pro
                                 const BlobVec& bottom) {
   if (!propagate_down[0]) return;
   const float* dy = top[0]->cpu_diff();
-  float* dx = bottom[0]->mutable_cpu_diff();
+  Blob& in = PoolInputGrad(bottom);
+  float* dx = in.mutable_cpu_diff();
   if (method_ == PoolingParameter::AVE) {
     BackwardAve(dy, dx);
   } else if (method_ == PoolingParameter::STOCHASTIC && phase_ != TRAIN) {
-    BackwardStochasticTest(bottom[0]->cpu_data(), top[0]->cpu_data(), dy, dx);
+    BackwardStochasticTest(in.cpu_data(), top[0]->cpu_data(), dy, dx);
   } else {
     BackwardScatter(dy, dx);
   }
+  FoldInputGrad(bottom, false);
 }
 
 void PoolingLayer::ForwardMax(const float* x, float* y) {

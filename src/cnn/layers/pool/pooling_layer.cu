@@ -248,7 +248,7 @@ void PoolingLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& top) {
   const long long outputs = top[0]->count();
   if (outputs == 0) return;
   const Pool s{height_, width_, pooled_h_, pooled_w_, kernel_h_, kernel_w_, stride_h_, stride_w_, pad_h_, pad_w_};
-  const float* x = bottom[0]->gpu_data();
+  const float* x = PoolInput(bottom, true).gpu_data();
   float* y = top[0]->mutable_gpu_data();
   const size_t index_bytes = static_cast<size_t>(outputs) * sizeof(int);
   if (method_ != PoolingParameter::AVE && (!gpu_index_ || gpu_index_->size() < index_bytes)) {
@@ -260,6 +260,7 @@ void PoolingLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& top) {
       float* mask = top.size() > 1 ? top[1]->mutable_gpu_data() : nullptr;
       MaxForwardKernel<<<blocks, gpu::kThreads>>>(outputs, x, s, y, static_cast<int*>(gpu_index_->mutable_gpu_data()),
                                                   mask);
+      if (mask && padded_.Wraps(bottom)) padded_.padding().ToSourceIndices(mask, outputs, true);
       break;
     }
     case PoolingParameter::AVE:
@@ -285,11 +286,12 @@ void PoolingLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& top) {
 void PoolingLayer::Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                                 const BlobVec& bottom) {
   if (!propagate_down[0]) return;
-  const long long inputs = bottom[0]->count();
+  Blob& in = PoolInputGrad(bottom);
+  const long long inputs = in.count();
   if (inputs == 0) return;
   const Pool s{height_, width_, pooled_h_, pooled_w_, kernel_h_, kernel_w_, stride_h_, stride_w_, pad_h_, pad_w_};
   const float* dy = top[0]->gpu_diff();
-  float* dx = bottom[0]->mutable_gpu_diff();
+  float* dx = in.mutable_gpu_diff();
   const int blocks = gpu::Blocks(inputs);
   if (method_ == PoolingParameter::AVE) {
     AveBackwardKernel<<<blocks, gpu::kThreads>>>(inputs, dy, s, dx);
@@ -297,7 +299,7 @@ void PoolingLayer::Backward_gpu(const BlobVec& top, const std::vector<bool>& pro
     const long long outputs = top[0]->count();
     gpu_buffer_.Reshape({static_cast<int>(outputs)});
     float* sums = gpu_buffer_.mutable_gpu_data();
-    const float* x = bottom[0]->gpu_data();
+    const float* x = in.gpu_data();
     WindowSumKernel<<<gpu::Blocks(outputs), gpu::kThreads>>>(outputs, x, s, sums);
     CNN_KERNEL_CHECK();
     StochasticTestBackwardKernel<<<blocks, gpu::kThreads>>>(inputs, x, top[0]->gpu_data(), dy, sums, s, dx);
@@ -307,6 +309,7 @@ void PoolingLayer::Backward_gpu(const BlobVec& top, const std::vector<bool>& pro
                                                    dx);
   }
   CNN_KERNEL_CHECK();
+  FoldInputGrad(bottom, true);
 }
 
 }  // namespace cnn

@@ -4,6 +4,10 @@
 // bottom/right padding). MAX may have a second top holding the argmax of
 // each output as a flat index into its input plane.
 //
+// With a padding_mode other than ZEROS the layer pools, with pad 0, a copy
+// of the input padded by that mode (padded_), and its backward folds the
+// padded input's gradient back through the padding's adjoint.
+//
 // The GPU path (pooling_layer.cu) computes what the CPU does, in its order;
 // its backward passes gather (one thread per input pixel visits the windows
 // holding it), so they need no atomics and repeat exactly.
@@ -13,6 +17,7 @@
 #include <vector>
 
 #include "cnn/core/layer.hpp"
+#include "cnn/layers/conv/spatial_padding.hpp"
 
 namespace cnn {
 
@@ -42,6 +47,12 @@ class PoolingLayer : public Layer {
   void Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
 #endif
+  // The array the pooling code (and the cuDNN engine) reads: bottom itself, or (padding_mode other
+  // than ZEROS) padded_ filled from it; PoolInputGrad is where its gradient
+  // goes, and FoldInputGrad moves that gradient on to bottom's diff.
+  const Blob& PoolInput(const BlobVec& bottom, bool gpu);
+  Blob& PoolInputGrad(const BlobVec& bottom) { return padded_.Wraps(bottom) ? *padded_.buffers()[0] : *bottom[0]; }
+  void FoldInputGrad(const BlobVec& bottom, bool gpu);
 
  private:
   void ForwardMax(const float* x, float* y);
@@ -58,9 +69,10 @@ class PoolingLayer : public Layer {
   bool ceil_mode_ = true;
   int kernel_h_ = 0, kernel_w_ = 0;
   int stride_h_ = 1, stride_w_ = 1;
-  int pad_h_ = 0, pad_w_ = 0;
+  int pad_h_ = 0, pad_w_ = 0;  // 0 when padded_ pads instead
+  PaddedBlobs padded_;
   int planes_ = 0;  // num * channels
-  int height_ = 0, width_ = 0;
+  int height_ = 0, width_ = 0;  // of PoolInput
   int pooled_h_ = 0, pooled_w_ = 0;
   // MAX: the argmax of every output; STOCHASTIC in TRAIN: the sampled input.
   // Both as flat indices into the output's input plane.
