@@ -150,13 +150,12 @@ cv::Mat ReadImage(const std::string& path, int height, int width, bool is_color)
   Datum file;
   if (!ReadFileToDatum(path, 0, &file) || file.data().empty()) return cv::Mat();
   const std::string& bytes = file.data();
-  cv::Mat image;
-  try {
-    const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
-    image = cv::imdecode(raw, is_color ? cv::IMREAD_COLOR : cv::IMREAD_GRAYSCALE);
-  } catch (const cv::Exception&) {
-    return cv::Mat();  // a decoder that gave up on a damaged file
-  }
+  // A damaged file decodes as empty (the caller warns and skips it); one that
+  // OpenCV refuses outright (a header announcing more pixels than it accepts
+  // or memory holds) is an error naming the file, never an abort.
+  const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
+  cv::Mat image = CallOpenCv("cannot read image " + path,
+                             [&] { return cv::imdecode(raw, is_color ? cv::IMREAD_COLOR : cv::IMREAD_GRAYSCALE); });
   if (!image.empty() && height > 0 && width > 0) {
     image = CallOpenCv("cannot resize " + path + " to " + std::to_string(height) + "x" + std::to_string(width), [&] {
       cv::Mat resized;
