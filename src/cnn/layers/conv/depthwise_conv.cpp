@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "cnn/core/parallel.hpp"
@@ -198,16 +199,34 @@ __attribute__((always_inline)) inline void DotChunk(const float* y, const float*
   }
 }
 
-#define CNN_DEPTHWISE_CHUNK_CASES(CALL) \
-  case 1: CALL(1); break;               \
-  case 2: CALL(2); break;               \
-  case 3: CALL(3); break;               \
-  case 4: CALL(4); break;               \
-  case 5: CALL(5); break;               \
-  case 6: CALL(6); break;               \
-  case 7: CALL(7); break;               \
-  case 8: CALL(8); break;               \
-  default: CALL(9); break;
+// The walk both tap loops share: blocks of kBlock outputs, and per block the
+// taps in chunks of up to kChunk, with x[k] the chunk's k-th tap at the
+// block's start. body(N, t0, k0, block, x) gets the chunk size N as a
+// constant (std::integral_constant) so the chunk kernels above unroll.
+template <typename Body>
+__attribute__((always_inline)) inline void ForEachTapChunk(const float* in, const int64_t* off, int n, int64_t len,
+                                                           Body&& body) {
+  for (int64_t t0 = 0; t0 < len; t0 += kBlock) {
+    const int64_t block = std::min(kBlock, len - t0);
+    for (int k0 = 0; k0 < n; k0 += kChunk) {
+      const int m = std::min(kChunk, n - k0);
+      const float* x[kChunk];
+      for (int k = 0; k < m; ++k) x[k] = in + off[k0 + k] + t0;
+      const auto run = [&](auto size) { body(size, t0, k0, block, x); };
+      switch (m) {
+        case 1: run(std::integral_constant<int, 1>{}); break;
+        case 2: run(std::integral_constant<int, 2>{}); break;
+        case 3: run(std::integral_constant<int, 3>{}); break;
+        case 4: run(std::integral_constant<int, 4>{}); break;
+        case 5: run(std::integral_constant<int, 5>{}); break;
+        case 6: run(std::integral_constant<int, 6>{}); break;
+        case 7: run(std::integral_constant<int, 7>{}); break;
+        case 8: run(std::integral_constant<int, 8>{}); break;
+        default: run(std::integral_constant<int, 9>{}); break;
+      }
+    }
+  }
+}
 
 // out[t] = init + sum_k w[k] in[t + off[k]] over n taps, t in [0, len)
 // (accumulate: out[t] += the sum). Offsets may be negative. The only loops
@@ -215,35 +234,17 @@ __attribute__((always_inline)) inline void DotChunk(const float* y, const float*
 // they run at L1 speed only with AVX-512 or AVX2 registers.
 CNN_SIMD_CLONES void GatherTaps(float* out, const float* in, const int64_t* off, const float* w, int n, float init,
                                 bool accumulate, int64_t len) {
-  for (int64_t t0 = 0; t0 < len; t0 += kBlock) {
-    const int64_t block = std::min(kBlock, len - t0);
-    for (int k0 = 0; k0 < n; k0 += kChunk) {
-      const int m = std::min(kChunk, n - k0);
-      const float* x[kChunk];
-      for (int k = 0; k < m; ++k) x[k] = in + off[k0 + k] + t0;
-      const bool assign = k0 == 0 && !accumulate;
-#define CNN_GATHER(N) GatherChunk<N>(out + t0, x, w + k0, assign, init, block)
-      switch (m) { CNN_DEPTHWISE_CHUNK_CASES(CNN_GATHER) }
-#undef CNN_GATHER
-    }
-  }
+  ForEachTapChunk(in, off, n, len, [&](auto size, int64_t t0, int k0, int64_t block, const float* const* x) {
+    GatherChunk<decltype(size)::value>(out + t0, x, w + k0, k0 == 0 && !accumulate, init, block);
+  });
 }
 
 // sums[k] += sum_t y[t] in[t + off[k]] over n taps, t in [0, len).
 CNN_SIMD_CLONES void DotTaps(const float* y, const float* in, const int64_t* off, int n, int64_t len, float* sums) {
-  for (int64_t t0 = 0; t0 < len; t0 += kBlock) {
-    const int64_t block = std::min(kBlock, len - t0);
-    for (int k0 = 0; k0 < n; k0 += kChunk) {
-      const int m = std::min(kChunk, n - k0);
-      const float* x[kChunk];
-      for (int k = 0; k < m; ++k) x[k] = in + off[k0 + k] + t0;
-#define CNN_DOT(N) DotChunk<N>(y + t0, x, block, sums + k0)
-      switch (m) { CNN_DEPTHWISE_CHUNK_CASES(CNN_DOT) }
-#undef CNN_DOT
-    }
-  }
+  ForEachTapChunk(in, off, n, len, [&](auto size, int64_t t0, int k0, int64_t block, const float* const* x) {
+    DotChunk<decltype(size)::value>(y + t0, x, block, sums + k0);
+  });
 }
-#undef CNN_DEPTHWISE_CHUNK_CASES
 
 // The offsets of all taps into the phase buffer, row-major.
 std::vector<int64_t> TapOffsets(const Plane& p) {
