@@ -356,9 +356,9 @@ std::string Solver::Snapshot() {
                                             << "; no snapshot written, the last one is intact (lower base_lr, "
                                             << "clip gradients, or pass --allow_nonfinite to train on regardless)");
   }
-  const bool hdf5 = param_.snapshot_format() == SolverParameter::HDF5;
-  const std::string model_file = SnapshotFilename(hdf5 ? ".caffemodel.h5" : ".caffemodel");
-  if (hdf5) {
+  const bool as_hdf5 = param_.snapshot_format() == SolverParameter::HDF5;
+  const std::string model_file = SnapshotFilename(as_hdf5 ? ".caffemodel.h5" : ".caffemodel");
+  if (as_hdf5) {
     LOG(INFO) << "Snapshotting to HDF5 file " << model_file;
     hdf5::File file = hdf5::File::CreateInMemory(model_file);
     net_->ToHDF5(&file, param_.snapshot_diff());
@@ -379,7 +379,7 @@ std::string Solver::Snapshot() {
   std::ostringstream rng;
   rng << Context::rng();
   state.set_rng_state(rng.str());
-  if (hdf5) {
+  if (as_hdf5) {
     const std::string state_file = SnapshotFilename(".solverstate.h5");
     LOG(INFO) << "Snapshotting solver state to HDF5 file " << state_file;
     WriteSolverStateToHDF5(state, state_file);
