@@ -79,7 +79,7 @@ TEST(Hdf5File, WhatWeWriteReadsBackHereAndInH5py) {
   {
     hdf5::File f = hdf5::File::Create(path);
     Blob b(std::vector<int>{2, 3});
-    for (int i = 0; i < 6; ++i) b.mutable_cpu_data()[i] = 0.1f * i - 0.2f;
+    for (int i = 0; i < 6; ++i) b.mutable_cpu_data()[i] = 0.25f * i - 0.5f;
     f.WriteBlob("data/layer/with/slash/0", b);
     f.WriteInt("iter", 1234);
     f.WriteString("learned_net", "a/b_iter_1234.caffemodel.h5");
@@ -98,7 +98,7 @@ TEST(Hdf5File, WhatWeWriteReadsBackHereAndInH5py) {
   std::vector<int64_t> shape;
   const std::vector<float> v = f.ReadFloats("data/layer/with/slash/0", &shape);
   EXPECT_EQ(shape, (std::vector<int64_t>{2, 3}));
-  for (int i = 0; i < 6; ++i) EXPECT_EQ(v[i], 0.1f * i - 0.2f);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(v[i], 0.25f * i - 0.5f);
   EXPECT_EQ(f.ReadInt("iter"), 1234);
   EXPECT_EQ(f.ReadString("learned_net"), "a/b_iter_1234.caffemodel.h5");
   EXPECT_EQ(f.ReadBytes("bytes"), std::string("\0\1\xff x", 5));
@@ -112,7 +112,7 @@ TEST(Hdf5File, WhatWeWriteReadsBackHereAndInH5py) {
 f = h5py.File(')" + path + R"(', 'r')
 d = f['data/layer/with/slash/0']
 assert d.dtype == np.float32 and d.shape == (2, 3), (d.dtype, d.shape)
-assert np.array_equal(d[()], (np.arange(6, dtype=np.float32) * np.float32(0.1) - np.float32(0.2)))
+assert np.array_equal(d[()], (np.arange(6, dtype=np.float32) * 0.25 - 0.5).reshape(2, 3))
 assert f['iter'].shape == (1,) and int(f['iter'][0]) == 1234
 assert f['learned_net'][()] == b'a/b_iter_1234.caffemodel.h5', f['learned_net'][()]
 assert f['grow'].shape == (3, 2) and f['grow'][2, 1] == 6

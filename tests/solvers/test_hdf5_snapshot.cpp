@@ -132,7 +132,10 @@ TEST(Hdf5Snapshot, SolverStateRoundTripsEveryFieldBitExactly) {
   odd->set_net(2);
   odd->set_layer("a/layer");
   odd->set_state(std::string("\0bytes\xff", 7));
-  state.add_layer_state()->set_layer("empty");
+  LayerState* empty = state.add_layer_state();  // a position of no bytes
+  empty->set_net(0);
+  empty->set_layer("empty");
+  empty->set_state("");
   WriteSolverStateToHDF5(state, dir + "/s.solverstate.h5");
   const SolverState back = ReadSolverStateFromHDF5(dir + "/s.solverstate.h5");
   EXPECT_EQ(back.SerializeAsString(), state.SerializeAsString());

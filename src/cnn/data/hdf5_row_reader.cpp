@@ -158,11 +158,12 @@ void Hdf5RowReader::SeekTo(const Position& position) {
   position_ = position;
 }
 
-void Hdf5RowReader::Reseed(uint32_t seed) {
-  if (seed == seed_) return;
-  seed_ = seed;
-  order_pass_ = UINT64_MAX;
-  SeekTo(position_);
+void Hdf5RowReader::SeekTo(uint32_t seed, const Position& position) {
+  if (seed != seed_) {
+    seed_ = seed;
+    order_pass_ = UINT64_MAX;  // every order is drawn again
+  }
+  SeekTo(position);
 }
 
 std::string Hdf5RowReader::Describe() const {

@@ -44,7 +44,8 @@ class Hdf5RowReader {
   void SeekTo(const Position& position);
   Position position() const { return position_; }
   uint32_t seed() const { return seed_; }
-  void Reseed(uint32_t seed);
+  // A saved reader's seed and position (a restored state).
+  void SeekTo(uint32_t seed, const Position& position);
 
   size_t num_files() const { return files_.size(); }
   uint64_t rows_per_pass() const { return rows_per_pass_; }

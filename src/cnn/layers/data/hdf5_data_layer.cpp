@@ -94,8 +94,7 @@ void HDF5DataLayer::RestoreState(const std::string& state) {
 
 void HDF5DataLayer::Apply(const Saved& saved) {
   try {
-    reader_->Reseed(saved.seed);
-    reader_->SeekTo(saved.position);
+    reader_->SeekTo(saved.seed, saved.position);
   } catch (const Error& e) {
     throw Error(where() + e.what());
   }
