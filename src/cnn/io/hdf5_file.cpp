@@ -38,9 +38,10 @@ std::string ShapeText(const std::vector<int64_t>& dims) {
 }
 
 // libhdf5 prints its whole error stack to stderr by default; our messages
-// carry the one line of it that says what happened.
+// carry the one line of it that says what happened. (A thread-safe libhdf5
+// keeps that setting per thread.)
 void Silence() {
-  static const bool silenced = [] {
+  thread_local const bool silenced = [] {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     return true;
   }();
