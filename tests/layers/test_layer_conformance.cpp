@@ -346,6 +346,12 @@ const std::vector<Exemption> kExempt = {
              "on LMDB and LevelDB, CPU and GPU"},
     {"ImageData", "decodes the image files a list names through a prefetching thread; "
                   "tests/layers/data/test_image_data_layer.cpp checks it on PNG files it writes, CPU and GPU"},
+#ifdef CNN_WITH_HDF5
+    {"HDF5Data", "reads the HDF5 files a list names; tests/layers/data/test_hdf5_data_layer.cpp checks it on files "
+                 "h5py and our writer make, shuffle and resume included, CPU and GPU"},
+    {"HDF5Output", "has no tops, only a file; tests/layers/data/test_hdf5_output_layer.cpp reads back what it "
+                   "writes (with h5py too)"},
+#endif
 };
 
 // ---- The checks ---------------------------------------------------------

@@ -161,6 +161,8 @@ int WriteSyncClose(int fd, const std::string& bytes) {
   return err;
 }
 
+}  // namespace
+
 // The old contents of `path` stay intact until the new ones are complete on
 // disk; a failure anywhere leaves no temporary file behind.
 void WriteFileAtomically(const std::string& path, const std::string& bytes) {
@@ -186,8 +188,6 @@ void WriteFileAtomically(const std::string& path, const std::string& bytes) {
     ::close(dir_fd);
   }
 }
-
-}  // namespace
 
 int RemoveStaleTemporaries(const std::string& prefix) {
   const size_t slash = prefix.find_last_of('/');

@@ -19,6 +19,8 @@ void ReadProtoFromBinaryFile(const std::string& path, google::protobuf::Message*
 // crash or kill never leaves a half-written file under PATH.
 void WriteProtoToBinaryFile(const google::protobuf::Message& proto, const std::string& path);
 void WriteProtoToTextFile(const google::protobuf::Message& proto, const std::string& path);
+// The same for any bytes (HDF5 snapshots built in memory).
+void WriteFileAtomically(const std::string& path, const std::string& bytes);
 // Removes the temporaries (PREFIX*.tmp.<pid>) that writers killed before
 // their rename left beside files whose names start with `prefix`, skipping
 // those of processes still running. Returns how many were removed.

@@ -17,6 +17,9 @@
 #include "cnn/core/layer.hpp"
 
 namespace cnn {
+namespace hdf5 {
+class File;
+}
 
 class Net {
  public:
@@ -43,9 +46,14 @@ class Net {
   // Layers absent from `trained` keep their values; a blob count or shape
   // mismatch throws Error naming the layer and both shapes.
   void CopyTrainedLayersFrom(const NetParameter& trained);
-  // Reads a binary (.caffemodel) or text weights file and copies from it;
-  // errors name the file and the layer.
+  // Reads a binary (.caffemodel), text or, by its ".h5" extension as in
+  // Caffe, HDF5 weights file and copies from it; errors name the file and the layer.
   void CopyTrainedLayersFromFile(const std::string& path);
+  // Caffe's HDF5 weights (net_weights_hdf5.cpp): dataset data/<layer>/<i>
+  // per learned blob; a blob shared from another layer is not stored.
+  void CopyTrainedLayersFromHDF5(const std::string& path);
+  // Writes that layout (and diff/<layer>/<i> with write_diff) into `file`.
+  void ToHDF5(hdf5::File* file, bool write_diff = false) const;
   // Layers with learnable blobs that no copy so far has given weights (they
   // keep their fillers' values), in net order.
   std::vector<std::string> LayersWithoutTrainedWeights() const;

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cnn/core/common.hpp"
+#include "cnn/io/hdf5_file.hpp"
 #include "cnn/io/proto_io.hpp"
 #include "cnn/net/net.hpp"
 
@@ -69,6 +70,10 @@ void Net::CopyTrainedLayersFrom(const NetParameter& trained_in) {
 }
 
 void Net::CopyTrainedLayersFromFile(const std::string& path) {
+  if (hdf5::HasHdf5Extension(path)) {
+    CopyTrainedLayersFromHDF5(path);
+    return;
+  }
   const NetParameter trained = ReadNetParamsFromBinaryFile(path);
   try {
     CopyTrainedLayersFrom(trained);

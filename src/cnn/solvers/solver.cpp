@@ -12,6 +12,8 @@
 #include "cnn/core/common.hpp"
 #include "cnn/core/context.hpp"
 #include "cnn/core/stateful.hpp"
+#include "cnn/io/hdf5_file.hpp"
+#include "cnn/io/hdf5_solver_state.hpp"
 #include "cnn/io/proto_io.hpp"
 #include "cnn/net/nonfinite_search.hpp"
 #include "cnn/solvers/lr_policy.hpp"
@@ -39,8 +41,9 @@ std::string ResolvePath(const std::string& path, const std::string& source) {
 }  // namespace
 
 Solver::Solver(const SolverParameter& param, const std::string& source) : param_(param), source_(source) {
-  CNN_CHECK(param_.snapshot_format() == SolverParameter::BINARYPROTO,
-            source_ << ": snapshot_format HDF5 is not supported; use BINARYPROTO");
+  CNN_CHECK(param_.snapshot_format() == SolverParameter::BINARYPROTO || hdf5::Available(),
+            source_ << ": snapshot_format HDF5 needs a build with HDF5 (libhdf5-dev, -DCNN_WITH_HDF5=ON); "
+                    << "use BINARYPROTO");
   CNN_CHECK(param_.iter_size() >= 1, source_ << ": iter_size must be at least 1");
   CNN_CHECK(param_.average_loss() >= 1, source_ << ": average_loss must be at least 1");
   ValidateLearningRatePolicy(param_, source_);
@@ -353,11 +356,19 @@ std::string Solver::Snapshot() {
                                             << "; no snapshot written, the last one is intact (lower base_lr, "
                                             << "clip gradients, or pass --allow_nonfinite to train on regardless)");
   }
-  const std::string model_file = SnapshotFilename(".caffemodel");
-  NetParameter net_param;
-  net_->ToProto(&net_param, param_.snapshot_diff());
-  LOG(INFO) << "Snapshotting to binary proto file " << model_file;
-  WriteProtoToBinaryFile(net_param, model_file);
+  const bool as_hdf5 = param_.snapshot_format() == SolverParameter::HDF5;
+  const std::string model_file = SnapshotFilename(as_hdf5 ? ".caffemodel.h5" : ".caffemodel");
+  if (as_hdf5) {
+    LOG(INFO) << "Snapshotting to HDF5 file " << model_file;
+    hdf5::File file = hdf5::File::CreateInMemory(model_file);
+    net_->ToHDF5(&file, param_.snapshot_diff());
+    WriteFileAtomically(model_file, file.Image());
+  } else {
+    NetParameter net_param;
+    net_->ToProto(&net_param, param_.snapshot_diff());
+    LOG(INFO) << "Snapshotting to binary proto file " << model_file;
+    WriteProtoToBinaryFile(net_param, model_file);
+  }
 
   SolverState state;
   state.set_iter(iter_);
@@ -368,9 +379,15 @@ std::string Solver::Snapshot() {
   std::ostringstream rng;
   rng << Context::rng();
   state.set_rng_state(rng.str());
-  const std::string state_file = SnapshotFilename(".solverstate");
-  LOG(INFO) << "Snapshotting solver state to binary proto file " << state_file;
-  WriteProtoToBinaryFile(state, state_file);
+  if (as_hdf5) {
+    const std::string state_file = SnapshotFilename(".solverstate.h5");
+    LOG(INFO) << "Snapshotting solver state to HDF5 file " << state_file;
+    WriteSolverStateToHDF5(state, state_file);
+  } else {
+    const std::string state_file = SnapshotFilename(".solverstate");
+    LOG(INFO) << "Snapshotting solver state to binary proto file " << state_file;
+    WriteProtoToBinaryFile(state, state_file);
+  }
   last_snapshot_iter_ = iter_;
   return model_file;
 }
@@ -418,7 +435,12 @@ void Solver::RestoreLayerStates(const SolverState& state, const std::string& sta
 
 void Solver::Restore(const std::string& state_file) {
   SolverState state;
-  ReadProtoFromBinaryFile(state_file, &state);
+  // By extension, as Caffe decides.
+  if (hdf5::HasHdf5Extension(state_file)) {
+    state = ReadSolverStateFromHDF5(state_file);
+  } else {
+    ReadProtoFromBinaryFile(state_file, &state);
+  }
   CNN_CHECK(state.has_iter(), state_file << ": not a solver state (no iteration recorded)");
   CNN_CHECK(state.iter() >= 0, state_file << ": iteration " << state.iter() << " is negative (a damaged solver state)");
   CNN_CHECK(state.iter() <= param_.max_iter(),

@@ -33,7 +33,8 @@ class Solver {
   // Runs every test net once; returns, per test net, its averaged outputs.
   std::vector<std::vector<float>> TestAll();
 
-  // Writes <prefix>_iter_N.caffemodel and .solverstate (atomically); returns the model path.
+  // Writes <prefix>_iter_N.caffemodel and .solverstate (atomically; with snapshot_format
+  // HDF5 .caffemodel.h5 and .solverstate.h5 in Caffe's HDF5 layout); returns the model path.
   std::string Snapshot();
   void Restore(const std::string& state_file);
 
