@@ -12,6 +12,7 @@ packages=(
   liblmdb-dev libleveldb-dev libsnappy-dev zlib1g-dev
   libopencv-dev
   libgtest-dev googletest
+  python3-dev python3-numpy python3-protobuf pybind11-dev
 )
 # Optional extras (a data set for demos and end-to-end tests; PyTorch for benchmarks)
 # are requested with CNN_EXTRA_PACKAGES, e.g. "dataset-fashion-mnist python3-torch".
