@@ -3,6 +3,7 @@
 // solver classes) is in the package's .py files.
 #include <gflags/gflags.h>
 #include <glog/logging.h>
+#include <pybind11/stl.h>
 
 #include <cstdlib>
 #include <string>
@@ -102,4 +103,5 @@ PYBIND11_MODULE(_cnn, m) {
   BindNet(m);
   BindSolver(m);
   BindImage(m);
+  RegisterPythonLayer();
 }

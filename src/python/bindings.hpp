@@ -14,6 +14,8 @@ void BindBlob(py::module_& m);    // blob_binding.cpp
 void BindNet(py::module_& m);     // net_binding.cpp
 void BindSolver(py::module_& m);  // solver_binding.cpp
 void BindImage(py::module_& m);   // image_binding.cpp
+// Adds the layer type "Python" to the registry (python_layer.cpp).
+void RegisterPythonLayer();
 
 // cnn.TRAIN / cnn.TEST from a Python value; ValueError for anything else.
 int PhaseFromPython(const py::handle& phase);

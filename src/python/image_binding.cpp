@@ -2,6 +2,9 @@
 // links, so the package needs no Python image library.
 #include <pybind11/numpy.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <string>
 
 #ifdef CNN_WITH_OPENCV
@@ -18,6 +21,9 @@ namespace python {
 void BindImage(py::module_& m) {
   m.def("_read_image", [](const std::string& filename, bool color) -> py::array {
 #ifdef CNN_WITH_OPENCV
+    // OpenCV only warns on stderr for a missing file; say it the way the
+    // other readers do.
+    CNN_CHECK(std::ifstream(filename).good(), "cannot open " << filename << ": " << std::strerror(errno));
     cv::Mat image = cv::imread(filename, color ? cv::IMREAD_COLOR : cv::IMREAD_GRAYSCALE);
     CNN_CHECK(!image.empty(), filename << ": cannot read or decode the image");
     if (color) cv::cvtColor(image, image, cv::COLOR_BGR2RGB);

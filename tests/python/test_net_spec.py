@@ -79,7 +79,7 @@ class TestNetSpec(ScratchTestCase):
         self.assertEqual(list(proto.layer[1].loss_weight), [0.5])
         self.assertEqual(proto.layer[1].include[0].phase, cnn_pb2.TRAIN)
         self.assertEqual(list(proto.layer[2].top), [])
-        self.assertEqual(proto.layer[2].name, 'Silence1')
+        self.assertEqual(proto.layer[2].name, 'silence')  # a layer without tops takes its own attribute name
 
     def test_bad_specs(self):
         with self.assertRaises(ValueError):

@@ -36,7 +36,7 @@ SOLVER = '''
 net: "{net}"
 type: "{type}"
 base_lr: 0.05
-momentum: 0.9
+momentum: {momentum}
 weight_decay: 0.001
 lr_policy: "fixed"
 max_iter: {max_iter}
@@ -50,7 +50,9 @@ class SolverTestCase(ScratchTestCase):
     def solver_file(self, type_name='SGD', max_iter=6, name='solver'):
         net = self.write('train.prototxt', TRAIN_NET)
         prefix = os.path.join(self.dir, name)
-        return self.write(name + '.prototxt', SOLVER.format(net=net, type=type_name, max_iter=max_iter, prefix=prefix))
+        momentum = {'AdaGrad': 0, 'RMSProp': 0, 'AdaDelta': 0.95}.get(type_name, 0.9)
+        return self.write(name + '.prototxt', SOLVER.format(net=net, type=type_name, max_iter=max_iter, prefix=prefix,
+                                                            momentum=momentum))
 
     def params(self, net):
         return {name: [b.data.copy() for b in blobs] for name, blobs in net.params.items()}
