@@ -164,6 +164,21 @@ class TestSolver(SolverTestCase):
         with self.assertRaises(TypeError):
             solver.add_callback(3)
 
+    def test_test_nets_share_the_weights(self):
+        path = self.solver_file()
+        with open(path, 'a') as f:
+            f.write('test_iter: 2\ntest_interval: 100\n')
+        solver = cnn.SGDSolver(path)
+        self.assertEqual(len(solver.test_nets), 1)
+        test_net = solver.test_nets[0]
+        self.assertEqual(test_net.phase, cnn.TEST)
+        self.assertEqual(solver.net.phase, cnn.TRAIN)
+        solver.step(2)
+        self.assert_same_params(self.params(test_net), self.params(solver.net))
+        scores = solver.test_all()
+        self.assertEqual(len(scores), 1)
+        self.assertGreater(scores[0][0], 0)
+
     def test_nets_outlive_the_solver(self):
         net = cnn.SGDSolver(self.solver_file()).net
         out = net.forward()
