@@ -2,6 +2,7 @@
 solver file, snapshots and restore, apply_update, callbacks, bad input."""
 import os
 import re
+import signal
 import unittest
 
 import numpy as np
@@ -178,6 +179,21 @@ class TestSolver(SolverTestCase):
         scores = solver.test_all()
         self.assertEqual(len(scores), 1)
         self.assertGreater(scores[0][0], 0)
+
+    def test_ctrl_c_stops_stepping(self):
+        solver = cnn.SGDSolver(self.solver_file())
+
+        sent = []
+
+        def interrupt_at_2():
+            if solver.iter == 2 and not sent:
+                sent.append(True)
+                os.kill(os.getpid(), signal.SIGINT)
+        solver.add_callback(interrupt_at_2)
+        with self.assertRaises(KeyboardInterrupt):
+            solver.step(5)
+        self.assertLessEqual(solver.iter, 3)
+        solver.step(1)  # still usable
 
     def test_nets_outlive_the_solver(self):
         net = cnn.SGDSolver(self.solver_file()).net

@@ -11,10 +11,11 @@ from ._layer import BlobList, Layer
 from ._solver import (AdaDeltaSolver, AdaGradSolver, AdamSolver, NesterovSolver, RMSPropSolver, SGDSolver,
                       get_solver)
 from . import io
+from .classifier import Classifier
 from .net_spec import NetSpec, layers, params, to_proto
 
 __all__ = [
-    'TRAIN', 'TEST', 'Blob', 'BlobList', 'Layer', 'Net', 'Solver', 'SGDSolver', 'NesterovSolver', 'AdaGradSolver',
+    'TRAIN', 'TEST', 'Blob', 'BlobList', 'Classifier', 'Layer', 'Net', 'Solver', 'SGDSolver', 'NesterovSolver', 'AdaGradSolver',
     'RMSPropSolver', 'AdaDeltaSolver', 'AdamSolver', 'get_solver', 'set_mode_cpu', 'set_mode_gpu', 'set_device',
     'set_random_seed', 'layer_type_list', 'has_nccl', 'gpu_count', 'io', 'NetSpec', 'layers', 'params',
     'to_proto', '__version__',
