@@ -184,10 +184,16 @@ void Solver::Step(int iters) {
       TestAll();
       if (requested_early_exit_) break;
     }
+    for (const Callback& c : callbacks_) {
+      if (c.on_start) c.on_start();
+    }
     const bool display = param_.display() > 0 && iter_ % param_.display() == 0;
     float loss = 0.f;
     for (int i = 0; i < param_.iter_size(); ++i) loss += net_->ForwardBackward();
     loss /= param_.iter_size();
+    for (const Callback& c : callbacks_) {
+      if (c.on_gradients_ready) c.on_gradients_ready();
+    }
     GuardAgainstDivergence(loss);
     UpdateSmoothedLoss(loss, start_iter);
     if (display) {

@@ -47,6 +47,16 @@ class Solver {
   // Polled once per iteration; SNAPSHOT and STOP take effect after the update.
   void set_action_callback(std::function<SolverAction()> cb) { action_callback_ = std::move(cb); }
 
+  // Hooks inside Step (pycaffe's Solver.add_callback): on_start at the top of
+  // each iteration, after the gradients are cleared and any test pass;
+  // on_gradients_ready once the iteration's gradients are summed, before the
+  // update (where gradients from other workers would be merged).
+  struct Callback {
+    std::function<void()> on_start;
+    std::function<void()> on_gradients_ready;
+  };
+  void add_callback(Callback cb) { callbacks_.push_back(std::move(cb)); }
+
   const SolverParameter& param() const { return param_; }
   Net& net() { return *net_; }
   const std::vector<std::unique_ptr<Net>>& test_nets() const { return test_nets_; }
@@ -87,6 +97,7 @@ class Solver {
   void RestoreLayerStates(const SolverState& state, const std::string& state_file);
 
   std::function<SolverAction()> action_callback_;
+  std::vector<Callback> callbacks_;
   std::vector<float> losses_;
   float smoothed_loss_ = 0.f;
   bool requested_early_exit_ = false;
