@@ -98,9 +98,25 @@ int ExtractFeaturesCommand(const std::vector<std::string>& args) {
 
   NetParameter param = ReadNetParamsFromTextFile(model);
   param.mutable_state()->set_phase(TEST);
+  // Read before the net starts its data threads, so a bad weights file is
+  // the error a user sees first.
+  const NetParameter trained = ReadNetParamsFromBinaryFile(weights);
   if (gpu >= 0) SelectGpu(gpu);
   Net net(param);
-  net.CopyTrainedLayersFromFile(weights);
+  try {
+    net.CopyTrainedLayersFrom(trained);
+  } catch (const Error& e) {
+    CNN_THROW(weights << ": " << e.what());
+  }
+  // Caffe extracts regardless; a warning keeps a misnamed layer from passing
+  // off its random filler values as features unnoticed.
+  const auto missing = net.LayersWithoutTrainedWeights();
+  if (!missing.empty()) {
+    std::string names;
+    for (const auto& m : missing) names += (names.empty() ? "'" : ", '") + m + "'";
+    std::cerr << "cnn extract_features: warning: " << weights << " has no weights for layer(s) " << names
+              << "; they keep their fillers' values" << std::endl;
+  }
   for (const auto& name : blob_names) {
     if (net.has_blob(name)) continue;
     std::string known;

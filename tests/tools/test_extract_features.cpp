@@ -167,6 +167,24 @@ TEST_F(ExtractFeatures, LeveldbByFlagOrByCaffesPositionalArgument) {
   }
 }
 
+TEST_F(ExtractFeatures, WeightsMissingALayerAreWarnedAbout) {
+  NetParameter other = weights_;
+  other.mutable_layer(1)->set_name("renamed");
+  WriteProtoToBinaryFile(other, Path("other.caffemodel"));
+  const ToolResult r = Cnn("extract_features " + Path("other.caffemodel") + " " + Path("net.prototxt") + " ip " +
+                           Path("out") + " 1");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(Contains(r.output, "warning: " + Path("other.caffemodel") + " has no weights for layer(s) 'ip'"))
+      << r.output;
+}
+
+TEST_F(ExtractFeatures, AMissingWeightsFileIsNamed) {
+  ExpectOneLineError(Cnn("extract_features " + Path("none.caffemodel") + " " + Path("net.prototxt") + " ip " +
+                         Path("out") + " 1"),
+                     {Path("none.caffemodel")});
+  EXPECT_FALSE(PathExists(Path("out")));
+}
+
 TEST_F(ExtractFeatures, UnknownBlobListsTheTestNetsBlobs) {
   ExpectOneLineError(Extract("train_blob " + Path("out") + " 1"),
                      {"unknown blob 'train_blob'", "data, label, ip"});
