@@ -41,10 +41,22 @@ const std::vector<Command>& Commands() {
                           "BATCHES_DIR OUT_DIR",
        {"backend"}, ConvertCifar10Command},
       {"convert_imageset", "convert listed images (path label) to a Datum database; args ROOT/ LISTFILE OUT_DB",
-       {"gray", "shuffle", "resize_width", "resize_height", "check_size", "encoded", "encode_type", "backend"},
+       {"gray", "shuffle", "resize_width", "resize_height", "check_size", "encoded", "encode_type", "backend",
+        "progress_every"},
        ConvertImagesetCommand},
       {"compute_image_mean", "mean image and channel means of a Datum database; args DB [OUT.binaryproto]",
        {"backend"}, ComputeImageMeanCommand},
+      {"extract_features", "write blobs' per-image features to Datum databases; args WEIGHTS NET BLOB[,BLOB...] "
+                           "DB[,DB...] NUM_BATCHES [lmdb|leveldb] [CPU|GPU] [DEVICE]",
+       {"backend", "gpu"}, ExtractFeaturesCommand},
+      {"upgrade_net_proto_text", "rewrite an old-format (V0, V1, legacy input) net prototxt in the current "
+                                 "format; args IN OUT",
+       {}, UpgradeNetProtoTextCommand},
+      {"upgrade_net_proto_binary", "rewrite old-format (V0, V1) binary weights in the current format; args IN OUT",
+       {}, UpgradeNetProtoBinaryCommand},
+      {"upgrade_solver_proto_text", "rewrite a solver prototxt using solver_type (or old inline nets) in the "
+                                    "current format; args IN OUT",
+       {}, UpgradeSolverProtoTextCommand},
       {"device_query", "show the GPU's properties and the CUDA, cuBLAS and cuDNN versions",
        {"gpu"}, DeviceQueryCommand},
       {"version", "show the version and the options cnn was built with", {}, VersionCommand},

@@ -33,6 +33,10 @@ int ConvertMnistCommand(const std::vector<std::string>& args);
 int ConvertCifar10Command(const std::vector<std::string>& args);
 int ConvertImagesetCommand(const std::vector<std::string>& args);
 int ComputeImageMeanCommand(const std::vector<std::string>& args);
+int ExtractFeaturesCommand(const std::vector<std::string>& args);
+int UpgradeNetProtoTextCommand(const std::vector<std::string>& args);
+int UpgradeNetProtoBinaryCommand(const std::vector<std::string>& args);
+int UpgradeSolverProtoTextCommand(const std::vector<std::string>& args);
 
 // "0.1.0-dev": the version `cnn version` and `cnn --version` print.
 const char* VersionString();

@@ -286,8 +286,8 @@ layers {
 }
 )");
   const std::string msg = ErrorOf([&] { ReadNetParamsFromTextFile(path); });
-  EXPECT_EQ(msg.rfind(path + ": uses Caffe's V0 net format, which is not supported; upgrade it with Caffe's "
-                             "upgrade_net_proto_text",
+  EXPECT_EQ(msg.rfind(path + ": uses Caffe's V0 net format, which is not supported when loading; convert it "
+                             "once with `cnn upgrade_net_proto_text IN OUT`",
                       0),
             0u)
       << msg;

@@ -34,7 +34,7 @@ std::string NetFile(const std::string& model) {
 
 // A Data layer's tops as DummyData of the shapes its records would give:
 // images 3 x crop x crop (3 x 32 x 32 for CIFAR-10, 1 x 28 x 28 for LeNet's
-// MNIST-style data), labels one class index per image, label maps (a Data
+// MNIST-style data, 16 x 64 x 64 for the c3d clips), labels one class index per image, label maps (a Data
 // layer whose only top is "label") one index per pixel of a 64 x 64 image.
 void ReplaceDataLayers(NetParameter* net, int batch) {
   for (LayerParameter& lp : *net->mutable_layer()) {
@@ -43,8 +43,10 @@ void ReplaceDataLayers(NetParameter* net, int batch) {
     const int crop = static_cast<int>(lp.transform_param().crop_size());
     const bool segmentation = lp.top_size() == 1 && lp.top(0) == "label";
     const bool mnist = source.find("mnist") != std::string::npos;
-    const int channels = mnist ? 1 : 3;
-    const int side = segmentation || lp.top_size() == 1 ? 64 : (crop > 0 ? crop : (mnist ? 28 : 32));
+    // models/c3d_clips: clips of 16 frames of 64 x 64, one channel per frame.
+    const bool clips = source.find("c3d_clips") != std::string::npos;
+    const int channels = clips ? 16 : mnist ? 1 : 3;
+    const int side = clips || segmentation || lp.top_size() == 1 ? 64 : (crop > 0 ? crop : (mnist ? 28 : 32));
     lp.set_type("DummyData");
     lp.clear_data_param();
     lp.clear_transform_param();

@@ -59,9 +59,9 @@ std::string V1LayerTypeName(V1LayerParameter::LayerType type) {
 
 void RejectV0Net(const std::string& source, const NetParameter& param) {
   for (const V1LayerParameter& layer : param.layers()) {
-    CNN_CHECK(!layer.has_layer(), source << ": uses Caffe's V0 net format, which is not supported; upgrade it "
-                                         << "with Caffe's upgrade_net_proto_text (upgrade_net_proto_binary "
-                                         << "for weights)");
+    CNN_CHECK(!layer.has_layer(), source << ": uses Caffe's V0 net format, which is not supported when loading; "
+                                         << "convert it once with `cnn upgrade_net_proto_text IN OUT` "
+                                         << "(`cnn upgrade_net_proto_binary` for weights)");
   }
 }
 
