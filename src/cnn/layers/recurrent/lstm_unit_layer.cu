@@ -26,8 +26,14 @@ __global__ void LstmUnitBackwardKernel(long long n, int hidden, const float* __r
     const long long item = k / hidden;
     const int j = static_cast<int>(k % hidden);
     const long long gates = 4 * item * hidden;
-    LstmUnitBackwardAt(hidden, j, c_prev[k], acts + gates, c[k], cont[item], dc[k], dh[k],
-                       dc_prev ? dc_prev + k : nullptr, dx ? dx + gates : nullptr);
+    const LstmUnitGrad d = LstmUnitBackwardAt(hidden, j, c_prev[k], acts + gates, c[k], cont[item], dc[k], dh[k]);
+    if (dc_prev) dc_prev[k] = d.c_prev;
+    if (dx) {
+      dx[gates + j] = d.i;
+      dx[gates + hidden + j] = d.f;
+      dx[gates + 2 * hidden + j] = d.o;
+      dx[gates + 3 * hidden + j] = d.g;
+    }
   }
 }
 
