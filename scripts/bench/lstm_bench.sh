@@ -13,6 +13,7 @@ threads=${THREADS:-2}
 iterations=${ITERATIONS:-50}
 cnn="${BUILD_DIR:-build}/tools/cnn"
 [ -x "$cnn" ] || { echo "lstm_bench.sh: build cnn first ($cnn missing)" >&2; exit 1; }
+/usr/bin/python3 -c "import torch" 2>/dev/null || CNN_EXTRA_PACKAGES="python3-torch" bash scripts/install_deps.sh
 
 out=$(OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads "$cnn" time \
   --model=scripts/bench/lstm_bench.prototxt --iterations="$iterations" --warmup=3 2>&1)

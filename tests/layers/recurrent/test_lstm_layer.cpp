@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -270,6 +271,23 @@ TEST(LSTMLayer, CaffemodelRoundTrip) {
   // Sharing weights (the TEST net with the TRAIN net) reaches every step.
   again->ShareTrainedLayersWith(*trained);
   EXPECT_EQ(RunNet(*again), RunNet(*MakeNet(1)));
+}
+
+TEST(LSTMLayer, ToolRefusesAWrongContWithOneLine) {
+  const std::string dir = test::MakeTempDir();
+  const std::string net = dir + "/bad_cont.prototxt";
+  std::ofstream(net) << R"(
+    name: 'bad'
+    layer { name: 'in' type: 'Input' top: 'x' top: 'cont'
+            input_param { shape { dim: 5 dim: 3 dim: 4 } shape { dim: 4 dim: 3 } } }
+    layer { name: 'lstm1' type: 'LSTM' bottom: 'x' bottom: 'cont' top: 'h' recurrent_param { num_output: 2 } }
+  )";
+  const test::ToolResult r = test::Cnn("time --model=" + net + " --iterations=1");
+  EXPECT_EQ(r.status, 1) << r.output;
+  const std::string expected = "layer 'lstm1' (LSTM): cont (bottom 1) has shape 4 3 (12), expected 5 x 3";
+  const size_t at = r.output.find(expected);
+  ASSERT_NE(at, std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find(expected, at + 1), std::string::npos) << "said more than once:\n" << r.output;
 }
 
 TEST(LSTMLayerGpu, MatchesCpu) {
