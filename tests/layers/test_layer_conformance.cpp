@@ -116,6 +116,26 @@ Fill Uniform(float lo, float hi) {
   return [lo, hi](int, Blob* b) { test::FillUniform(b, lo, hi); };
 }
 
+// Integer indices in [0, n) in every bottom (Embed).
+Fill Indices(int n) {
+  return [n](int, Blob* b) {
+    for (int i = 0; i < b->count(); ++i) b->mutable_cpu_data()[i] = static_cast<float>((i * 5 + 2) % n);
+  };
+}
+
+// Bottom `cont` (T x N, or 1 x N for LSTMUnit): 0 at t = 0 and for stream 1
+// at t = 2 (a reset mid-sequence), 1 elsewhere; the other bottoms Gaussian.
+Fill Sequences(int cont) {
+  return [cont](int bottom, Blob* b) {
+    if (bottom != cont) return test::FillGaussian(b);
+    const int n = b->shape(1);
+    for (int i = 0; i < b->count(); ++i) {
+      const int t = i / n, s = i % n;
+      b->mutable_cpu_data()[i] = (t == 0 && b->shape(0) > 1) || (t == 2 && s == 1) || (b->shape(0) == 1 && s == 0) ? 0.f : 1.f;
+    }
+  };
+}
+
 const char kFillers[] = " weight_filler { type: 'gaussian' std: 0.5 } bias_filler { type: 'gaussian' std: 0.5 } ";
 
 // ---- The table ----------------------------------------------------------
@@ -329,6 +349,18 @@ const std::vector<Case> kCases = {
      .reshaped = {{4, 3, 2}}, .in_place = true},
     {.type = "Bias", .params = "", .shapes = {{2, 3, 4}, {3, 4}}, .reshaped = {{5, 3, 4}, {3, 4}}, .label = "Bottom",
      .in_place = true},
+    {.type = "Embed", .params = std::string("embed_param { num_output: 3 input_dim: 5") + kFillers + "}",
+     .shapes = {{2, 3}}, .reshaped = {{4}}, .fill = Indices(5)},
+    // recurrent/
+    {.type = "LSTMUnit", .params = "", .shapes = {{1, 2, 3}, {1, 2, 12}, {1, 2}},
+     .reshaped = {{1, 3, 2}, {1, 3, 8}, {1, 3}}, .tops = 2, .grad_bottoms = {0, 1}, .fill = Sequences(2)},
+    {.type = "LSTM", .params = std::string("recurrent_param { num_output: 2") + kFillers + "}",
+     .shapes = {{4, 2, 3}, {4, 2}}, .reshaped = {{3, 3, 3}, {3, 3}}, .fill = Sequences(1), .gpu_tolerance = 1e-3f},
+    {.type = "LSTM", .params = std::string("recurrent_param { num_output: 2") + kFillers + "}",
+     .shapes = {{3, 2, 3}, {3, 2}, {2, 2}}, .reshaped = {{4, 3, 3}, {4, 3}, {3, 2}}, .label = "Static",
+     .fill = Sequences(1), .gpu_tolerance = 1e-3f},
+    {.type = "RNN", .params = std::string("recurrent_param { num_output: 3") + kFillers + "}",
+     .shapes = {{4, 2, 3}, {4, 2}}, .reshaped = {{3, 3, 3}, {3, 3}}, .fill = Sequences(1), .gpu_tolerance = 1e-3f},
     // data/
     {.type = "Input", .params = "input_param { shape { dim: 2 dim: 3 } }", .shapes = {}, .reshaped = {},
      .backward = false, .no_reshape = "no bottoms: its top shapes come from input_param"},

@@ -127,8 +127,11 @@ void CheckGradient(Layer& layer, const BlobVec& bottom, const BlobVec& top, cons
 
   // Analytic gradients.
   std::vector<int> to_check = opt.bottoms;
+  // By default every bottom that can take a gradient (not Embed's indices,
+  // say, which the layer refuses to back-propagate to).
   if (to_check.empty())
-    for (size_t i = 0; i < bottom.size(); ++i) to_check.push_back(static_cast<int>(i));
+    for (size_t i = 0; i < bottom.size(); ++i)
+      if (layer.AllowForceBackward(static_cast<int>(i))) to_check.push_back(static_cast<int>(i));
   std::vector<bool> propagate(bottom.size(), false);
   for (int b : to_check) propagate[b] = true;
 

@@ -35,7 +35,7 @@ struct GradientCheckOptions {
   float kink = 0.f;
   float kink_range = -1.f;
   bool check_params = true;
-  std::vector<int> bottoms;  // bottoms to check; empty = all
+  std::vector<int> bottoms;  // bottoms to check; empty = all the layer allows (AllowForceBackward)
 };
 
 // Sets up `layer`, then compares its analytic gradients with central
