@@ -58,7 +58,7 @@ class NeuronLayer : public Layer {
     // Memory-bound: one thread cannot draw the bandwidth both cores have
     // (ResNet-50's activations are tens of MB each).
 #ifdef _OPENMP  // not in the .cu files, whose host compiler runs without OpenMP
-#pragma omp parallel for simd schedule(static) if (ParallelLoopPays(n))
+#pragma omp parallel for simd schedule(static) firstprivate(op) if (ParallelLoopPays(n))
 #endif
     for (int i = 0; i < n; ++i) y[i] = op.Forward(x[i]);
   }
@@ -73,7 +73,7 @@ class NeuronLayer : public Layer {
     float* dx = bottom[0]->mutable_cpu_diff();
     const Op op = op_;
 #ifdef _OPENMP  // not in the .cu files, whose host compiler runs without OpenMP
-#pragma omp parallel for simd schedule(static) if (ParallelLoopPays(n))
+#pragma omp parallel for simd schedule(static) firstprivate(op) if (ParallelLoopPays(n))
 #endif
     for (int i = 0; i < n; ++i) dx[i] = op.Backward(x[i], y[i], dy[i]);
   }
