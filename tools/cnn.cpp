@@ -216,8 +216,10 @@ void PreferPassiveOpenMpThreads(char** argv) {
   // Still here: the restart failed; run on with the default policy.
 }
 
+#include <xmmintrin.h>
 int main(int argc, char** argv) {
   PreferPassiveOpenMpThreads(argv);
+  if (std::getenv("CNN_FTZ")) _mm_setcsr(_mm_getcsr() | 0x8040);
   try {
     return cnn::tool::Main(argc, argv);
   } catch (const cnn::Error& e) {

@@ -5,6 +5,7 @@
 #include "cnn/core/common.hpp"
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/core/math.hpp"
+#include "cnn/core/parallel.hpp"
 #include "cnn/layers/norm/norm_math.hpp"
 
 namespace cnn {
@@ -81,16 +82,22 @@ void BatchNormLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
     float* sum_var = blobs_[1]->mutable_cpu_data();
     const double unbiased = norm::UnbiasedVarianceFactor(static_cast<double>(per_channel));
     const float f = moving_average_fraction_;
+    // Channels are independent: one thread each, so the sums (and the
+    // result) do not depend on the thread count. `omp simd` lets the double
+    // sums be split into vector lanes, which strict IEEE order forbids.
+#pragma omp parallel for schedule(static) if (ParallelLoopPays(per_channel * channels_))
     for (int c = 0; c < channels_; ++c) {
       double s = 0;
       for (int n = 0; n < num_; ++n) {
         const float* xs = x + n * n_stride + c * c_stride;
+#pragma omp simd reduction(+ : s)
         for (int i = 0; i < inner_; ++i) s += xs[i];
       }
       const float m = per_channel > 0 ? static_cast<float>(s / per_channel) : 0.f;
       double ss = 0;
       for (int n = 0; n < num_; ++n) {
         const float* xs = x + n * n_stride + c * c_stride;
+#pragma omp simd reduction(+ : ss)
         for (int i = 0; i < inner_; ++i) {
           const double d = static_cast<double>(xs[i]) - m;
           ss += d * d;
@@ -107,6 +114,7 @@ void BatchNormLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
   }
   float* y = top[0]->mutable_cpu_data();
   float* x_hat = x_hat_.mutable_cpu_data();
+#pragma omp parallel for collapse(2) schedule(static) if (ParallelLoopPays(bottom[0]->count()))
   for (int n = 0; n < num_; ++n)
     for (int c = 0; c < channels_; ++c) {
       const int64_t base = n * n_stride + c * c_stride;
@@ -128,6 +136,7 @@ void BatchNormLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& p
   const int64_t n_stride = static_cast<int64_t>(channels_) * inner_;
   if (use_global_stats_) {
     // The statistics are constants: a per-channel affine map.
+#pragma omp parallel for collapse(2) schedule(static) if (ParallelLoopPays(bottom[0]->count()))
     for (int n = 0; n < num_; ++n)
       for (int c = 0; c < channels_; ++c) {
         const int64_t base = n * n_stride + c * c_stride;
@@ -139,10 +148,12 @@ void BatchNormLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& p
   float* mean_dy = mean_dy_.mutable_cpu_data();
   float* mean_dy_x_hat = mean_dy_x_hat_.mutable_cpu_data();
   const double per_channel = static_cast<double>(num_) * inner_;
+#pragma omp parallel for schedule(static) if (ParallelLoopPays(bottom[0]->count()))
   for (int c = 0; c < channels_; ++c) {
     double s = 0, sx = 0;
     for (int n = 0; n < num_; ++n) {
       const int64_t base = n * n_stride + c * c_stride;
+#pragma omp simd reduction(+ : s, sx)
       for (int i = 0; i < inner_; ++i) {
         s += dy[base + i];
         sx += static_cast<double>(dy[base + i]) * x_hat[base + i];
@@ -151,6 +162,7 @@ void BatchNormLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& p
     mean_dy[c] = per_channel > 0 ? static_cast<float>(s / per_channel) : 0.f;
     mean_dy_x_hat[c] = per_channel > 0 ? static_cast<float>(sx / per_channel) : 0.f;
   }
+#pragma omp parallel for collapse(2) schedule(static) if (ParallelLoopPays(bottom[0]->count()))
   for (int n = 0; n < num_; ++n)
     for (int c = 0; c < channels_; ++c) {
       const int64_t base = n * n_stride + c * c_stride;
