@@ -1,10 +1,5 @@
-// The cell's selects (the exp clamp, the tanh series switch) vectorise only
-// when GCC may evaluate both sides of a compare without minding floating-
-// point exception flags, which nothing in this project reads. Before the
-// includes, so the inline formulas are compiled the same way and inline.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("no-trapping-math")
-#endif
+// The cell's selects (the exp clamp, the tanh series switch) vectorise
+// because the whole project builds with -fno-trapping-math (CMakeLists.txt).
 #include "cnn/layers/recurrent/lstm_unit_layer.hpp"
 
 #include <cstdint>
