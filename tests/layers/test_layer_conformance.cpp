@@ -346,6 +346,10 @@ const std::vector<Exemption> kExempt = {
              "on LMDB and LevelDB, CPU and GPU"},
     {"ImageData", "decodes the image files a list names through a prefetching thread; "
                   "tests/layers/data/test_image_data_layer.cpp checks it on PNG files it writes, CPU and GPU"},
+    {"MemoryData", "serves arrays handed to it by Reset (C++ or Python) before a Forward, which the table cannot "
+                   "do; tests/layers/data/test_memory_data_layer.cpp checks it, CPU and GPU"},
+    {"WindowData", "warps windows of the images a windows file names through a prefetching thread; "
+                   "tests/layers/data/test_window_data_layer.cpp checks it on PNG files it writes, CPU and GPU"},
 };
 
 // ---- The checks ---------------------------------------------------------
