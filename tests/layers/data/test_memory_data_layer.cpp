@@ -12,6 +12,10 @@
 #include "support/gpu_check.hpp"
 #include "support/test_support.hpp"
 
+#ifdef CNN_WITH_OPENCV
+#include <opencv2/core.hpp>
+#endif
+
 namespace cnn {
 namespace {
 
@@ -123,6 +127,25 @@ TEST(MemoryDataLayer, AddDatumVectorTransformsIntoItsOwnStorage) {
     EXPECT_EQ(DataOf(m.tops.label), labels) << batch;
   }
 }
+
+#ifdef CNN_WITH_OPENCV
+TEST(MemoryDataLayer, AddMatVectorTransformsOpenCvImages) {
+  Memory m(LayerText(2, 3, 1, 2, "transform_param { scale: 2 }"));
+  // Pixel (0, x) of image i: B = i + x, G = 10 + i + x, R = 20 + i + x; CHW after the transform, doubled.
+  std::vector<cv::Mat> images;
+  for (int i = 0; i < 2; ++i) {
+    cv::Mat image(1, 2, CV_8UC3);
+    for (int x = 0; x < 2; ++x) image.at<cv::Vec3b>(0, x) = cv::Vec3b(i + x, 10 + i + x, 20 + i + x);
+    images.push_back(image);
+  }
+  m.memory->AddMatVector(images, {4, 5});
+  m.layer->Forward({}, m.tops.vec());
+  EXPECT_EQ(DataOf(m.tops.data), (std::vector<float>{0, 2, 20, 22, 40, 42, 2, 4, 22, 24, 42, 44}));
+  EXPECT_EQ(DataOf(m.tops.label), (std::vector<float>{4, 5}));
+  EXPECT_EQ(ErrorOf([&] { m.memory->AddMatVector(images, {1}); }),
+            "layer 'mem' (MemoryData): AddMatVector with 2 images but 1 labels");
+}
+#endif
 
 TEST(MemoryDataLayer, SetBatchSize) {
   Memory m(LayerText(2, 1, 1, 1));

@@ -9,6 +9,10 @@
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/data/datum_io.hpp"
 
+#ifdef CNN_WITH_OPENCV
+#include <opencv2/core.hpp>
+#endif
+
 namespace cnn {
 
 void MemoryDataLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
@@ -75,6 +79,21 @@ void MemoryDataLayer::AddDatumVector(const std::vector<Datum>& datums) {
   added_labels_ = std::move(labels);
   Reset(added_data_.data(), added_labels_.data(), n);
 }
+
+#ifdef CNN_WITH_OPENCV
+void MemoryDataLayer::AddMatVector(const std::vector<cv::Mat>& images, const std::vector<int>& labels) {
+  CNN_CHECK(images.size() == labels.size(),
+            where() << "AddMatVector with " << images.size() << " images but " << labels.size() << " labels");
+  std::vector<Datum> datums(images.size());
+  for (size_t i = 0; i < images.size(); ++i) {
+    CNN_CHECK(!images[i].empty() && images[i].depth() == CV_8U && (images[i].channels() == 1 || images[i].channels() == 3),
+              where() << "AddMatVector image " << i << " is not an 8-bit grey or BGR image");
+    CVMatToDatum(images[i], &datums[i]);
+    datums[i].set_label(labels[i]);
+  }
+  AddDatumVector(datums);
+}
+#endif
 
 void MemoryDataLayer::set_batch_size(int batch_size) {
   CNN_CHECK(batch_size > 0, where() << "set_batch_size(" << batch_size << "): expected a positive batch size");

@@ -14,6 +14,8 @@
 //     and transformed by transform_param (crop, mirror, mean, scale and our
 //     own options), copied into storage the layer owns, and then served as
 //     after a Reset.
+//   - AddMatVector(images, labels) (OpenCV builds): the same for 8-bit
+//     OpenCV images (BGR or grey) with their labels.
 // Each Forward copies the next batch_size examples into the tops, going
 // back to the first after the last. A Forward before any data is an error.
 #pragma once
@@ -25,6 +27,11 @@
 #include "cnn/cnn.pb.h"
 #include "cnn/core/layer.hpp"
 #include "cnn/data/data_transformer.hpp"
+
+// Declared only, so that the .cu file compiles without OpenCV's headers.
+namespace cv {
+class Mat;
+}
 
 namespace cnn {
 
@@ -47,6 +54,10 @@ class MemoryDataLayer : public Layer {
   // (see above). Throws Error naming the record that does not fit
   // channels x height x width after the transform.
   void AddDatumVector(const std::vector<Datum>& datums);
+#ifdef CNN_WITH_OPENCV
+  // Throws Error when the counts differ, or as AddDatumVector.
+  void AddMatVector(const std::vector<cv::Mat>& images, const std::vector<int>& labels);
+#endif
   // Another batch size; the data given before must be a multiple of it.
   void set_batch_size(int batch_size);
 
