@@ -51,7 +51,7 @@ class DbReader : public RecordReader {
   std::unique_ptr<DB> db_;
   std::unique_ptr<Cursor> cursor_;
   uint64_t index_ = 0;    // the cursor's record number within the database (shuffled: within order_)
-  uint64_t db_size_ = 0;  // known after the first wrap-around; 0 before
+  uint64_t db_size_ = 0;  // known after the first wrap-around (shuffled: from the start); 0 before
   bool logged_wrap_ = false;
 
   bool shuffle_ = false;

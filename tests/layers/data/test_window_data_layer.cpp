@@ -55,10 +55,10 @@ std::string LayerText(const std::string& source, int batch, int crop, const std:
          " } transform_param { crop_size: " + std::to_string(crop) + " " + transform_extra + " }";
 }
 
-struct Window {
+struct WindowLayer {
   std::unique_ptr<Layer> layer;
   test::DataTops tops;
-  explicit Window(const std::string& text) : layer(test::MakeLayer(text)) { layer->SetUp({}, tops.vec()); }
+  explicit WindowLayer(const std::string& text) : layer(test::MakeLayer(text)) { layer->SetUp({}, tops.vec()); }
   void Forward() { layer->Forward({}, tops.vec()); }
   // Item i's channel c as rows of the crop.
   std::vector<float> Plane(int i, int c) const {
@@ -104,7 +104,7 @@ TEST_F(WindowDataTest, ForegroundFractionLabelsAndCropSize) {
                                                  {0, 0.2f, 2, 2, 12, 12},
                                                  {0, 0.29f, 3, 3, 4, 4}}));
   Context::set_random_seed(4);
-  Window w(LayerText(source, 8, 6, "fg_fraction: 0.3" + Root()));
+  WindowLayer w(LayerText(source, 8, 6, "fg_fraction: 0.3" + Root()));
   auto* layer = dynamic_cast<WindowDataLayer*>(w.layer.get());
   ASSERT_NE(layer, nullptr);
   EXPECT_EQ(layer->num_foreground(), 3u);
@@ -131,7 +131,7 @@ TEST_F(WindowDataTest, ForegroundFractionLabelsAndCropSize) {
 TEST_F(WindowDataTest, WarpSubtractsTheMeanAndScales) {
   const std::string source = Windows(ImageBlock(0, Constant("a.png", 8, 8, 100), 3, 8, 8,
                                                 {{1, 1.f, 2, 2, 5, 5}, {0, 0.f, 0, 0, 7, 7}}));
-  Window w(LayerText(source, 2, 6, "fg_fraction: 0.5 scale: 0.5" + Root(), "mean_value: 10 mean_value: 20 mean_value: 30"));
+  WindowLayer w(LayerText(source, 2, 6, "fg_fraction: 0.5 scale: 0.5" + Root(), "mean_value: 10 mean_value: 20 mean_value: 30"));
   w.Forward();
   for (int i = 0; i < 2; ++i)
     for (int c = 0; c < 3; ++c) EXPECT_EQ(w.Plane(i, c), Rect(6, 0, 6, 0, 6, (100.f - 10 * (c + 1)) * 0.5f));
@@ -145,7 +145,7 @@ TEST_F(WindowDataTest, ContextPaddingLeavesZerosOutsideTheImage) {
   // padding: rows and columns 2..5 hold the image, the rest is 0.
   const std::string source = Windows(ImageBlock(0, Constant("a.png", 8, 8, 100), 3, 8, 8,
                                                 {{1, 1.f, 0, 0, 7, 7}}));
-  Window w(LayerText(source, 1, 8, "fg_fraction: 1 context_pad: 2" + Root()));
+  WindowLayer w(LayerText(source, 1, 8, "fg_fraction: 1 context_pad: 2" + Root()));
   w.Forward();
   for (int c = 0; c < 3; ++c) EXPECT_EQ(w.Plane(0, c), Rect(8, 2, 6, 2, 6, 100.f));
 }
@@ -160,7 +160,7 @@ TEST_F(WindowDataTest, MirrorMovesThePaddingToTheOtherSide) {
   const std::string source = Windows(ImageBlock(0, Constant("a.png", 8, 16, 60), 3, 8, 16,
                                                 {{1, 1.f, 0, 2, 3, 5}}));
   Context::set_random_seed(2);
-  Window w(LayerText(source, 1, 8, "fg_fraction: 1 context_pad: 2" + Root(), "mirror: true"));
+  WindowLayer w(LayerText(source, 1, 8, "fg_fraction: 1 context_pad: 2" + Root(), "mirror: true"));
   const std::vector<float> plain = Rect(8, 0, 7, 2, 8, 60.f), mirrored = Rect(8, 0, 7, 0, 6, 60.f);
   int seen_plain = 0, seen_mirrored = 0;
   for (int batch = 0; batch < 20; ++batch) {
@@ -189,7 +189,7 @@ TEST_F(WindowDataTest, SquareModeTakesTheLargerSide) {
   const std::string source = Windows(ImageBlock(0, "cols.png", 3, 8, 8, {{1, 1.f, 3, 2, 4, 5}}));
   const float expected[4] = {21, 34, 46, 59};
   {
-    Window w(LayerText(source, 1, 4, "fg_fraction: 1 crop_mode: 'square'" + Root()));
+    WindowLayer w(LayerText(source, 1, 4, "fg_fraction: 1 crop_mode: 'square'" + Root()));
     w.Forward();
     const std::vector<float> plane = w.Plane(0, 0);
     for (int r = 0; r < 4; ++r)
@@ -197,7 +197,7 @@ TEST_F(WindowDataTest, SquareModeTakesTheLargerSide) {
   }
   {
     // "warp" stretches the 2 columns (30, 40) over the crop instead.
-    Window w(LayerText(source, 1, 4, "fg_fraction: 1 crop_mode: 'warp'" + Root()));
+    WindowLayer w(LayerText(source, 1, 4, "fg_fraction: 1 crop_mode: 'warp'" + Root()));
     w.Forward();
     for (float v : w.Plane(0, 0)) EXPECT_TRUE(v >= 30.f && v <= 40.f) << v;
   }
@@ -228,7 +228,7 @@ TEST_F(WindowDataTest, CachedImagesGiveTheSameBatches) {
   const std::string source = Windows(text);
   const auto read = [&](const std::string& extra) {
     Context::set_random_seed(8);
-    Window w(LayerText(source, 4, 5, "fg_fraction: 0.5" + Root() + extra, "mirror: true"));
+    WindowLayer w(LayerText(source, 4, 5, "fg_fraction: 0.5" + Root() + extra, "mirror: true"));
     return test::ReadBatches(*w.layer, w.tops, 4);
   };
   EXPECT_EQ(read(" cache_images: true"), read(""));
@@ -325,7 +325,7 @@ TEST(WindowDataLayerGpu, MatchesCpu) {
     std::unique_ptr<test::ScopedGpuMode> mode;
     if (gpu) mode = std::make_unique<test::ScopedGpuMode>();
     Context::set_random_seed(7);
-    Window w(text);
+    WindowLayer w(text);
     return test::ReadBatches(*w.layer, w.tops, 5);
   };
   EXPECT_EQ(read(true), read(false));

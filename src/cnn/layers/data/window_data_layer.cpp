@@ -202,7 +202,10 @@ void WindowDataLayer::FillWindow(const Window& window, bool mirror, int item, fl
     out_top = RoundToInt(static_cast<float>(out_top) * sy);
     pad_top = out_top;
     pad_left = mirror ? out_right : out_left;  // a mirrored crop has its outside on the other side
-    // Rounding may overshoot the crop by a pixel.
+    // The outside is under half the grown box each side, so the padding
+    // stays inside the crop; rounding may overshoot the crop by a pixel.
+    pad_top = std::min(pad_top, crop_size_ - 1);
+    pad_left = std::min(pad_left, crop_size_ - 1);
     size.height = std::max(1, std::min(size.height, crop_size_ - pad_top));
     size.width = std::max(1, std::min(size.width, crop_size_ - pad_left));
   }
