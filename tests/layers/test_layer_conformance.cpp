@@ -384,6 +384,10 @@ const std::vector<Exemption> kExempt = {
     {"HDF5Output", "has no tops, only a file; tests/layers/data/test_hdf5_output_layer.cpp reads back what it "
                    "writes (with h5py too)"},
 #endif
+    {"MemoryData", "serves arrays handed to it by Reset (C++ or Python) before a Forward, which the table cannot "
+                   "do; tests/layers/data/test_memory_data_layer.cpp checks it, CPU and GPU"},
+    {"WindowData", "warps windows of the images a windows file names through a prefetching thread; "
+                   "tests/layers/data/test_window_data_layer.cpp checks it on PNG files it writes, CPU and GPU"},
 };
 
 // ---- The checks ---------------------------------------------------------

@@ -32,14 +32,15 @@ std::string NetFile(const std::string& model) {
   return test::PathExists(dir + "train_val.prototxt") ? dir + "train_val.prototxt" : dir + "train_test.prototxt";
 }
 
-// A Data layer's tops as DummyData of the shapes its records would give:
+// A Data (or ImageData) layer's tops as DummyData of the shapes its records would give:
 // images 3 x crop x crop (3 x 32 x 32 for CIFAR-10, 1 x 28 x 28 for LeNet's
 // MNIST-style data, 16 x 64 x 64 for the c3d clips), labels one class index per image, label maps (a Data
 // layer whose only top is "label") one index per pixel of a 64 x 64 image.
 void ReplaceDataLayers(NetParameter* net, int batch) {
   for (LayerParameter& lp : *net->mutable_layer()) {
-    if (lp.type() != "Data") continue;
-    const std::string source = lp.data_param().source();
+    if (lp.type() != "Data" && lp.type() != "ImageData") continue;
+    const std::string source =
+        lp.type() == "ImageData" ? lp.image_data_param().source() : lp.data_param().source();
     const int crop = static_cast<int>(lp.transform_param().crop_size());
     const bool segmentation = lp.top_size() == 1 && lp.top(0) == "label";
     const bool mnist = source.find("mnist") != std::string::npos;
@@ -49,6 +50,7 @@ void ReplaceDataLayers(NetParameter* net, int batch) {
     const int side = clips || segmentation || lp.top_size() == 1 ? 64 : (crop > 0 ? crop : (mnist ? 28 : 32));
     lp.set_type("DummyData");
     lp.clear_data_param();
+    lp.clear_image_data_param();
     lp.clear_transform_param();
     DummyDataParameter* dummy = lp.mutable_dummy_data_param();
     for (int t = 0; t < lp.top_size(); ++t) {

@@ -2,6 +2,7 @@
 
 #include <glog/logging.h>
 
+#include <algorithm>
 #include <cstdint>
 
 #include "cnn/core/common.hpp"
@@ -17,6 +18,18 @@ DataTransformer::DataTransformer(const TransformationParameter& param, Phase pha
             "transform_param: give mean_file or mean_value, not both");
   CNN_CHECK(!(param_.force_color() && param_.force_gray()),
             "transform_param: give force_color or force_gray, not both");
+  CNN_CHECK(param_.shift_pixels() >= 0,
+            "transform_param.shift_pixels must be >= 0 (got " << param_.shift_pixels() << ")");
+  for (int i = 0; i < param_.std_value_size(); ++i) {
+    CNN_CHECK(param_.std_value(i) > 0,
+              "transform_param.std_value must be > 0 (std_value " << i << " is " << param_.std_value(i) << ")");
+  }
+  // (pixel - mean) / std * scale or (pixel - mean) / (std * scale)? Either
+  // reading is plausible, so neither is guessed.
+  CNN_CHECK(param_.std_value_size() == 0 || param_.scale() == 1.f,
+            "transform_param: std_value with scale " << param_.scale()
+                << " is ambiguous; leave scale at 1 and give mean_value and std_value in pixel units"
+                << " ((pixel * s - m) / d is (pixel - m/s) / (d/s))");
   if (param_.has_mean_file()) {
     BlobProto proto;
     ReadProtoFromBinaryFile(param_.mean_file(), &proto);
@@ -35,7 +48,8 @@ DataTransformer::DataTransformer(const TransformationParameter& param, Phase pha
 }
 
 bool DataTransformer::NeedsRandom() const {
-  return param_.mirror() || (phase_ == TRAIN && param_.crop_size() > 0);
+  return param_.mirror() || param_.vertical_flip() ||
+         (phase_ == TRAIN && (param_.crop_size() > 0 || param_.shift_pixels() > 0));
 }
 
 void DataTransformer::InitRand() {
@@ -75,6 +89,10 @@ void DataTransformer::CheckFits(const Datum& datum) const {
   CNN_CHECK(num_means == 0 || num_means == 1 || num_means == datum.channels(),
             "has " << datum.channels() << " channel(s) but " << num_means
                    << " mean_value are given; give 1 or one per channel");
+  const int num_stds = param_.std_value_size();
+  CNN_CHECK(num_stds == 0 || num_stds == 1 || num_stds == datum.channels(),
+            "has " << datum.channels() << " channel(s) but " << num_stds
+                   << " std_value are given; give 1 or one per channel");
 }
 
 void DataTransformer::Transform(const Datum& datum, float* out) {
@@ -110,22 +128,46 @@ void DataTransformer::Transform(const Datum& datum, float* out) {
     }
   }
 
+  // Ours, after Caffe's draws.
+  const bool flip_rows = param_.vertical_flip() && Rand(2);
+  const int shift = phase_ == TRAIN ? param_.shift_pixels() : 0;
+  int dy = 0, dx = 0;
+  if (shift > 0) {
+    dy = Rand(2 * shift + 1) - shift;
+    dx = Rand(2 * shift + 1) - shift;
+  }
+
   const std::string& bytes = datum.data();
   const bool has_bytes = !bytes.empty();
   const float* floats = datum.float_data().data();
   const bool has_mean_image = !mean_.empty();
   const int num_means = param_.mean_value_size();
+  const int num_stds = param_.std_value_size();
 
   for (int c = 0; c < channels; ++c) {
     const float channel_mean = num_means == 0 ? 0.f : param_.mean_value(num_means == 1 ? 0 : c);
+    const float channel_std = num_stds == 0 ? 1.f : param_.std_value(num_stds == 1 ? 0 : c);
     for (int h = 0; h < height; ++h) {
-      const int src_row = (c * datum_height + h_off + h) * datum_width + w_off;
       float* dst_row = out + (c * height + h) * width;
+      // Output row h shows the (flipped) crop's row h - dy; outside it, zeros.
+      const int shifted_h = h - dy;
+      if (shifted_h < 0 || shifted_h >= height) {
+        std::fill(dst_row, dst_row + width, 0.f);
+        continue;
+      }
+      const int crop_h = flip_rows ? height - 1 - shifted_h : shifted_h;
+      const int src_row = (c * datum_height + h_off + crop_h) * datum_width + w_off;
       for (int w = 0; w < width; ++w) {
-        const int src = src_row + w;
+        const int shifted_w = w - dx;
+        if (shifted_w < 0 || shifted_w >= width) {
+          dst_row[w] = 0.f;
+          continue;
+        }
+        const int src = src_row + (mirror ? width - 1 - shifted_w : shifted_w);
         const float pixel = has_bytes ? static_cast<float>(static_cast<uint8_t>(bytes[src])) : floats[src];
         const float mean = has_mean_image ? mean_[src] : channel_mean;
-        dst_row[mirror ? width - 1 - w : w] = (pixel - mean) * scale;
+        const float value = (pixel - mean) * scale;
+        dst_row[w] = num_stds == 0 ? value : value / channel_std;
       }
     }
   }

@@ -3,6 +3,15 @@
 // subtraction of a mean image (mean_file) or per-channel means (mean_value),
 // then scaling: out = (pixel - mean) * scale.
 //
+// Beyond Caffe (fields >= 10000 of TransformationParameter): std_value
+// divides after the mean (out = (pixel - mean) / std, refused with a scale
+// other than 1), vertical_flip flips upside down at random, and in TRAIN
+// shift_pixels moves the example by a random offset of up to that many
+// pixels each way, the pixels moved in being 0 in the output. Their draws
+// come after Caffe's (mirror coin, crop offsets): vertical coin, then the
+// row shift, then the column shift, each only when its option is on, so
+// Caffe's options alone draw exactly what Caffe draws.
+//
 // Random draws come from the transformer's own generator, so a reader thread
 // that owns the transformer is repeatable and its state can be saved.
 #pragma once
@@ -19,10 +28,13 @@ namespace cnn {
 class DataTransformer {
  public:
   // Reads mean_file now. Throws Error when both mean_file and mean_value, or
-  // both force_color and force_gray, are given, or the mean file is unreadable.
+  // both force_color and force_gray, are given, the mean file is unreadable,
+  // shift_pixels is negative, a std_value is not positive, or std_value
+  // comes with a scale other than 1.
   DataTransformer(const TransformationParameter& param, Phase phase);
 
-  // Whether transforms draw random numbers: mirror, or a crop in TRAIN.
+  // Whether transforms draw random numbers: mirror, vertical_flip, or a crop
+  // or a shift in TRAIN.
   bool NeedsRandom() const;
   // As Caffe: seeds the generator with one draw from Context::rng(), only
   // when NeedsRandom() (so a net's other random numbers do not depend on
@@ -56,7 +68,7 @@ class DataTransformer {
 
  private:
   int Rand(int n) { return static_cast<int>(rng_() % static_cast<uint32_t>(n)); }
-  // Checks that a raw datum fits the crop and the means.
+  // Checks that a raw datum fits the crop, the means and the stds.
   void CheckFits(const Datum& datum) const;
 
   TransformationParameter param_;

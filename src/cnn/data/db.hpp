@@ -17,6 +17,9 @@ class Cursor {
  public:
   virtual ~Cursor() = default;
   virtual void SeekToFirst() = 0;
+  // Moves to the record with `key`, or the first one after it; not Valid()
+  // when there is none.
+  virtual void Seek(const std::string& key) = 0;
   // Throws Error when the database cannot be read (corruption, I/O).
   virtual void Next() = 0;
   // False past the last record (and on an empty database).

@@ -94,6 +94,10 @@ class LevelDbCursor : public Cursor {
     iter_->SeekToFirst();
     CheckStatus();
   }
+  void Seek(const std::string& key) override {
+    iter_->Seek(key);
+    CheckStatus();
+  }
   void Next() override {
     iter_->Next();
     CheckStatus();

@@ -149,6 +149,12 @@ class LmdbCursor : public Cursor {
     if (read_bytes_ >= kReleaseEvery) ReleaseReadPages();
     Get(MDB_FIRST);
   }
+  void Seek(const std::string& key) override {
+    if (read_bytes_ >= kReleaseEvery) ReleaseReadPages();
+    key_.mv_size = key.size();
+    key_.mv_data = const_cast<char*>(key.data());
+    Get(MDB_SET_RANGE);
+  }
   void Next() override {
     if (read_bytes_ >= kReleaseEvery) ReleaseReadPages();
     Get(MDB_NEXT);

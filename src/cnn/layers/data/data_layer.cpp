@@ -37,12 +37,19 @@ void DataLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
   if (data_param_.force_encoded_color() && !transform.force_gray()) transform.set_force_color(true);
   try {
     transformer_ = std::make_unique<DataTransformer>(transform, phase_);
-    reader_ = std::make_unique<DbReader>(BackendName(data_param_.backend()), source);
   } catch (const Error& e) {
     throw Error(where() + e.what());
   }
-  // Caffe seeds the transformer before drawing the skip.
+  // Caffe seeds the transformer before drawing the skip; the shuffle's seed
+  // (ours) comes between, as in ImageData.
   transformer_->InitRand();
+  const bool shuffle = data_param_.shuffle();
+  const uint32_t seed = shuffle ? static_cast<uint32_t>(Context::rng()()) : 0u;
+  try {
+    reader_ = std::make_unique<DbReader>(BackendName(data_param_.backend()), source, shuffle, seed);
+  } catch (const Error& e) {
+    throw Error(where() + e.what());
+  }
   if (data_param_.rand_skip() > 0) {
     const uint32_t skip = Context::rng()() % data_param_.rand_skip();
     LOG(INFO) << "layer '" << name() << "': skipping the first " << skip << " records";
@@ -66,11 +73,13 @@ void DataLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
   shape[0] = batch_size_;
   top[0]->Reshape(shape);
   if (output_labels_) top[1]->Reshape(std::vector<int>{batch_size_});
-  LOG(INFO) << "layer '" << name() << "' reads " << reader_->backend() << " '" << source << "': data "
-            << ShapeString(shape);
+  LOG(INFO) << "layer '" << name() << "' reads " << reader_->backend() << " '" << source << "'"
+            << (shuffle ? " shuffled (" + std::to_string(reader_->size()) + " keys held)" : std::string())
+            << ": data " << ShapeString(shape);
 
   next_.offset = reader_->offset();
   next_.rng = transformer_->rng();
+  next_.seed = seed;
   ends_.assign(data_param_.prefetch(), Position());
   StartPrefetch(static_cast<int>(data_param_.prefetch()), output_labels_ ? 2 : 1);
 }
@@ -96,12 +105,15 @@ bool DataLayer::LoadBatch(Prefetcher::Batch* batch, const Prefetcher& self) {
   }
   ends_[batch->slot].offset = reader_->offset();
   ends_[batch->slot].rng = transformer_->rng();
+  ends_[batch->slot].seed = reader_->seed();
   return true;
 }
 
 std::string DataLayer::SaveState() const {
   std::ostringstream s;
   s << kStateTag << ' ' << next_.offset << ' ' << next_.rng;
+  // Only when shuffling, so states of unshuffled layers stay as they were.
+  if (data_param_.shuffle()) s << " shuffle " << next_.seed;
   return s.str();
 }
 
@@ -128,8 +140,16 @@ void DataLayer::ApplyState(const std::string& state) {
   CheckState(state);
   in >> tag >> position.offset >> position.rng;
   CNN_CHECK(!in.fail(), where() << "the saved state is damaged (" << state.size() << " bytes)");
+  std::string shuffle_word;
+  in >> shuffle_word >> position.seed;
+  const bool saved_shuffled = shuffle_word == "shuffle" && !in.fail();
+  CNN_CHECK(saved_shuffled == data_param_.shuffle(),
+            where() << "the saved state was written with data_param.shuffle " << (saved_shuffled ? "on" : "off")
+                    << " but the layer has it " << (data_param_.shuffle() ? "on" : "off"));
   prefetcher().Stop();
   try {
+    // The seed fixes every pass's order (see db_reader.hpp).
+    reader_->Reseed(position.seed);
     reader_->SeekTo(position.offset);
   } catch (const Error& e) {
     // Batches read before the restore must not be delivered after it.

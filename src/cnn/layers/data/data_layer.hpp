@@ -11,9 +11,14 @@
 // its first record gives, as in Caffe (so with batch_size 1 images of
 // different sizes pass one by one).
 //
+// With data_param.shuffle (ours) the records come in an order drawn afresh
+// for every pass from a seed the net's generator gives (see db_reader.hpp
+// for the memory it takes).
+//
 // The layer is Stateful: its state is the position of the next batch Forward
-// delivers and the transformer's random generator at that point, so a run
-// resumed from a snapshot sees exactly the batches a straight run would.
+// delivers, the transformer's random generator at that point and, when
+// shuffling, the order's seed, so a run resumed from a snapshot sees exactly
+// the batches a straight run would.
 #pragma once
 
 #include <cstdint>
@@ -50,11 +55,12 @@ class DataLayer : public PrefetchingDataLayer {
   void ApplyState(const std::string& state) override;
 
  private:
-  // Where reading stands: the reader's offset (rand_skip included) and the
-  // transformer's generator.
+  // Where reading stands: the reader's offset (rand_skip included), the
+  // transformer's generator and, with data_param.shuffle, the reader's seed.
   struct Position {
     uint64_t offset = 0;
     std::mt19937 rng;
+    uint32_t seed = 0;
   };
 
   DataParameter data_param_;
