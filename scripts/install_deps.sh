@@ -12,6 +12,7 @@ packages=(
   liblmdb-dev libleveldb-dev libsnappy-dev zlib1g-dev
   libopencv-dev
   libgtest-dev googletest
+  python3-matplotlib graphviz  # `cnn plot` and `cnn draw` (their tests skip without them)
 )
 # Optional extras (a data set for demos and end-to-end tests; PyTorch for benchmarks)
 # are requested with CNN_EXTRA_PACKAGES, e.g. "dataset-fashion-mnist python3-torch".

@@ -33,6 +33,9 @@ int ConvertMnistCommand(const std::vector<std::string>& args);
 int ConvertCifar10Command(const std::vector<std::string>& args);
 int ConvertImagesetCommand(const std::vector<std::string>& args);
 int ComputeImageMeanCommand(const std::vector<std::string>& args);
+int SummaryCommand(const std::vector<std::string>& args);
+int PlotCommand(const std::vector<std::string>& args);
+int DrawCommand(const std::vector<std::string>& args);
 
 // "0.1.0-dev": the version `cnn version` and `cnn --version` print.
 const char* VersionString();
@@ -61,3 +64,4 @@ DECLARE_string(weights);
 DECLARE_int32(level);
 DECLARE_string(stage);
 DECLARE_string(backend);
+DECLARE_string(out);
