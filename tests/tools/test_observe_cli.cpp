@@ -284,7 +284,8 @@ TEST_F(ObserveCli, PlotReadsOurLogsAndCaffes) {
             0) << out;
   Write(dir_ + "/caffe_old.log", CaffeLog("1123"));
   Write(dir_ + "/caffe_new.log", CaffeLog("20261123"));
-  for (const std::string log : {"ours.jsonl", "ours.log", "caffe_old.log", "caffe_new.log"}) {
+  // Each format alone as a PNG (the newer Caffe prefix is drawn in the overlay below).
+  for (const std::string log : {"ours.jsonl", "ours.log", "caffe_old.log"}) {
     const std::string png = dir_ + "/" + log + ".png";
     auto r = test::Cnn("plot " + dir_ + "/" + log + " --out=" + png + " --metrics=loss,accuracy");
     ASSERT_EQ(r.status, 0) << log << ": " << r.output;

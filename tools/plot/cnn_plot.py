@@ -153,13 +153,6 @@ def main():
     ext = os.path.splitext(a.out)[1].lower()
     if ext not in (".png", ".svg", ".pdf"):
         fail("--out must end in .png, .svg or .pdf, got '%s'" % a.out)
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        fail("matplotlib is not installed (Debian: apt-get install python3-matplotlib)")
-
     runs = [read_log(path) for path in a.logs]
     wanted = [m for m in a.metrics.split(",") if m]
     present = []
@@ -176,6 +169,14 @@ def main():
         metrics = [m for m in present if m != "lr"] or present
     # Loss first, then the rest in the order the logs name them.
     metrics.sort(key=lambda m: (m != "loss",))
+
+    # Imported only now: the logs and metrics are checked in a moment, the import takes seconds.
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        fail("matplotlib is not installed (Debian: apt-get install python3-matplotlib)")
 
     column = 0 if a.x == "iteration" else 1
     fig, axes = plt.subplots(len(metrics), 1, figsize=(8, 3 * len(metrics)), sharex=True, squeeze=False)

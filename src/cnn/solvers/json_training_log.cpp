@@ -4,6 +4,8 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "cnn/core/common.hpp"
@@ -11,6 +13,16 @@
 #include "cnn/solvers/solver.hpp"
 
 namespace cnn {
+namespace {
+
+// A rate is a measurement: four digits, as glog prints it.
+std::string Digits(double v, int digits) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+  return buf;
+}
+
+}  // namespace
 
 JsonTrainingLog::JsonTrainingLog(const std::string& path) : path_(path) {
   // Fail before training starts, not at the first display hours later.
@@ -30,7 +42,7 @@ std::string JsonTrainingLog::Line(const TrainingEvent& e, double unix_time) {
                   ",\"max_iter\":" + std::to_string(e.max_iter);
   if (e.kind == TrainingEvent::DISPLAY || e.kind == TrainingEvent::ITERATION) {
     s += ",\"loss\":" + JsonNumber(e.loss) + ",\"lr\":" + JsonNumber(e.lr);
-    if (e.iters_per_s > 0) s += ",\"iters_per_s\":" + JsonNumber(e.iters_per_s);
+    if (e.iters_per_s > 0) s += ",\"iters_per_s\":" + JsonNumber(std::strtod(Digits(e.iters_per_s, 4).c_str(), nullptr));
   }
   if (e.kind == TrainingEvent::TEST) s += ",\"net\":" + std::to_string(e.test_net);
   if (e.kind == TrainingEvent::DISPLAY || e.kind == TrainingEvent::TEST) {
