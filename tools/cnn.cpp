@@ -29,7 +29,8 @@ int HelpCommand(const std::vector<std::string>& args);
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"train", "train a net from a solver file, from scratch, a snapshot or pretrained weights",
-       {"solver", "snapshot", "weights", "gpu", "level", "stage", "sigint_effect", "sighup_effect", "allow_nonfinite"},
+       {"solver", "snapshot", "weights", "gpu", "level", "stage", "sigint_effect", "sighup_effect", "allow_nonfinite",
+        "log_json", "progress"},
        TrainCommand},
       {"test", "score trained weights: averaged outputs, per-class precision/recall, confusion matrix",
        {"model", "weights", "iterations", "phase", "level", "stage", "gpu", "allow_missing_weights"}, TestCommand},
@@ -57,6 +58,12 @@ const std::vector<Command>& Commands() {
       {"upgrade_solver_proto_text", "rewrite a solver prototxt using solver_type (or old inline nets) in the "
                                     "current format; args IN OUT",
        {}, UpgradeSolverProtoTextCommand},
+      {"summary", "per-layer shapes, parameters, multiply-adds, memory and receptive fields of a net, with totals",
+       {"model", "phase", "batch", "weights", "format", "level", "stage"}, SummaryCommand},
+      {"plot", "train and test curves of cnn or Caffe logs as a PNG or SVG; args LOG...",
+       {"out", "metrics", "x"}, PlotCommand},
+      {"draw", "the layer graph through Graphviz: layers with type and top shape, blobs as edges",
+       {"model", "out", "rankdir", "phase", "batch", "level", "stage"}, DrawCommand},
       {"device_query", "show the GPU's properties and the CUDA, cuBLAS and cuDNN versions",
        {"gpu"}, DeviceQueryCommand},
       {"version", "show the version and the options cnn was built with", {}, VersionCommand},

@@ -37,6 +37,9 @@ int ExtractFeaturesCommand(const std::vector<std::string>& args);
 int UpgradeNetProtoTextCommand(const std::vector<std::string>& args);
 int UpgradeNetProtoBinaryCommand(const std::vector<std::string>& args);
 int UpgradeSolverProtoTextCommand(const std::vector<std::string>& args);
+int SummaryCommand(const std::vector<std::string>& args);
+int PlotCommand(const std::vector<std::string>& args);
+int DrawCommand(const std::vector<std::string>& args);
 
 // "0.1.0-dev": the version `cnn version` and `cnn --version` print.
 const char* VersionString();
@@ -65,3 +68,4 @@ DECLARE_string(weights);
 DECLARE_int32(level);
 DECLARE_string(stage);
 DECLARE_string(backend);
+DECLARE_string(out);

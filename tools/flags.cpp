@@ -9,3 +9,4 @@ DEFINE_string(weights, "", "Trained weights (.caffemodel) to start from; several
 DEFINE_int32(level, 0, "The net state's level, for min_level/max_level rules.");
 DEFINE_string(stage, "", "The net state's stages, separated by commas, for stage/not_stage rules.");
 DEFINE_string(backend, "lmdb", "The database backend, lmdb or leveldb.");
+DEFINE_string(out, "", "The file to write (cnn plot: .png, .svg or .pdf; cnn draw: .svg, .png or .dot).");

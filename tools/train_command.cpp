@@ -4,9 +4,12 @@
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <csignal>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include "cnn/core/common.hpp"
@@ -14,6 +17,7 @@
 #include "cnn/solvers/solver_registry.hpp"
 #include "commands.hpp"
 #include "device.hpp"
+#include "progress_line.hpp"
 
 DEFINE_string(solver, "", "The solver definition (prototxt).");
 DEFINE_string(snapshot, "", "A .solverstate to resume training from.");
@@ -22,6 +26,12 @@ DEFINE_string(sighup_effect, "snapshot", "What SIGHUP does: snapshot (and go on)
 DEFINE_bool(allow_nonfinite, false,
             "Train on when the loss or a gradient becomes NaN or infinite (by default training stops with an "
             "error naming the iteration and the first layer that went non-finite).");
+DEFINE_string(log_json, "",
+              "Write one JSON object per line for every display, test and snapshot event to this file (overrides "
+              "the solver's log_json).");
+DEFINE_string(progress, "auto",
+              "A single updating progress line instead of glog's INFO lines: auto (when stderr is a terminal and "
+              "--minloglevel is not given), always, or never.");
 
 namespace cnn {
 namespace tool {
@@ -88,10 +98,16 @@ int TrainCommand(const std::vector<std::string>& args) {
             "give either --snapshot (resume training) or --weights (fine-tune), not both");
   const SolverAction on_int = ParseEffect("sigint_effect", FLAGS_sigint_effect);
   const SolverAction on_hup = ParseEffect("sighup_effect", FLAGS_sighup_effect);
-  // Training reports progress through glog's INFO lines, in Caffe's format.
-  if (gflags::GetCommandLineFlagInfoOrDie("minloglevel").is_default) FLAGS_minloglevel = google::GLOG_INFO;
+  CNN_CHECK(FLAGS_progress == "auto" || FLAGS_progress == "always" || FLAGS_progress == "never",
+            "--progress must be auto, always or never, got '" << FLAGS_progress << "'");
+  const bool level_chosen = !gflags::GetCommandLineFlagInfoOrDie("minloglevel").is_default;
+  const bool progress = FLAGS_progress == "always" || (FLAGS_progress == "auto" && !level_chosen && isatty(2));
+  // Training reports progress through glog's INFO lines, in Caffe's format;
+  // on a terminal the progress line takes their place (warnings still show).
+  if (!level_chosen) FLAGS_minloglevel = progress ? google::GLOG_WARNING : google::GLOG_INFO;
 
   SolverParameter param = ReadSolverParamsFromTextFile(FLAGS_solver);
+  if (!FLAGS_log_json.empty()) param.set_log_json(FLAGS_log_json);
   ApplyLevelAndStages(param.mutable_train_state());
   if (GpuFromFlag() >= 0) {
     SelectGpu(GpuFromFlag());
@@ -115,7 +131,14 @@ int TrainCommand(const std::vector<std::string>& args) {
   solver->set_allow_nonfinite(FLAGS_allow_nonfinite);
   SignalGuard signals(on_int, on_hup);
   solver->set_action_callback([&signals] { return signals.Poll(); });
+  std::unique_ptr<ProgressLine> line;
+  if (progress) {
+    line = std::make_unique<ProgressLine>(stderr);
+    ProgressLine* l = line.get();
+    solver->add_listener([l](const TrainingEvent& e) { l->OnEvent(e); });
+  }
   solver->Solve(FLAGS_snapshot);
+  if (line) line->Finish();
 
   const auto& scores = solver->last_test_scores();
   for (size_t n = 0; n < scores.size(); ++n) {

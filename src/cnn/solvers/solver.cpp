@@ -16,6 +16,7 @@
 #include "cnn/io/hdf5_solver_state.hpp"
 #include "cnn/io/proto_io.hpp"
 #include "cnn/net/nonfinite_search.hpp"
+#include "cnn/solvers/json_training_log.hpp"
 #include "cnn/solvers/lr_policy.hpp"
 #include "cnn/solvers/solver_param_check.hpp"
 
@@ -57,6 +58,11 @@ Solver::Solver(const SolverParameter& param, const std::string& source) : param_
   }
   InitTrainNet();
   InitTestNets();
+  if (!param_.log_json().empty()) {
+    json_log_ = std::make_shared<JsonTrainingLog>(param_.log_json());
+    std::shared_ptr<JsonTrainingLog> log = json_log_;
+    listeners_.push_back([log](const TrainingEvent& e) { log->Write(e); });
+  }
   // After the nets: a missing net or test_iter is the more basic mistake.
   CheckSolverNumbers(param_, source_);
   // Fail now, not after hours of training, when snapshots cannot be written.
@@ -144,10 +150,29 @@ void Solver::InitTestNets() {
 
 float Solver::GetLearningRate() { return LearningRate(param_, iter_, &current_step_); }
 
+float Solver::PeekLearningRate() const {
+  int step = current_step_;
+  return LearningRate(param_, iter_, &step);
+}
+
+TrainingEvent Solver::MakeEvent(TrainingEvent::Kind kind) const {
+  TrainingEvent e;
+  e.kind = kind;
+  e.iter = iter_;
+  e.max_iter = param_.max_iter();
+  e.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - created_).count();
+  return e;
+}
+
+void Solver::Emit(const TrainingEvent& event) const {
+  for (const auto& listener : listeners_) listener(event);
+}
+
 void Solver::Solve(const std::string& resume_file) {
   LOG(INFO) << "Solving " << net_->name();
   LOG(INFO) << "Learning Rate Policy: " << param_.lr_policy();
   requested_early_exit_ = false;
+  if (json_log_) json_log_->Open(!resume_file.empty());
   if (!resume_file.empty()) {
     LOG(INFO) << "Restoring previous solver status from " << resume_file;
     Restore(resume_file);
@@ -163,6 +188,12 @@ void Solver::Solve(const std::string& resume_file) {
     const float loss = net_->Forward();
     UpdateSmoothedLoss(loss, iter_);
     LOG(INFO) << "Iteration " << iter_ << ", loss = " << smoothed_loss_;
+    if (!listeners_.empty()) {
+      TrainingEvent e = MakeEvent(TrainingEvent::DISPLAY);
+      e.loss = smoothed_loss_;
+      e.lr = PeekLearningRate();
+      Emit(e);
+    }
   }
   if (param_.test_interval() > 0 && iter_ % param_.test_interval() == 0) TestAll();
   LOG(INFO) << "Optimization Done.";
@@ -196,6 +227,12 @@ void Solver::Step(int iters) {
     }
     GuardAgainstDivergence(loss);
     UpdateSmoothedLoss(loss, start_iter);
+    if (!listeners_.empty()) {
+      TrainingEvent e = MakeEvent(TrainingEvent::ITERATION);
+      e.loss = smoothed_loss_;
+      e.lr = PeekLearningRate();
+      Emit(e);
+    }
     if (display) {
       const auto now = std::chrono::steady_clock::now();
       const double secs = std::chrono::duration<double>(now - last_display).count();
@@ -272,6 +309,10 @@ void Solver::DisplayOutputs(float loss, double iters_per_s) {
   rate.precision(4);
   rate << iters_per_s;
   LOG(INFO) << "Iteration " << iter_ << " (" << rate.str() << " iter/s), loss = " << smoothed_loss_;
+  TrainingEvent event = MakeEvent(TrainingEvent::DISPLAY);
+  event.loss = smoothed_loss_;
+  event.iters_per_s = iters_per_s;
+  if (!listeners_.empty()) event.lr = PeekLearningRate();
   int score_index = 0;
   for (const Blob* out : net_->output_blobs()) {
     const float w = net_->blob_loss_weight(out);
@@ -281,8 +322,10 @@ void Solver::DisplayOutputs(float loss, double iters_per_s) {
       std::ostringstream extra;
       if (w != 0.f) extra << " (* " << w << " = " << w * d[k] << " loss)";
       LOG(INFO) << "    Train net output #" << score_index++ << ": " << name << " = " << d[k] << extra.str();
+      event.outputs.emplace_back(out->count() == 1 ? name : name + "[" + std::to_string(k) + "]", d[k]);
     }
   }
+  Emit(event);
 }
 
 std::vector<std::vector<float>> Solver::TestAll() {
@@ -320,6 +363,8 @@ std::vector<float> Solver::Test(int test_net_id) {
     }
   }
   if (param_.test_compute_loss()) LOG(INFO) << "Test loss: " << loss / iters;
+  TrainingEvent event = MakeEvent(TrainingEvent::TEST);
+  event.test_net = test_net_id;
   size_t k = 0;
   for (const Blob* out : net.output_blobs()) {
     const float w = net.blob_loss_weight(out);
@@ -329,8 +374,11 @@ std::vector<float> Solver::Test(int test_net_id) {
       std::ostringstream extra;
       if (w != 0.f) extra << " (* " << w << " = " << w * scores[k] << " loss)";
       LOG(INFO) << "    Test net output #" << k << ": " << name << " = " << scores[k] << extra.str();
+      event.outputs.emplace_back(out->count() == 1 ? name : name + "[" + std::to_string(j) + "]", scores[k]);
     }
   }
+  if (param_.test_compute_loss()) event.outputs.emplace_back("total_loss", static_cast<float>(loss / iters));
+  Emit(event);
   return scores;
 }
 
@@ -395,6 +443,10 @@ std::string Solver::Snapshot() {
     WriteProtoToBinaryFile(state, state_file);
   }
   last_snapshot_iter_ = iter_;
+  TrainingEvent event = MakeEvent(TrainingEvent::SNAPSHOT);
+  event.model_file = model_file;
+  event.state_file = state_file;
+  Emit(event);
   return model_file;
 }
 

@@ -4,9 +4,11 @@
 // itself is left to subclasses (sgd_solver.hpp and the adaptive solvers).
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cnn/cnn.pb.h"
@@ -14,8 +16,34 @@
 
 namespace cnn {
 
+class JsonTrainingLog;
+
 // What a signal handler (or any caller) asks the loop to do between iterations.
 enum class SolverAction { NONE, SNAPSHOT, STOP };
+
+// What the loop reports as it goes, with the figures its glog lines print,
+// for listeners that want numbers (the JSON log, the terminal progress line).
+struct TrainingEvent {
+  enum Kind {
+    ITERATION,  // after every iteration's forward/backward (loss, lr only)
+    DISPLAY,    // every `display` iterations: the glog "Iteration N" block
+    TEST,       // one test net's pass
+    SNAPSHOT,   // a snapshot was written
+  };
+  Kind kind = ITERATION;
+  int iter = 0;
+  int max_iter = 0;
+  double elapsed_s = 0;    // since this Solver was made
+  float loss = 0;          // smoothed over average_loss (DISPLAY, ITERATION)
+  float lr = 0;            // the rate this iteration's update uses
+  double iters_per_s = 0;  // since the previous display (0 when unknown)
+  int test_net = -1;       // TEST: which test net
+  // DISPLAY: the train net's outputs; TEST: the averaged test outputs (and
+  // "total_loss" with test_compute_loss). An output of several values is named
+  // "name[k]".
+  std::vector<std::pair<std::string, float>> outputs;
+  std::string model_file, state_file;  // SNAPSHOT
+};
 
 class Solver {
  public:
@@ -46,6 +74,9 @@ class Solver {
 
   // Polled once per iteration; SNAPSHOT and STOP take effect after the update.
   void set_action_callback(std::function<SolverAction()> cb) { action_callback_ = std::move(cb); }
+  // Called, in the order added, for every TrainingEvent. The solver adds
+  // one itself when param.log_json() names a file.
+  void add_listener(std::function<void(const TrainingEvent&)> listener) { listeners_.push_back(std::move(listener)); }
 
   // Hooks inside Step (pycaffe's Solver.add_callback): on_start at the top of
   // each iteration, after the gradients are cleared and any test pass;
@@ -96,8 +127,16 @@ class Solver {
   void SaveLayerStates(SolverState* state) const;
   void RestoreLayerStates(const SolverState& state, const std::string& state_file);
 
+  // The rate the update at iter_ will use, without moving current_step_.
+  float PeekLearningRate() const;
+  void Emit(const TrainingEvent& event) const;
+  TrainingEvent MakeEvent(TrainingEvent::Kind kind) const;
+
   std::function<SolverAction()> action_callback_;
   std::vector<Callback> callbacks_;
+  std::vector<std::function<void(const TrainingEvent&)>> listeners_;
+  std::shared_ptr<JsonTrainingLog> json_log_;  // one of the listeners, when log_json is set
+  std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
   std::vector<float> losses_;
   float smoothed_loss_ = 0.f;
   bool requested_early_exit_ = false;
