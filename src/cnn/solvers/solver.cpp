@@ -433,12 +433,11 @@ std::string Solver::Snapshot() {
   std::ostringstream rng;
   rng << Context::rng();
   state.set_rng_state(rng.str());
+  const std::string state_file = SnapshotFilename(as_hdf5 ? ".solverstate.h5" : ".solverstate");
   if (as_hdf5) {
-    const std::string state_file = SnapshotFilename(".solverstate.h5");
     LOG(INFO) << "Snapshotting solver state to HDF5 file " << state_file;
     WriteSolverStateToHDF5(state, state_file);
   } else {
-    const std::string state_file = SnapshotFilename(".solverstate");
     LOG(INFO) << "Snapshotting solver state to binary proto file " << state_file;
     WriteProtoToBinaryFile(state, state_file);
   }
