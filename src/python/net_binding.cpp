@@ -2,6 +2,7 @@
 // running layer ranges, the blob and layer lists, weights files); the
 // pycaffe conveniences over it (blobs, params, forward(**inputs), ...) are
 // added in cnn/_net.py.
+#include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
 #include <memory>
@@ -11,6 +12,7 @@
 #include "bindings.hpp"
 #include "cnn/core/common.hpp"
 #include "cnn/io/proto_io.hpp"
+#include "cnn/layers/data/memory_data_layer.hpp"
 #include "cnn/net/net.hpp"
 
 namespace cnn {
@@ -51,6 +53,28 @@ std::vector<std::vector<std::string>> NamesPerLayer(const Net& net, const std::v
   std::vector<std::vector<std::string>> names;
   for (const BlobVec& v : vecs) names.push_back(Names(net, v));
   return names;
+}
+
+// pycaffe's Net.set_input_arrays: the first layer must be MemoryData; the
+// arrays are served in place (no copy), so cnn/_net.py keeps them alive.
+// Only float32 C-contiguous arrays convert (no forcecast): a converted copy
+// would die with this call and leave the layer reading freed memory.
+void SetInputArrays(Net& net, const py::array_t<float, py::array::c_style>& data,
+                    const py::array_t<float, py::array::c_style>& labels) {
+  auto* layer = net.layers().empty() ? nullptr : dynamic_cast<MemoryDataLayer*>(net.layers()[0].get());
+  if (!layer) throw py::value_error("set_input_arrays: the net's first layer must be a MemoryData layer");
+  if (data.ndim() != 4)
+    throw py::value_error("set_input_arrays: data must have 4 axes (N x C x H x W), got " +
+                          std::to_string(data.ndim()));
+  if (data.shape(1) != layer->channels() || data.shape(2) != layer->height() || data.shape(3) != layer->width())
+    throw py::value_error("set_input_arrays: data of shape " + std::to_string(data.shape(1)) + "x" +
+                          std::to_string(data.shape(2)) + "x" + std::to_string(data.shape(3)) + " per example, layer '" +
+                          layer->name() + "' expects " + std::to_string(layer->channels()) + "x" +
+                          std::to_string(layer->height()) + "x" + std::to_string(layer->width()));
+  if (labels.size() != data.shape(0))
+    throw py::value_error("set_input_arrays: " + std::to_string(labels.size()) + " labels for " +
+                          std::to_string(data.shape(0)) + " examples");
+  layer->Reset(data.data(), labels.data(), static_cast<int>(data.shape(0)));
 }
 
 }  // namespace
@@ -108,6 +132,7 @@ void BindNet(py::module_& m) {
            }, py::arg("start"), py::arg("end"), "Runs the backward pass of layers start down to end.")
       .def("reshape", &Net::Reshape, "Re-runs every layer's Reshape after an input blob changed shape.")
       .def("clear_param_diffs", &Net::ClearParamDiffs)
+      .def("_set_input_arrays", &SetInputArrays, py::arg("data"), py::arg("labels"))
       .def("copy_from", &Net::CopyTrainedLayersFromFile, py::arg("filename"),
            "Copies weights (.caffemodel, or text) into the layers of the same name.")
       .def("share_with", &Net::ShareTrainedLayersWith, py::arg("other"),

@@ -321,3 +321,43 @@ class TestBadInput(NetTestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+MEMORY_NET = '''
+name: "memory"
+layer { name: "mem" type: "MemoryData" top: "data" top: "label"
+        memory_data_param { batch_size: 2 channels: 1 height: 2 width: 3 } }
+layer { name: "sum" type: "Reduction" bottom: "data" top: "sum" reduction_param { axis: 1 } }
+'''
+
+
+class TestSetInputArrays(NetTestCase):
+    def test_batches_cycle_through_the_arrays_in_place(self):
+        net = cnn.Net(self.write('memory.prototxt', MEMORY_NET), cnn.TEST)
+        data = self.rng.randn(4, 1, 2, 3).astype(np.float32)
+        labels = np.arange(4, dtype=np.float32) + 10
+        net.set_input_arrays(data, labels)
+        for first in (0, 2, 0):
+            out = net.forward()
+            np.testing.assert_array_equal(net.blobs['data'].data, data[first:first + 2])
+            np.testing.assert_array_equal(net.blobs['label'].data, labels[first:first + 2])
+            np.testing.assert_allclose(out['sum'], data[first:first + 2].reshape(2, -1).sum(axis=1), rtol=1e-6)
+        # Served in place, as pycaffe does: a change to the array shows in the
+        # next batch (examples 2 and 3 after three batches).
+        data[2] = 7
+        net.forward()
+        np.testing.assert_array_equal(net.blobs['data'].data[0], np.full((1, 2, 3), 7, np.float32))
+
+    def test_bad_arrays(self):
+        net = cnn.Net(self.write('memory.prototxt', MEMORY_NET), cnn.TEST)
+        labels = np.zeros(4, np.float32)
+        with self.assertRaisesRegex(ValueError, 'float32'):
+            net.set_input_arrays(np.zeros((4, 1, 2, 3)), labels)  # float64
+        with self.assertRaisesRegex(ValueError, 'expects 1x2x3'):
+            net.set_input_arrays(np.zeros((4, 1, 3, 2), np.float32), labels)
+        with self.assertRaisesRegex(ValueError, '3 labels for 4 examples'):
+            net.set_input_arrays(np.zeros((4, 1, 2, 3), np.float32), np.zeros(3, np.float32))
+        with self.assertRaisesRegex(RuntimeError, 'multiple'):
+            net.set_input_arrays(np.zeros((3, 1, 2, 3), np.float32), np.zeros(3, np.float32))
+        with self.assertRaisesRegex(ValueError, 'MemoryData'):
+            cnn.Net(self.net_file, cnn.TEST).set_input_arrays(np.zeros((4, 1, 2, 3), np.float32), labels)

@@ -154,8 +154,15 @@ def _forward_backward_all(self, blobs=None, diffs=None, **kwargs):
             {n: np.concatenate(p)[cut] for n, p in grads.items()})
 
 
-def _set_input_arrays(self, *args, **kwargs):
-    raise NotImplementedError('Net.set_input_arrays (MemoryData) is not in cnn yet')
+def _set_input_arrays(self, data, labels):
+    """Serves data (N x C x H x W) and labels (N values) through the net's
+    first layer, a MemoryData one, as pycaffe does: float32 C-contiguous
+    arrays, used in place and kept alive here until the next call."""
+    for name, a in (('data', data), ('labels', labels)):
+        if not isinstance(a, np.ndarray) or a.dtype != np.float32 or not a.flags['C_CONTIGUOUS']:
+            raise ValueError('set_input_arrays: %s must be a C-contiguous float32 numpy array' % name)
+    self._set_input_arrays(data, labels)
+    self._input_arrays = (data, labels)
 
 
 Net.blobs = _cached('_blobs_dict', lambda n: OrderedDict(zip(n._blob_names, n._blobs)))
