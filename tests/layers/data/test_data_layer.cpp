@@ -153,6 +153,23 @@ TEST_P(DataLayerTest, ResumesExactlyFromASavedState) {
   CheckResume(LayerText(path, backend(), 2, "", true, "prefetch: 1"));
 }
 
+// The offset a state records includes the records rand_skip passed over;
+// they were counted as delivered, so the solver refused to resume such a
+// run once the skip exceeded a batch ("a damaged state").
+TEST_P(DataLayerTest, RecordsSkippedAtSetupAreNotCountedAsDelivered) {
+  const std::string path = MakeDB(backend(), 40);
+  Context::set_random_seed(1);
+  auto layer = Make(LayerText(path, backend(), 2, "", true, "rand_skip: 30"));
+  Tops tops;
+  layer->SetUp({}, tops.vec());
+  const float first = Read(*layer, tops, 3)[1][0];  // the first batch's first label
+  const std::string state = StateOf(*layer).SaveState();
+  const uint64_t skipped = static_cast<uint64_t>(first) - 100;  // labels are 100 + record index
+  EXPECT_GT(skipped, 0u) << "the seed drew no skip: the case tests nothing";
+  EXPECT_EQ(StateOf(*layer).RecordsDelivered(state), 6u);
+  CheckResume(LayerText(path, backend(), 2, "", true, "rand_skip: 30"));
+}
+
 TEST_P(DataLayerTest, ResumesExactlyWithRandomCropAndMirror) {
   const std::string path = MakeDB(backend(), 7, 2, 5, 6);
   CheckResume(LayerText(path, backend(), 3, "phase: TRAIN transform_param { crop_size: 3 mirror: true }"));

@@ -55,6 +55,7 @@ void DataLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
     LOG(INFO) << "layer '" << name() << "': skipping the first " << skip << " records";
     try {
       reader_->Skip(skip);
+      skipped_ = skip;
     } catch (const Error& e) {
       throw Error(where() + e.what());
     }
@@ -114,8 +115,42 @@ std::string DataLayer::SaveState() const {
   s << kStateTag << ' ' << next_.offset << ' ' << next_.rng;
   // Only when shuffling, so states of unshuffled layers stay as they were.
   if (data_param_.shuffle()) s << " shuffle " << next_.seed;
+  // The skip a resumed layer draws may differ (another seed); the state
+  // keeps the one its offset includes, so the solver's check of records
+  // delivered against iterations does not count skipped records.
+  if (skipped_ > 0) s << " skip " << skipped_;
   return s.str();
 }
+
+namespace {
+
+// A Data state: tag, offset, generator, then optional "shuffle SEED" and
+// "skip N" (absent from states written before they existed).
+struct ParsedState {
+  bool ok = false, shuffled = false;
+  uint64_t skipped = 0;
+};
+
+ParsedState ParseDataState(std::istream& in, const char* tag, uint64_t* offset, std::mt19937* rng, uint32_t* seed) {
+  ParsedState parsed;
+  std::string word;
+  in >> word >> *offset >> *rng;
+  if (in.fail() || word != tag) return parsed;
+  parsed.ok = true;
+  while (in >> word) {
+    if (word == "shuffle") {
+      parsed.shuffled = static_cast<bool>(in >> *seed);
+    } else if (word == "skip") {
+      if (!(in >> parsed.skipped)) parsed.ok = false;
+    } else {
+      parsed.ok = false;
+    }
+    if (!parsed.ok || in.fail()) break;
+  }
+  return parsed;
+}
+
+}  // namespace
 
 void DataLayer::CheckState(const std::string& state) const {
   std::istringstream in(state);
@@ -126,23 +161,20 @@ void DataLayer::CheckState(const std::string& state) const {
 
 uint64_t DataLayer::RecordsDelivered(const std::string& state) const {
   std::istringstream in(state);
-  std::string tag;
   Position position;
-  in >> tag >> position.offset;
-  CNN_CHECK(tag == kStateTag && !in.fail(), where() << "the saved state is damaged (" << state.size() << " bytes)");
-  return position.offset;
+  const ParsedState parsed = ParseDataState(in, kStateTag, &position.offset, &position.rng, &position.seed);
+  CNN_CHECK(parsed.ok && parsed.skipped <= position.offset,
+            where() << "the saved state is damaged (" << state.size() << " bytes)");
+  return position.offset - parsed.skipped;
 }
 
 void DataLayer::ApplyState(const std::string& state) {
   std::istringstream in(state);
-  std::string tag;
   Position position;
   CheckState(state);
-  in >> tag >> position.offset >> position.rng;
-  CNN_CHECK(!in.fail(), where() << "the saved state is damaged (" << state.size() << " bytes)");
-  std::string shuffle_word;
-  in >> shuffle_word >> position.seed;
-  const bool saved_shuffled = shuffle_word == "shuffle" && !in.fail();
+  const ParsedState parsed = ParseDataState(in, kStateTag, &position.offset, &position.rng, &position.seed);
+  CNN_CHECK(parsed.ok, where() << "the saved state is damaged (" << state.size() << " bytes)");
+  const bool saved_shuffled = parsed.shuffled;
   CNN_CHECK(saved_shuffled == data_param_.shuffle(),
             where() << "the saved state was written with data_param.shuffle " << (saved_shuffled ? "on" : "off")
                     << " but the layer has it " << (data_param_.shuffle() ? "on" : "off"));
@@ -159,6 +191,7 @@ void DataLayer::ApplyState(const std::string& state) {
   }
   transformer_->rng() = position.rng;
   next_ = position;
+  skipped_ = parsed.skipped;
   prefetcher().Start();
 }
 

@@ -73,6 +73,8 @@ class DataLayer : public PrefetchingDataLayer {
   std::vector<Position> ends_;  // per batch slot: the position after that batch
 
   Position next_;  // what Forward delivers next (what SaveState records)
+  // Records rand_skip passed over at setup: in the offset, but not delivered.
+  uint64_t skipped_ = 0;
 };
 
 }  // namespace cnn
