@@ -3,11 +3,41 @@
 // the unrolled nets the layers build.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cmath>
+#include <memory>
+#include <string>
 #include <vector>
+
+#include "cnn/core/layer_registry.hpp"
+#include "support/test_support.hpp"
 
 namespace cnn {
 namespace test {
+
+// An RNN or LSTM layer (`type`) with Gaussian weights and biases.
+inline std::unique_ptr<Layer> MakeRecurrent(const std::string& type, const std::string& name, int hidden,
+                                            const std::string& extra) {
+  return LayerRegistry::Create(ParseLayer(
+      "name: '" + name + "' type: '" + type + "' recurrent_param { num_output: " + std::to_string(hidden) +
+      " weight_filler { type: 'gaussian' std: 0.5 } bias_filler { type: 'gaussian' std: 0.5 } " + extra + " }"));
+}
+
+// Every stream starts a sequence at t = 0; stream 1 starts another at t = 3
+// and stream 2 at t = 2, so resets happen mid-batch.
+inline std::vector<float> ContWithResets(int T, int N) {
+  std::vector<float> cont(T * N, 1.f);
+  for (int n = 0; n < N; ++n) cont[n] = 0.f;
+  if (T > 3 && N > 1) cont[3 * N + 1] = 0.f;
+  if (T > 2 && N > 2) cont[2 * N + 2] = 0.f;
+  return cont;
+}
+
+inline void ExpectNear(const std::vector<float>& actual, const std::vector<double>& expected, double tol = 2e-5) {
+  ASSERT_EQ(actual.size(), expected.size());
+  for (size_t i = 0; i < actual.size(); ++i) EXPECT_NEAR(actual[i], expected[i], tol) << "element " << i;
+}
 
 inline double Sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 

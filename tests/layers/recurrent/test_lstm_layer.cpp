@@ -28,25 +28,11 @@ using test::ParseLayer;
 constexpr int kT = 5, kN = 3, kD = 4, kH = 3;
 
 std::unique_ptr<Layer> MakeLstm(const std::string& extra = "", int hidden = kH) {
-  return LayerRegistry::Create(ParseLayer(
-      "name: 'lstm' type: 'LSTM' recurrent_param { num_output: " + std::to_string(hidden) +
-      " weight_filler { type: 'gaussian' std: 0.5 } bias_filler { type: 'gaussian' std: 0.5 } " + extra + " }"));
+  return test::MakeRecurrent("LSTM", "lstm", hidden, extra);
 }
 
-// Every stream starts a sequence at t = 0; stream 1 starts another at t = 3
-// and stream 2 at t = 2, so resets happen mid-batch.
-std::vector<float> ContWithResets(int T, int N) {
-  std::vector<float> cont(T * N, 1.f);
-  for (int n = 0; n < N; ++n) cont[n] = 0.f;
-  if (T > 3 && N > 1) cont[3 * N + 1] = 0.f;
-  if (T > 2 && N > 2) cont[2 * N + 2] = 0.f;
-  return cont;
-}
-
-void ExpectNear(const std::vector<float>& actual, const std::vector<double>& expected, double tol = 2e-5) {
-  ASSERT_EQ(actual.size(), expected.size());
-  for (size_t i = 0; i < actual.size(); ++i) EXPECT_NEAR(actual[i], expected[i], tol) << "element " << i;
-}
+using test::ContWithResets;
+using test::ExpectNear;
 
 test::LstmReference ReferenceOf(const Layer& layer, int Ds = 0) {
   test::LstmReference ref{kT, kN, kD, kH, Ds};
