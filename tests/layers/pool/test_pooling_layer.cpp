@@ -379,6 +379,65 @@ void ExpectNonFiniteWindowsRouteToARealTap(bool mask) {
   EXPECT_EQ(std::vector<float>(bottom.cpu_diff(), bottom.cpu_diff() + 12), expected);
 }
 
+// The CPU MAX forward reduces rows, then columns of rows. This checks it
+// against one row-major scan per window on inputs made to tie often and to
+// hold NaN and -inf, over geometries with clipped, overhanging and whole
+// windows: the same maximum and the same (first) winning tap everywhere.
+TEST(PoolingLayer, MaxEqualsAWindowScanOnTiesAndNonFinites) {
+  struct Geometry {
+    int kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, height, width;
+  };
+  const std::vector<Geometry> geometries = {
+      {3, 3, 2, 2, 0, 0, 11, 13}, {3, 3, 2, 2, 1, 1, 12, 12}, {2, 2, 2, 2, 0, 0, 9, 7},
+      {3, 2, 1, 3, 1, 1, 6, 10},  {5, 5, 3, 3, 2, 2, 8, 9},   {1, 4, 1, 2, 0, 3, 5, 5},
+      {4, 4, 1, 1, 3, 3, 2, 3},   {3, 3, 3, 3, 0, 0, 3, 3}};
+  std::mt19937 rng(7);
+  for (const Geometry& g : geometries) {
+    const std::string param = "pool: MAX kernel_h: " + std::to_string(g.kernel_h) +
+                              " kernel_w: " + std::to_string(g.kernel_w) + " stride_h: " +
+                              std::to_string(g.stride_h) + " stride_w: " + std::to_string(g.stride_w) +
+                              " pad_h: " + std::to_string(g.pad_h) + " pad_w: " + std::to_string(g.pad_w);
+    SCOPED_TRACE(param + " on " + std::to_string(g.height) + "x" + std::to_string(g.width));
+    auto layer = Make(param);
+    Blob bottom(2, 3, g.height, g.width), top, mask;
+    std::vector<float> x(bottom.count());
+    std::uniform_int_distribution<int> pick(0, 19);
+    for (float& v : x) {
+      const int r = pick(rng);
+      v = r == 0 ? std::numeric_limits<float>::quiet_NaN()
+                 : r == 1 ? -std::numeric_limits<float>::infinity() : static_cast<float>(r % 4);
+    }
+    FillValues(&bottom, x);
+    layer->SetUp({&bottom}, {&top, &mask});
+    layer->Forward({&bottom}, {&top, &mask});
+    const int PH = top.shape(2), PW = top.shape(3), H = g.height, W = g.width;
+    for (int p = 0; p < 6; ++p) {
+      const float* xp = x.data() + p * H * W;
+      for (int ph = 0; ph < PH; ++ph) {
+        for (int pw = 0; pw < PW; ++pw) {
+          const int h0 = std::max(ph * g.stride_h - g.pad_h, 0), h1 = std::min(ph * g.stride_h - g.pad_h + g.kernel_h, H);
+          const int w0 = std::max(pw * g.stride_w - g.pad_w, 0), w1 = std::min(pw * g.stride_w - g.pad_w + g.kernel_w, W);
+          int arg = h0 * W + w0;
+          for (int h = h0; h < h1; ++h) {
+            for (int w = w0; w < w1; ++w) {
+              const float v = xp[h * W + w], best = xp[arg];
+              if (v > best || (std::isnan(v) && !std::isnan(best))) arg = h * W + w;
+            }
+          }
+          const int o = (p * PH + ph) * PW + pw;
+          ASSERT_EQ(static_cast<int>(mask.cpu_data()[o]), arg) << "plane " << p << " window " << ph << "," << pw;
+          const float y = top.cpu_data()[o];
+          if (std::isnan(xp[arg])) {
+            EXPECT_TRUE(std::isnan(y));
+          } else {
+            EXPECT_EQ(y, xp[arg]);
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(PoolingLayer, NonFiniteWindowsRouteToARealTap) {
   ExpectNonFiniteWindowsRouteToARealTap(true);
   ExpectNonFiniteWindowsRouteToARealTap(false);

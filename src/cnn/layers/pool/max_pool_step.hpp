@@ -11,9 +11,13 @@ namespace cnn {
 // diverged input shows in the output instead of vanishing. The scan starts
 // from the window's first tap, never from a sentinel: a window that holds only
 // NaN or -inf still names a real position for the backward pass.
+// The test is written with `|` and `&`, not `||` and `&&`: without
+// short-circuit branches GCC turns it into selects (vector blends in the
+// vectorised CPU loops) instead of jumps that mispredict on every other tap.
 CNN_HD void MaxPoolStep(float v, int pos, float* best, int* arg) {
-  const bool take = v > *best || (v != v && *best == *best);
-  *best = take ? v : *best;
+  const float b = *best;
+  const bool take = (v > b) | ((v != v) & (b == b));
+  *best = take ? v : b;
   *arg = take ? pos : *arg;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cstring>
+#include <vector>
 
 #include "cnn/core/common.hpp"
 #include "cnn/core/layer_registry.hpp"
@@ -179,27 +180,68 @@ void PoolingLayer::ForwardMax(const float* x, float* y) {
   const int H = height_, W = width_, PH = pooled_h_, PW = pooled_w_;
   const int64_t in_plane = static_cast<int64_t>(H) * W, out_plane = static_cast<int64_t>(PH) * PW;
   int* index = index_.data();
-#pragma omp parallel for schedule(static) if (ParallelLoopPays(planes_ * in_plane))
-  for (int p = 0; p < planes_; ++p) {
-    const float* xp = x + p * in_plane;
-    float* yp = y + p * out_plane;
-    int* ip = index + p * out_plane;
-    for (int ph = 0; ph < PH; ++ph) {
-      const int h0 = std::max(ph * stride_h_ - pad_h_, 0);
-      const int h1 = std::min(ph * stride_h_ - pad_h_ + kernel_h_, H);
-      for (int pw = 0; pw < PW; ++pw) {
-        const int w0 = std::max(pw * stride_w_ - pad_w_, 0);
-        const int w1 = std::min(pw * stride_w_ - pad_w_ + kernel_w_, W);
-        // Branch-free selects inside MaxPoolStep: which tap wins is
-        // unpredictable, and mispredictions dominated this loop.
-        float best = xp[h0 * W + w0];
-        int arg = h0 * W + w0;
-        for (int h = h0; h < h1; ++h) {
-          const float* row = xp + h * W;
-          for (int w = w0; w < w1; ++w) MaxPoolStep(row[w], h * W + w, &best, &arg);
+  // Two passes per plane instead of one scan per window: first the maximum of
+  // every row over each window's columns (rows are shared by overlapping
+  // windows, so each is reduced once), then the maximum over each window's
+  // rows, which runs along contiguous rows of PW values and vectorises.
+  // Scanning columns before rows keeps the single-scan winner exactly: the
+  // first maximum (or first NaN) in row-major order within the window.
+#pragma omp parallel if (ParallelLoopPays(planes_ * in_plane))
+  {
+    std::vector<float> row_best(static_cast<size_t>(H) * PW);
+    std::vector<int> row_arg(static_cast<size_t>(H) * PW);
+    // The columns' windows that lie wholly inside the row: [pw_lo, pw_hi).
+    const int pw_lo = std::min((pad_w_ + stride_w_ - 1) / stride_w_, PW);
+    const int last_start = W + pad_w_ - kernel_w_;  // the last whole window starts at or before this
+    const int pw_hi = last_start < 0 ? pw_lo : std::max(std::min(last_start / stride_w_ + 1, PW), pw_lo);
+#pragma omp for schedule(static)
+    for (int p = 0; p < planes_; ++p) {
+      const float* xp = x + p * in_plane;
+      for (int h = 0; h < H; ++h) {
+        const float* row = xp + h * W;
+        float* best_h = row_best.data() + static_cast<size_t>(h) * PW;
+        int* arg_h = row_arg.data() + static_cast<size_t>(h) * PW;
+        // Windows clipped by the border, one at a time.
+        auto clipped = [&](int pw) {
+          const int w0 = std::max(pw * stride_w_ - pad_w_, 0);
+          const int w1 = std::min(pw * stride_w_ - pad_w_ + kernel_w_, W);
+          float best = row[w0];
+          int arg = h * W + w0;
+          for (int w = w0 + 1; w < w1; ++w) MaxPoolStep(row[w], h * W + w, &best, &arg);
+          best_h[pw] = best;
+          arg_h[pw] = arg;
+        };
+        for (int pw = 0; pw < pw_lo; ++pw) clipped(pw);
+        // Whole windows, tap by tap across all of them: strided loads that
+        // vectorise, where one window's 2-3 taps would not.
+        for (int pw = pw_lo; pw < pw_hi; ++pw) {
+          best_h[pw] = row[pw * stride_w_ - pad_w_];
+          arg_h[pw] = h * W + pw * stride_w_ - pad_w_;
         }
-        yp[ph * PW + pw] = best;
-        ip[ph * PW + pw] = arg;
+        for (int k = 1; k < kernel_w_; ++k) {
+#pragma omp simd
+          for (int pw = pw_lo; pw < pw_hi; ++pw) {
+            const int w = pw * stride_w_ - pad_w_ + k;
+            MaxPoolStep(row[w], h * W + w, best_h + pw, arg_h + pw);
+          }
+        }
+        for (int pw = std::max(pw_hi, pw_lo); pw < PW; ++pw) clipped(pw);
+      }
+      float* yp = y + p * out_plane;
+      int* ip = index + p * out_plane;
+      for (int ph = 0; ph < PH; ++ph) {
+        const int h0 = std::max(ph * stride_h_ - pad_h_, 0);
+        const int h1 = std::min(ph * stride_h_ - pad_h_ + kernel_h_, H);
+        float* out = yp + ph * PW;
+        int* out_arg = ip + ph * PW;
+        std::copy_n(row_best.data() + static_cast<size_t>(h0) * PW, PW, out);
+        std::copy_n(row_arg.data() + static_cast<size_t>(h0) * PW, PW, out_arg);
+        for (int h = h0 + 1; h < h1; ++h) {
+          const float* best_h = row_best.data() + static_cast<size_t>(h) * PW;
+          const int* arg_h = row_arg.data() + static_cast<size_t>(h) * PW;
+#pragma omp simd
+          for (int pw = 0; pw < PW; ++pw) MaxPoolStep(best_h[pw], arg_h[pw], out + pw, out_arg + pw);
+        }
       }
     }
   }
