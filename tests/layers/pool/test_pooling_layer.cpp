@@ -383,20 +383,25 @@ void ExpectNonFiniteWindowsRouteToARealTap(bool mask) {
 // against one row-major scan per window on inputs made to tie often and to
 // hold NaN and -inf, over geometries with clipped, overhanging and whole
 // windows: the same maximum and the same (first) winning tap everywhere.
+// Geometries with windows clipped by the border, overhanging it (ceil mode),
+// wholly inside, strides 1, 2 and 3, and kernels larger than the input.
+struct PoolGeometry {
+  int kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, height, width;
+  std::string Param(const std::string& method) const {
+    return "pool: " + method + " kernel_h: " + std::to_string(kernel_h) + " kernel_w: " + std::to_string(kernel_w) +
+           " stride_h: " + std::to_string(stride_h) + " stride_w: " + std::to_string(stride_w) +
+           " pad_h: " + std::to_string(pad_h) + " pad_w: " + std::to_string(pad_w);
+  }
+};
+const std::vector<PoolGeometry> kGeometries = {
+    {3, 3, 2, 2, 0, 0, 11, 13}, {3, 3, 2, 2, 1, 1, 12, 12}, {2, 2, 2, 2, 0, 0, 9, 7},
+    {3, 2, 1, 3, 1, 1, 6, 10},  {5, 5, 3, 3, 2, 2, 8, 9},   {1, 4, 1, 2, 0, 3, 5, 5},
+    {4, 4, 1, 1, 3, 3, 2, 3},   {3, 3, 3, 3, 0, 0, 3, 3},   {3, 3, 1, 1, 1, 1, 7, 20}};
+
 TEST(PoolingLayer, MaxEqualsAWindowScanOnTiesAndNonFinites) {
-  struct Geometry {
-    int kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, height, width;
-  };
-  const std::vector<Geometry> geometries = {
-      {3, 3, 2, 2, 0, 0, 11, 13}, {3, 3, 2, 2, 1, 1, 12, 12}, {2, 2, 2, 2, 0, 0, 9, 7},
-      {3, 2, 1, 3, 1, 1, 6, 10},  {5, 5, 3, 3, 2, 2, 8, 9},   {1, 4, 1, 2, 0, 3, 5, 5},
-      {4, 4, 1, 1, 3, 3, 2, 3},   {3, 3, 3, 3, 0, 0, 3, 3}};
   std::mt19937 rng(7);
-  for (const Geometry& g : geometries) {
-    const std::string param = "pool: MAX kernel_h: " + std::to_string(g.kernel_h) +
-                              " kernel_w: " + std::to_string(g.kernel_w) + " stride_h: " +
-                              std::to_string(g.stride_h) + " stride_w: " + std::to_string(g.stride_w) +
-                              " pad_h: " + std::to_string(g.pad_h) + " pad_w: " + std::to_string(g.pad_w);
+  for (const PoolGeometry& g : kGeometries) {
+    const std::string param = g.Param("MAX");
     SCOPED_TRACE(param + " on " + std::to_string(g.height) + "x" + std::to_string(g.width));
     auto layer = Make(param);
     Blob bottom(2, 3, g.height, g.width), top, mask;
@@ -435,6 +440,48 @@ TEST(PoolingLayer, MaxEqualsAWindowScanOnTiesAndNonFinites) {
         }
       }
     }
+  }
+}
+
+// AVE's forward and backward passes against one sum per window and one
+// scatter per window, on the same geometries.
+TEST(PoolingLayer, AveEqualsAWindowSumAndScatter) {
+  std::mt19937 rng(8);
+  std::uniform_real_distribution<float> value(-1.f, 1.f);
+  for (const PoolGeometry& g : kGeometries) {
+    const std::string param = g.Param("AVE");
+    SCOPED_TRACE(param + " on " + std::to_string(g.height) + "x" + std::to_string(g.width));
+    auto layer = Make(param);
+    Blob bottom(2, 3, g.height, g.width), top;
+    layer->SetUp({&bottom}, {&top});
+    std::vector<float> x(bottom.count()), dy(top.count());
+    for (float& v : x) v = value(rng);
+    for (float& v : dy) v = value(rng);
+    FillValues(&bottom, x);
+    layer->Forward({&bottom}, {&top});
+    std::copy(dy.begin(), dy.end(), top.mutable_cpu_diff());
+    layer->Backward({&top}, {true}, {&bottom});
+    const int PH = top.shape(2), PW = top.shape(3), H = g.height, W = g.width;
+    std::vector<double> dx(x.size(), 0.0);
+    for (int p = 0; p < 6; ++p) {
+      for (int ph = 0; ph < PH; ++ph) {
+        for (int pw = 0; pw < PW; ++pw) {
+          const int hstart = ph * g.stride_h - g.pad_h, wstart = pw * g.stride_w - g.pad_w;
+          const int hend = std::min(hstart + g.kernel_h, H + g.pad_h), wend = std::min(wstart + g.kernel_w, W + g.pad_w);
+          const int divisor = (hend - hstart) * (wend - wstart);
+          double sum = 0;
+          const int o = (p * PH + ph) * PW + pw;
+          for (int h = std::max(hstart, 0); h < std::min(hend, H); ++h) {
+            for (int w = std::max(wstart, 0); w < std::min(wend, W); ++w) {
+              sum += x[(p * H + h) * W + w];
+              dx[(p * H + h) * W + w] += static_cast<double>(dy[o]) / divisor;
+            }
+          }
+          EXPECT_NEAR(top.cpu_data()[o], sum / divisor, 1e-6) << "plane " << p << " window " << ph << "," << pw;
+        }
+      }
+    }
+    for (size_t i = 0; i < dx.size(); ++i) ASSERT_NEAR(bottom.cpu_diff()[i], dx[i], 1e-6) << "input " << i;
   }
 }
 

@@ -3,30 +3,45 @@
 #include <algorithm>
 #include <cfloat>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "cnn/core/common.hpp"
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/core/math.hpp"
 #include "cnn/core/parallel.hpp"
+#include "cnn/layers/pool/ave_span.hpp"
 #include "cnn/layers/pool/max_pool_step.hpp"
 
 namespace cnn {
 namespace {
 
-// Along one axis, the input range [lo, hi) an average-pooling window reads,
-// and the extent Caffe divides by: the window clipped to the padded input
-// only, so padding counts as zeros except where a ceil-mode window overhangs it.
-struct AveSpan {
-  AveSpan(int index, int stride, int pad, int kernel, int size) {
-    const int start = index * stride - pad;
-    const int end = std::min(start + kernel, size + pad);
-    lo = std::max(start, 0);
-    hi = std::min(end, size);
-    extent = end - start;
+// The windows along one axis that lie wholly inside the input: [lo, hi).
+// Their taps are taken tap by tap across all of them (strided loads that
+// vectorise, where one window's two or three taps would not); the windows
+// clipped by the border go one at a time.
+struct WholeWindows {
+  WholeWindows(int size, int pad, int stride, int kernel, int pooled) {
+    lo = std::min((pad + stride - 1) / stride, pooled);
+    const int last_start = size + pad - kernel;  // the last whole window starts at or before this
+    hi = last_start < 0 ? lo : std::max(std::min(last_start / stride + 1, pooled), lo);
   }
-  int lo, hi, extent;
+  int lo, hi;
 };
+
+// Calls op(stride) with the common strides 1 and 2 as compile-time constants,
+// so the strided loads and stores in op's loops vectorise as shuffles instead
+// of index arithmetic and gathers.
+template <typename Op>
+void WithStride(int stride, Op op) {
+  if (stride == 1) {
+    op(std::integral_constant<int, 1>());
+  } else if (stride == 2) {
+    op(std::integral_constant<int, 2>());
+  } else {
+    op(stride);
+  }
+}
 
 }  // namespace
 
@@ -190,10 +205,8 @@ void PoolingLayer::ForwardMax(const float* x, float* y) {
   {
     std::vector<float> row_best(static_cast<size_t>(H) * PW);
     std::vector<int> row_arg(static_cast<size_t>(H) * PW);
-    // The columns' windows that lie wholly inside the row: [pw_lo, pw_hi).
-    const int pw_lo = std::min((pad_w_ + stride_w_ - 1) / stride_w_, PW);
-    const int last_start = W + pad_w_ - kernel_w_;  // the last whole window starts at or before this
-    const int pw_hi = last_start < 0 ? pw_lo : std::max(std::min(last_start / stride_w_ + 1, PW), pw_lo);
+    const WholeWindows whole(W, pad_w_, stride_w_, kernel_w_, PW);
+    const int pw_lo = whole.lo, pw_hi = whole.hi;
 #pragma omp for schedule(static)
     for (int p = 0; p < planes_; ++p) {
       const float* xp = x + p * in_plane;
@@ -212,20 +225,20 @@ void PoolingLayer::ForwardMax(const float* x, float* y) {
           arg_h[pw] = arg;
         };
         for (int pw = 0; pw < pw_lo; ++pw) clipped(pw);
-        // Whole windows, tap by tap across all of them: strided loads that
-        // vectorise, where one window's 2-3 taps would not.
-        for (int pw = pw_lo; pw < pw_hi; ++pw) {
-          best_h[pw] = row[pw * stride_w_ - pad_w_];
-          arg_h[pw] = h * W + pw * stride_w_ - pad_w_;
-        }
-        for (int k = 1; k < kernel_w_; ++k) {
-#pragma omp simd
+        WithStride(stride_w_, [&](auto stride) {
           for (int pw = pw_lo; pw < pw_hi; ++pw) {
-            const int w = pw * stride_w_ - pad_w_ + k;
-            MaxPoolStep(row[w], h * W + w, best_h + pw, arg_h + pw);
+            best_h[pw] = row[pw * stride - pad_w_];
+            arg_h[pw] = h * W + pw * stride - pad_w_;
           }
-        }
-        for (int pw = std::max(pw_hi, pw_lo); pw < PW; ++pw) clipped(pw);
+          for (int k = 1; k < kernel_w_; ++k) {
+#pragma omp simd
+            for (int pw = pw_lo; pw < pw_hi; ++pw) {
+              const int w = pw * stride - pad_w_ + k;
+              MaxPoolStep(row[w], h * W + w, best_h + pw, arg_h + pw);
+            }
+          }
+        });
+        for (int pw = pw_hi; pw < PW; ++pw) clipped(pw);
       }
       float* yp = y + p * out_plane;
       int* ip = index + p * out_plane;
@@ -250,20 +263,50 @@ void PoolingLayer::ForwardMax(const float* x, float* y) {
 void PoolingLayer::ForwardAve(const float* x, float* y) {
   const int H = height_, W = width_, PH = pooled_h_, PW = pooled_w_;
   const int64_t in_plane = static_cast<int64_t>(H) * W, out_plane = static_cast<int64_t>(PH) * PW;
-#pragma omp parallel for schedule(static) if (ParallelLoopPays(planes_ * in_plane))
-  for (int p = 0; p < planes_; ++p) {
-    const float* xp = x + p * in_plane;
-    float* yp = y + p * out_plane;
-    for (int ph = 0; ph < PH; ++ph) {
-      const AveSpan hs(ph, stride_h_, pad_h_, kernel_h_, H);
-      for (int pw = 0; pw < PW; ++pw) {
-        const AveSpan ws(pw, stride_w_, pad_w_, kernel_w_, W);
-        float sum = 0.f;
-        for (int h = hs.lo; h < hs.hi; ++h) {
-          const float* row = xp + h * W;
-          for (int w = ws.lo; w < ws.hi; ++w) sum += row[w];
+  const WholeWindows whole(W, pad_w_, stride_w_, kernel_w_, PW);
+  std::vector<AveSpan> ws(PW);
+  std::vector<float> w_extent(PW);  // exact: extents are small integers
+  for (int pw = 0; pw < PW; ++pw) {
+    ws[pw] = AveSpanAt(pw, stride_w_, pad_w_, kernel_w_, W);
+    w_extent[pw] = static_cast<float>(ws[pw].extent);
+  }
+  // As MAX's forward pass: each row summed over every window's columns once,
+  // then the window's rows added element-wise across a row of outputs.
+#pragma omp parallel if (ParallelLoopPays(planes_ * in_plane))
+  {
+    std::vector<float> row_sum(static_cast<size_t>(H) * PW);
+#pragma omp for schedule(static)
+    for (int p = 0; p < planes_; ++p) {
+      const float* xp = x + p * in_plane;
+      for (int h = 0; h < H; ++h) {
+        const float* row = xp + h * W;
+        float* sum_h = row_sum.data() + static_cast<size_t>(h) * PW;
+        auto clipped = [&](int pw) {
+          float sum = 0.f;
+          for (int w = ws[pw].lo; w < ws[pw].hi; ++w) sum += row[w];
+          sum_h[pw] = sum;
+        };
+        for (int pw = 0; pw < whole.lo; ++pw) clipped(pw);
+        WithStride(stride_w_, [&](auto stride) {
+          for (int pw = whole.lo; pw < whole.hi; ++pw) sum_h[pw] = row[pw * stride - pad_w_];
+          for (int k = 1; k < kernel_w_; ++k) {
+#pragma omp simd
+            for (int pw = whole.lo; pw < whole.hi; ++pw) sum_h[pw] += row[pw * stride - pad_w_ + k];
+          }
+        });
+        for (int pw = whole.hi; pw < PW; ++pw) clipped(pw);
+      }
+      float* yp = y + p * out_plane;
+      for (int ph = 0; ph < PH; ++ph) {
+        const AveSpan hs = AveSpanAt(ph, stride_h_, pad_h_, kernel_h_, H);
+        float* out = yp + ph * PW;
+        std::copy_n(row_sum.data() + static_cast<size_t>(hs.lo) * PW, PW, out);
+        for (int h = hs.lo + 1; h < hs.hi; ++h) {
+          const float* sum_h = row_sum.data() + static_cast<size_t>(h) * PW;
+#pragma omp simd
+          for (int pw = 0; pw < PW; ++pw) out[pw] += sum_h[pw];
         }
-        yp[ph * PW + pw] = sum / static_cast<float>(hs.extent * ws.extent);
+        for (int pw = 0; pw < PW; ++pw) out[pw] /= static_cast<float>(hs.extent) * w_extent[pw];
       }
     }
   }
@@ -361,20 +404,49 @@ void PoolingLayer::BackwardScatter(const float* dy, float* dx) {
 void PoolingLayer::BackwardAve(const float* dy, float* dx) {
   const int H = height_, W = width_, PH = pooled_h_, PW = pooled_w_;
   const int64_t in_plane = static_cast<int64_t>(H) * W, out_plane = static_cast<int64_t>(PH) * PW;
-#pragma omp parallel for schedule(static) if (ParallelLoopPays(planes_ * in_plane))
-  for (int p = 0; p < planes_; ++p) {
-    float* dxp = dx + p * in_plane;
-    const float* dyp = dy + p * out_plane;
-    std::memset(dxp, 0, sizeof(float) * in_plane);
-    for (int ph = 0; ph < PH; ++ph) {
-      const AveSpan hs(ph, stride_h_, pad_h_, kernel_h_, H);
-      for (int pw = 0; pw < PW; ++pw) {
-        const AveSpan ws(pw, stride_w_, pad_w_, kernel_w_, W);
-        const float g = dyp[ph * PW + pw] / static_cast<float>(hs.extent * ws.extent);
+  const WholeWindows whole(W, pad_w_, stride_w_, kernel_w_, PW);
+  std::vector<AveSpan> ws(PW);
+  std::vector<float> w_extent(PW);  // exact: extents are small integers
+  for (int pw = 0; pw < PW; ++pw) {
+    ws[pw] = AveSpanAt(pw, stride_w_, pad_w_, kernel_w_, W);
+    w_extent[pw] = static_cast<float>(ws[pw].extent);
+  }
+  // The forward pass in reverse: each output's share spread over its rows
+  // (element-wise across a row of outputs), then each row's over the columns.
+#pragma omp parallel if (ParallelLoopPays(planes_ * in_plane))
+  {
+    std::vector<float> row_grad(static_cast<size_t>(H) * PW), share(PW);
+#pragma omp for schedule(static)
+    for (int p = 0; p < planes_; ++p) {
+      const float* dyp = dy + p * out_plane;
+      std::fill(row_grad.begin(), row_grad.end(), 0.f);
+      for (int ph = 0; ph < PH; ++ph) {
+        const AveSpan hs = AveSpanAt(ph, stride_h_, pad_h_, kernel_h_, H);
+        for (int pw = 0; pw < PW; ++pw) share[pw] = dyp[ph * PW + pw] / (static_cast<float>(hs.extent) * w_extent[pw]);
         for (int h = hs.lo; h < hs.hi; ++h) {
-          float* row = dxp + h * W;
-          for (int w = ws.lo; w < ws.hi; ++w) row[w] += g;
+          float* grad_h = row_grad.data() + static_cast<size_t>(h) * PW;
+#pragma omp simd
+          for (int pw = 0; pw < PW; ++pw) grad_h[pw] += share[pw];
         }
+      }
+      float* dxp = dx + p * in_plane;
+      std::memset(dxp, 0, sizeof(float) * in_plane);
+      for (int h = 0; h < H; ++h) {
+        float* row = dxp + h * W;
+        const float* grad_h = row_grad.data() + static_cast<size_t>(h) * PW;
+        auto clipped = [&](int pw) {
+          for (int w = ws[pw].lo; w < ws[pw].hi; ++w) row[w] += grad_h[pw];
+        };
+        for (int pw = 0; pw < whole.lo; ++pw) clipped(pw);
+        // One tap of every whole window at a time: within it no two windows
+        // touch the same column, so the loop has no conflicting writes.
+        WithStride(stride_w_, [&](auto stride) {
+          for (int k = 0; k < kernel_w_; ++k) {
+#pragma omp simd
+            for (int pw = whole.lo; pw < whole.hi; ++pw) row[pw * stride - pad_w_ + k] += grad_h[pw];
+          }
+        });
+        for (int pw = whole.hi; pw < PW; ++pw) clipped(pw);
       }
     }
   }

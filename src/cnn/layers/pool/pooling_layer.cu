@@ -5,6 +5,7 @@
 #include "cnn/core/common.hpp"
 #include "cnn/gpu/cuda_check.hpp"
 #include "cnn/gpu/math_gpu.hpp"
+#include "cnn/layers/pool/ave_span.hpp"
 #include "cnn/layers/pool/max_pool_step.hpp"
 
 namespace cnn {
@@ -41,18 +42,6 @@ __device__ void WindowsHolding(int pos, int stride, int pad, int kernel, int poo
   *hi = min(shifted / stride + 1, pooled);
 }
 
-// Average pooling's span along one axis, as the CPU's AveSpan computes it:
-// the window clipped to the image for reading, and to the padded input only
-// for the divisor.
-struct Span {
-  int lo, hi, extent;
-};
-__device__ Span AveSpanAt(int index, int stride, int pad, int kernel, int size) {
-  const int start = index * stride - pad;
-  const int end = min(start + kernel, size + pad);
-  return Span{max(start, 0), min(end, size), end - start};
-}
-
 // Row-major scan with the CPU's step, so both pick the same tap.
 __global__ void MaxForwardKernel(long long n, const float* __restrict__ x, Pool s, float* __restrict__ y,
                                  int* __restrict__ index, float* __restrict__ mask) {
@@ -76,8 +65,8 @@ __global__ void MaxForwardKernel(long long n, const float* __restrict__ x, Pool 
 __global__ void AveForwardKernel(long long n, const float* __restrict__ x, Pool s, float* __restrict__ y) {
   CNN_KERNEL_LOOP(i, n) {
     const OutIndex o = SplitOut(i, s);
-    const Span hs = AveSpanAt(o.ph, s.stride_h, s.pad_h, s.kernel_h, s.height);
-    const Span ws = AveSpanAt(o.pw, s.stride_w, s.pad_w, s.kernel_w, s.width);
+    const AveSpan hs = AveSpanAt(o.ph, s.stride_h, s.pad_h, s.kernel_h, s.height);
+    const AveSpan ws = AveSpanAt(o.pw, s.stride_w, s.pad_w, s.kernel_w, s.width);
     const float* xp = x + o.plane * s.height * s.width;
     float sum = 0.f;
     for (int h = hs.lo; h < hs.hi; ++h)
