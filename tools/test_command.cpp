@@ -50,7 +50,8 @@ int TestCommand(const std::vector<std::string>& args) {
   // and the scores and labels the confusion matrices count) keeps its memory.
   if (state->phase() == TEST && FLAGS_share_activations) {
     param.set_share_activations(true);
-    for (const auto& lp : FilterNet(param).layer()) {
+    const NetParameter filtered = FilterNet(param);
+    for (const auto& lp : filtered.layer()) {
       if (lp.type() != "Accuracy") continue;
       for (const auto& bottom : lp.bottom()) param.add_keep_blob(bottom);
     }
