@@ -323,6 +323,12 @@ void Net::ShareActivations(const NetParameter& param) {
   }
   memory_plan_ = PlanActivationMemory(bottom_vecs_, top_vecs_, keep);
   activations_shared_ = true;
+  // Backward is refused from now on, so no parameter gradient will be
+  // taken: layers that keep a copy of their input only for one (an
+  // in-place Scale) can skip it.
+  for (auto& layer : layers_) {
+    for (size_t p = 0; p < layer->blobs().size(); ++p) layer->set_param_propagate_down(static_cast<int>(p), false);
+  }
   LOG(INFO) << "net '" << name_ << "': share_activations: " << memory_plan_.storages_planned
             << " activation storages in " << memory_plan_.buffers << " shared buffers, "
             << (memory_plan_.bytes_after >> 20) << " MiB instead of " << (memory_plan_.bytes_before >> 20)
