@@ -1,5 +1,5 @@
 // One thread count for OpenBLAS and OpenMP (SetThreadCount): the flag wins,
-// then OMP_NUM_THREADS, then the cores; both pools report the count applied,
+// then OMP_NUM_THREADS, then OPENBLAS_NUM_THREADS, then the cores; both pools report the count applied,
 // and a net's results repeat to the bit at a given count.
 #include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
@@ -31,6 +31,9 @@ class ThreadPolicy : public ::testing::Test {
     const char* env = std::getenv("OMP_NUM_THREADS");
     had_env_ = env != nullptr;
     if (had_env_) env_ = env;
+    const char* blas_env = std::getenv("OPENBLAS_NUM_THREADS");
+    had_blas_env_ = blas_env != nullptr;
+    if (had_blas_env_) blas_env_ = blas_env;
     blas_ = openblas_get_num_threads();
 #ifdef _OPENMP
     omp_ = omp_get_max_threads();
@@ -42,13 +45,18 @@ class ThreadPolicy : public ::testing::Test {
     } else {
       unsetenv("OMP_NUM_THREADS");
     }
+    if (had_blas_env_) {
+      setenv("OPENBLAS_NUM_THREADS", blas_env_.c_str(), 1);
+    } else {
+      unsetenv("OPENBLAS_NUM_THREADS");
+    }
     openblas_set_num_threads(blas_);
 #ifdef _OPENMP
     omp_set_num_threads(omp_);
 #endif
   }
-  bool had_env_ = false;
-  std::string env_;
+  bool had_env_ = false, had_blas_env_ = false;
+  std::string env_, blas_env_;
   int blas_ = 1, omp_ = 1;
 };
 
@@ -76,8 +84,17 @@ TEST_F(ThreadPolicy, WithoutTheFlagOmpNumThreadsDecides) {
   EXPECT_EQ(ThreadCountSource(), "OMP_NUM_THREADS");
 }
 
+TEST_F(ThreadPolicy, ThenOpenblasNumThreads) {
+  unsetenv("OMP_NUM_THREADS");
+  setenv("OPENBLAS_NUM_THREADS", "3", 1);
+  EXPECT_EQ(SetThreadCount(0), 3);
+  ExpectPools(3);
+  EXPECT_EQ(ThreadCountSource(), "OPENBLAS_NUM_THREADS");
+}
+
 TEST_F(ThreadPolicy, WithNeitherTheCoresOfTheAffinityMaskDecide) {
   unsetenv("OMP_NUM_THREADS");
+  unsetenv("OPENBLAS_NUM_THREADS");
   cpu_set_t set;
   ASSERT_EQ(sched_getaffinity(0, sizeof(set), &set), 0);
   EXPECT_EQ(SetThreadCount(0), CPU_COUNT(&set));

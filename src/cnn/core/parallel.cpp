@@ -44,13 +44,13 @@ int AvailableCores() {
 
 // OMP_NUM_THREADS may be a list for nested levels ("4,2"); the outer level
 // is the one every pool here runs at. 0 when unset or empty.
-int ThreadsFromEnvironment() {
-  const char* text = std::getenv("OMP_NUM_THREADS");
+int ThreadsFromEnvironment(const char* variable) {
+  const char* text = std::getenv(variable);
   if (text == nullptr || *text == '\0') return 0;
   char* end = nullptr;
   const long n = std::strtol(text, &end, 10);
   CNN_CHECK(end != text && (*end == '\0' || *end == ',') && n >= 1 && n <= 4096,
-            "OMP_NUM_THREADS='" << text << "' is not a thread count (a whole number from 1 to 4096)");
+            variable << "='" << text << "' is not a thread count (a whole number from 1 to 4096)");
   return static_cast<int>(n);
 }
 
@@ -65,9 +65,14 @@ void Choose(int requested) {
   if (requested > 0) {
     g_threads = requested;
     g_source = "--threads";
-  } else if (const int env = ThreadsFromEnvironment(); env > 0) {
-    g_threads = env;
+  } else if (const int omp = ThreadsFromEnvironment("OMP_NUM_THREADS"); omp > 0) {
+    g_threads = omp;
     g_source = "OMP_NUM_THREADS";
+  } else if (const int blas = ThreadsFromEnvironment("OPENBLAS_NUM_THREADS"); blas > 0) {
+    // What OpenBLAS alone would have followed: scripts that limit it this way
+    // keep their meaning, now for both pools.
+    g_threads = blas;
+    g_source = "OPENBLAS_NUM_THREADS";
   } else {
     g_threads = AvailableCores();
     g_source = "cores";

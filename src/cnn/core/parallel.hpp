@@ -13,15 +13,17 @@ namespace cnn {
 // sizes itself on its own and the two together never ask for more threads
 // than the cores they were given. `requested` > 0 is taken as it is (the
 // --threads flag); 0 takes OMP_NUM_THREADS (its first entry) when it is set,
-// else the cores this process may run on. Throws Error for a malformed
-// OMP_NUM_THREADS or a negative request. Returns the count applied.
+// else OPENBLAS_NUM_THREADS, else the cores this process may run on. Throws
+// Error for a malformed variable or a negative request. Returns the count
+// applied.
 int SetThreadCount(int requested);
 
 // The count the last SetThreadCount applied; before any call, what a call
 // with 0 would apply (OMP_NUM_THREADS or the cores).
 int ThreadCount();
 
-// Where ThreadCount() came from: "--threads", "OMP_NUM_THREADS" or "cores".
+// Where ThreadCount() came from: "--threads", "OMP_NUM_THREADS",
+// "OPENBLAS_NUM_THREADS" or "cores".
 const std::string& ThreadCountSource();
 
 // True when a loop over `work` elements should be an OpenMP parallel region:
