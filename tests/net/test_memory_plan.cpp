@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "cnn/core/context.hpp"
+#include "cnn/core/cpu_memory_limit.hpp"
+#include "cnn/core/layer_registry.hpp"
 #include "cnn/io/proto_io.hpp"
 #include "cnn/net/net.hpp"
 #include "support/test_support.hpp"
@@ -162,6 +164,35 @@ TEST(MemoryPlan, OffByDefault) {
   Net net(Parse(kChain));
   EXPECT_FALSE(net.activations_shared());
   EXPECT_NE(net.blob_by_name("conv1")->data(), net.blob_by_name("conv3")->data());
+}
+
+// Host bytes a layer's first forward pass allocates beyond its blobs.
+size_t ForwardAllocates(const std::string& layer_text, bool learn_params) {
+  auto layer = LayerRegistry::Create(test::ParseLayer(layer_text));
+  Blob x(std::vector<int>{4, 8, 16, 16});
+  test::FillGaussian(&x);
+  layer->SetUp({&x}, {&x});  // in place, as deploy nets run BatchNorm and Scale
+  for (size_t p = 0; p < layer->blobs().size(); ++p) {
+    layer->blobs()[p]->mutable_cpu_data();
+    layer->set_param_propagate_down(static_cast<int>(p), learn_params);
+  }
+  const size_t before = CpuMemoryInUse();
+  layer->Forward({&x}, {&x});
+  return CpuMemoryInUse() - before;
+}
+
+// What a deploy net runs in place keeps no activation-sized copy nobody
+// reads: BatchNorm with global statistics writes no x_hat, and Scale copies
+// its input only when its scale's gradient will be taken.
+TEST(MemoryPlan, DeployLayersKeepNoActivationSizedCopies) {
+  const size_t x_bytes = 4 * 8 * 16 * 16 * sizeof(float);
+  const char* bn = R"(name: "bn" type: "BatchNorm" batch_norm_param { use_global_stats: true })";
+  EXPECT_LT(ForwardAllocates(bn, true), x_bytes);
+  const char* bn_batch = R"(name: "bn" type: "BatchNorm" batch_norm_param { use_global_stats: false })";
+  EXPECT_GE(ForwardAllocates(bn_batch, true), x_bytes);
+  const char* scale = R"(name: "s" type: "Scale" scale_param { bias_term: true })";
+  EXPECT_EQ(ForwardAllocates(scale, false), 0u);
+  EXPECT_EQ(ForwardAllocates(scale, true), x_bytes);
 }
 
 // The zoo's deploy nets with random weights: GoogLeNet's Concats, ResNet's
