@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "cnn/core/common.hpp"
+#include "cnn/core/parallel.hpp"
+#include "cnn/core/peak_memory.hpp"
 #include "commands.hpp"
 
 namespace cnn {
@@ -30,12 +32,12 @@ const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"train", "train a net from a solver file, from scratch, a snapshot or pretrained weights",
        {"solver", "snapshot", "weights", "gpu", "level", "stage", "sigint_effect", "sighup_effect", "allow_nonfinite",
-        "log_json", "progress"},
+        "log_json", "progress", "threads"},
        TrainCommand},
       {"test", "score trained weights: averaged outputs, per-class precision/recall, confusion matrix",
-       {"model", "weights", "iterations", "phase", "level", "stage", "gpu", "allow_missing_weights"}, TestCommand},
+       {"model", "weights", "iterations", "phase", "level", "stage", "gpu", "allow_missing_weights", "threads", "share_activations"}, TestCommand},
       {"time", "time each layer's forward and backward pass on random inputs",
-       {"model", "iterations", "phase", "warmup", "batch", "gpu"}, TimeCommand},
+       {"model", "iterations", "phase", "warmup", "batch", "gpu", "threads", "forward_only", "share_activations"}, TimeCommand},
       {"convert_mnist", "convert MNIST idx files (raw or .gz) to a Datum database; args IMAGES LABELS OUT_DB",
        {"backend"}, ConvertMnistCommand},
       {"convert_cifar10", "convert the CIFAR-10 binary batches to train and test Datum databases; args "
@@ -202,6 +204,17 @@ int GpuFromFlag() {
 void ApplyLevelAndStages(NetState* state) {
   state->set_level(FLAGS_level);
   for (const auto& stage : SplitList(FLAGS_stage)) state->add_stage(stage);
+}
+
+int ApplyThreadsFlag() {
+  const int threads = SetThreadCount(FLAGS_threads);
+  LOG(INFO) << "CPU threads: " << threads << " (from " << ThreadCountSource() << ") for OpenBLAS and OpenMP";
+  return threads;
+}
+
+void PrintPeakMemory() {
+  std::printf("Peak resident memory: %.1f MiB\n", PeakResidentMiB());
+  std::fflush(stdout);
 }
 
 void ExpectNoArguments(const char* command, const std::vector<std::string>& args) {

@@ -52,6 +52,12 @@ int GpuFromFlag();
 // Sets the level and stages given by --level and --stage on a net state.
 void ApplyLevelAndStages(NetState* state);
 
+// Applies --threads (or OMP_NUM_THREADS, or every core) to OpenBLAS and
+// OpenMP and logs the count once; returns it.
+int ApplyThreadsFlag();
+// "Peak resident memory: 123.4 MiB": the line train and time end with.
+void PrintPeakMemory();
+
 // Throws Error naming the first argument when a flags-only command got positional arguments.
 void ExpectNoArguments(const char* command, const std::vector<std::string>& args);
 
@@ -69,3 +75,5 @@ DECLARE_int32(level);
 DECLARE_string(stage);
 DECLARE_string(backend);
 DECLARE_string(out);
+DECLARE_int32(threads);
+DECLARE_bool(share_activations);

@@ -98,6 +98,10 @@ int ExtractFeaturesCommand(const std::vector<std::string>& args) {
 
   NetParameter param = ReadNetParamsFromTextFile(model);
   param.mutable_state()->set_phase(TEST);
+  // A net that asks for shared activations still keeps the blobs read here.
+  if (param.share_activations()) {
+    for (const auto& name : blob_names) param.add_keep_blob(name);
+  }
   // Read before the net starts its data threads, so a bad weights file is
   // the error a user sees first.
   const NetParameter trained = ReadNetParamsFromBinaryFile(weights);

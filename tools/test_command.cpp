@@ -12,6 +12,7 @@
 #include "cnn/eval/confusion_matrix.hpp"
 #include "cnn/io/proto_io.hpp"
 #include "cnn/net/net.hpp"
+#include "cnn/net/state_rules.hpp"
 #include "commands.hpp"
 #include "device.hpp"
 
@@ -43,7 +44,18 @@ int TestCommand(const std::vector<std::string>& args) {
     CNN_THROW("--phase must be TRAIN or TEST, got '" << FLAGS_phase << "'");
   }
   ApplyLevelAndStages(state);
+  ApplyThreadsFlag();
   if (GpuFromFlag() >= 0) SelectGpu(GpuFromFlag());
+  // Scoring runs forward only; what is read after each pass (the outputs,
+  // and the scores and labels the confusion matrices count) keeps its memory.
+  if (state->phase() == TEST && FLAGS_share_activations) {
+    param.set_share_activations(true);
+    const NetParameter filtered = FilterNet(param);
+    for (const auto& lp : filtered.layer()) {
+      if (lp.type() != "Accuracy") continue;
+      for (const auto& bottom : lp.bottom()) param.add_keep_blob(bottom);
+    }
+  }
 
   Net net(param);
   const auto weights = SplitList(FLAGS_weights);

@@ -17,6 +17,7 @@
 #include "cnn/core/context.hpp"
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/core/math.hpp"
+#include "cnn/core/parallel.hpp"
 #include "cnn/io/proto_io.hpp"
 #include "cnn/net/net.hpp"
 #include "cnn/net/state_rules.hpp"
@@ -25,6 +26,9 @@
 
 DEFINE_int32(warmup, 1, "Untimed iterations run before the timed ones (first-touch allocation, caches).");
 DEFINE_int32(batch, 0, "Batch size (first dimension) for every Input layer; 0 keeps the net's own.");
+DEFINE_bool(forward_only, false,
+            "Time the forward pass only (as a deployed net runs); with --phase=TEST the activations then share "
+            "memory unless --share_activations=false.");
 
 namespace cnn {
 namespace tool {
@@ -133,7 +137,7 @@ struct GemmWork {
   double backward = 0;
 };
 
-GemmWork LayerGemmWork(const Net& net, int i) {
+GemmWork LayerGemmWork(const Net& net, int i, bool backward_run) {
   const Layer& layer = *net.layers()[i];
   const std::string type = layer.type();
   GemmWork w;
@@ -144,14 +148,15 @@ GemmWork LayerGemmWork(const Net& net, int i) {
   double tops = 0;
   for (const Blob* top : net.top_vecs()[i]) tops += top->count();
   w.forward = 2.0 * tops * (static_cast<double>(weights.count()) / outputs);
-  if (net.layer_need_backward(i)) {
+  if (backward_run && net.layer_need_backward(i)) {
     const bool input_grad = !net.bottom_need_backward()[i].empty() && net.bottom_need_backward()[i][0];
     w.backward = w.forward * (input_grad ? 2 : 1);
   }
   return w;
 }
 
-void PrintTable(const Net& net, const std::vector<double>& fwd, const std::vector<double>& bwd, int iterations) {
+void PrintTable(const Net& net, const std::vector<double>& fwd, const std::vector<double>& bwd, int iterations,
+                bool backward_run) {
   const size_t n = net.layers().size();
   double sum = 0;
   for (size_t i = 0; i < n; ++i) sum += fwd[i] + bwd[i];
@@ -165,7 +170,7 @@ void PrintTable(const Net& net, const std::vector<double>& fwd, const std::vecto
               "type", static_cast<int>(shape_w), "top shape", "forward ms", "backward ms", "% total");
   for (size_t i = 0; i < n; ++i) {
     char backward[32] = "-";
-    if (net.layer_need_backward(static_cast<int>(i))) std::snprintf(backward, sizeof backward, "%.4f", bwd[i] / iterations);
+    if (backward_run && net.layer_need_backward(static_cast<int>(i))) std::snprintf(backward, sizeof backward, "%.4f", bwd[i] / iterations);
     std::printf("%-*s  %-*s  %-*s  %11.4f  %11s  %6.1f%%\n", static_cast<int>(name_w), net.layer_names()[i].c_str(),
                 static_cast<int>(type_w), net.layers()[i]->type(), static_cast<int>(shape_w),
                 ShapeText(net.top_vecs()[i]).c_str(), fwd[i] / iterations, backward,
@@ -183,6 +188,8 @@ int TimeCommand(const std::vector<std::string>& args) {
   CNN_CHECK(FLAGS_batch >= 0, "--batch must not be negative, got " << FLAGS_batch);
   // TRAIN by default, as `caffe time`: the pass a training step runs.
   const Phase phase = ParsePhase(FLAGS_phase);
+  const bool backward = !FLAGS_forward_only;
+  ApplyThreadsFlag();
   const int gpu_id = GpuFromFlag();
   const bool gpu = gpu_id >= 0;
   if (gpu) SelectGpu(gpu_id);
@@ -194,17 +201,30 @@ int TimeCommand(const std::vector<std::string>& args) {
   // needs no gradient and understate a training step; forcing it runs every
   // layer's backward from seeded output gradients instead.
   const bool has_loss = HasLoss(param);
-  if (!has_loss) param.set_force_backward(true);
+  if (!has_loss && backward) param.set_force_backward(true);
+  // Only a forward-only run can let activations share memory: backward
+  // reads them all again.
+  if (!backward && phase == TEST && FLAGS_share_activations) param.set_share_activations(true);
   Net net(param);
   FillInputs(net);
 
   const int n = static_cast<int>(net.layers().size());
   const int iterations = FLAGS_iterations;
   const std::string device = gpu ? "GPU " + std::to_string(gpu_id)
-                                 : "CPU (OpenBLAS, " + std::to_string(openblas_get_num_threads()) + " threads)";
+                                 : "CPU (OpenBLAS, " + std::to_string(openblas_get_num_threads()) + " threads from " +
+                                       ThreadCountSource() + ")";
   std::printf("net \"%s\" (%s): %d layers, phase %s, batch %d, %s\n", net.name().c_str(), FLAGS_model.c_str(), n,
               phase == TRAIN ? "TRAIN" : "TEST", BatchSize(net), device.c_str());
-  if (!has_loss) std::printf("net has no loss: backward timed from the outputs through every layer (force_backward)\n");
+  if (!backward) {
+    std::printf("forward pass only (--forward_only)\n");
+  } else if (!has_loss) {
+    std::printf("net has no loss: backward timed from the outputs through every layer (force_backward)\n");
+  }
+  if (net.activations_shared()) {
+    const MemoryPlan& plan = net.memory_plan();
+    std::printf("activations shared (--share_activations): %d storages in %d buffers, %.1f MiB instead of %.1f MiB\n",
+                plan.storages_planned, plan.buffers, plan.bytes_after / 1048576.0, plan.bytes_before / 1048576.0);
+  }
   std::printf("%d iterations after %d warm-up iteration(s)\n\n", iterations, FLAGS_warmup);
   std::fflush(stdout);
 
@@ -214,8 +234,8 @@ int TimeCommand(const std::vector<std::string>& args) {
   // added to fwd/bwd; returns the step's wall time in ms.
   auto step = [&](bool per_layer, bool timed) {
     // Untimed per-step bookkeeping a training step also does.
-    net.ClearParamDiffs();
-    if (!has_loss) {
+    if (backward) net.ClearParamDiffs();
+    if (backward && !has_loss) {
       for (Blob* out : net.output_blobs()) {
         cpu_set(out->count(), 1.f, out->mutable_cpu_diff());
         if (gpu) out->gpu_diff();  // move it now, not inside a timed layer
@@ -230,7 +250,7 @@ int TimeCommand(const std::vector<std::string>& args) {
       SynchronizeDevice();
       if (timed) fwd[i] += Ms(Clock::now() - t0);
     }
-    for (int i = n - 1; i >= 0; --i) {
+    for (int i = n - 1; i >= 0 && backward; --i) {
       if (!net.layer_need_backward(i)) continue;
       const auto t0 = Clock::now();
       net.layers()[i]->Backward(net.top_vecs()[i], net.bottom_need_backward()[i], net.bottom_vecs()[i]);
@@ -255,11 +275,11 @@ int TimeCommand(const std::vector<std::string>& args) {
     for (int it = 0; it < iterations; ++it) total += step(false, false);
   }
 
-  PrintTable(net, fwd, bwd, iterations);
+  PrintTable(net, fwd, bwd, iterations, backward);
   // How close the sgemm-bound layers run to the machine's sgemm speed.
   double gemm_flop = 0, gemm_ms = 0;
   for (int i = 0; i < n; ++i) {
-    const GemmWork w = LayerGemmWork(net, i);
+    const GemmWork w = LayerGemmWork(net, i, backward);
     if (w.forward == 0) continue;
     gemm_flop += w.forward + w.backward;
     gemm_ms += (fwd[i] + bwd[i]) / iterations;
@@ -280,6 +300,7 @@ int TimeCommand(const std::vector<std::string>& args) {
   std::printf("Images/s: %.1f\n", per_iter > 0 ? BatchSize(net) * 1000.0 / per_iter : 0.0);
   std::printf("Total time for %d iterations: %.1f ms.\n", iterations, total);
   if (gpu) std::printf("%s\n", GpuMemoryReport().c_str());
+  PrintPeakMemory();
   return 0;
 }
 

@@ -109,6 +109,7 @@ int TrainCommand(const std::vector<std::string>& args) {
   SolverParameter param = ReadSolverParamsFromTextFile(FLAGS_solver);
   if (!FLAGS_log_json.empty()) param.set_log_json(FLAGS_log_json);
   ApplyLevelAndStages(param.mutable_train_state());
+  ApplyThreadsFlag();
   if (GpuFromFlag() >= 0) {
     SelectGpu(GpuFromFlag());
   } else if (param.solver_mode() == SolverParameter::GPU && param.has_solver_mode()) {
@@ -153,6 +154,7 @@ int TrainCommand(const std::vector<std::string>& args) {
   }
   const std::string memory = GpuMemoryReport();
   if (!memory.empty()) LOG(INFO) << memory;
+  PrintPeakMemory();
   return 0;
 }
 

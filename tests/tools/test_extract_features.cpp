@@ -155,6 +155,28 @@ TEST_F(ExtractFeatures, TwoBlobsIntoTwoDatabasesWithCaffesKeysAndShapes) {
   }
 }
 
+// A net that asks for shared activations: ip's storage would be free for
+// ip3 once ip2 has read it, but the blob asked for keeps its values.
+TEST_F(ExtractFeatures, SharedActivationsKeepTheBlobsExtracted) {
+  std::string text = net_text_ + "share_activations: true\n";
+  for (const char* l : {"ip2\" bottom: \"ip", "ip3\" bottom: \"ip2", "ip4\" bottom: \"ip3"}) {
+    const std::string top = std::string(l).substr(0, 3);
+    text += std::string("layer { name: \"") + l + "\" top: \"" + top +
+            "\" type: \"InnerProduct\"\n  inner_product_param { num_output: 4 weight_filler { type: \"gaussian\" std: 1 } } }\n";
+  }
+  std::ofstream(Path("shared.prototxt")) << text;
+  const ToolResult r =
+      Cnn("extract_features " + Path("w.caffemodel") + " " + Path("shared.prototxt") + " ip " + Path("ip_db") + " 1");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto ip = ReadAll("lmdb", Path("ip_db"));
+  ASSERT_EQ(ip.size(), 2u);
+  for (int k = 0; k < 2; ++k) {
+    const std::vector<float> expected = ExpectedIp(k);
+    ASSERT_EQ(ip[k].second.float_data_size(), kOutputs);
+    for (int o = 0; o < kOutputs; ++o) EXPECT_NEAR(ip[k].second.float_data(o), expected[o], 1e-4) << k << " " << o;
+  }
+}
+
 TEST_F(ExtractFeatures, LeveldbByFlagOrByCaffesPositionalArgument) {
   ASSERT_EQ(Extract("ip " + Path("a") + " 1 --backend=leveldb").status, 0);
   const ToolResult r = Extract("ip " + Path("b") + " 1 leveldb CPU");

@@ -58,6 +58,8 @@ TEST_F(TrainCli, TrainsSnapshotsResumesAndTests) {
   EXPECT_NE(out.find("Test net output #0: accuracy = "), std::string::npos);
   EXPECT_NE(out.find("Iteration 5, lr = 0.1"), std::string::npos);
   EXPECT_NE(out.find("Final test net #0 (iteration 10): accuracy = "), std::string::npos);
+  EXPECT_NE(out.find("CPU threads: "), std::string::npos) << out;
+  EXPECT_NE(out.find("Peak resident memory: "), std::string::npos) << out;
   ASSERT_TRUE(test::PathExists(dir_ + "/snap/tiny_iter_10.caffemodel"));
   ASSERT_TRUE(test::PathExists(dir_ + "/snap/tiny_iter_10.solverstate"));
 
@@ -81,6 +83,12 @@ TEST_F(TrainCli, TrainsSnapshotsResumesAndTests) {
   EXPECT_NE(out.find("Batch 2, accuracy = "), std::string::npos) << out;
   EXPECT_NE(out.find("precision"), std::string::npos) << out;
   EXPECT_NE(out.find("Confusion matrix"), std::string::npos) << out;
+  // cnn test shares activation memory by default; the scores, the confusion
+  // matrix and every per-batch line are the same without.
+  std::string unshared;
+  ASSERT_EQ(Run("test --model=" + dir_ + "/net.prototxt --weights=" + dir_ + "/snap/tiny_iter_15.caffemodel"
+                " --iterations=3 --share_activations=false", &unshared), 0) << unshared;
+  EXPECT_EQ(unshared, out);
 }
 
 TEST_F(TrainCli, BadInputIsOneLineAndExitOne) {

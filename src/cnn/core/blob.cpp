@@ -206,6 +206,12 @@ void Blob::ShareDiff(const Blob& other) {
   diff_ = other.diff();
 }
 
+void Blob::SetDataMemory(std::shared_ptr<SyncedMemory> memory) {
+  CNN_CHECK(memory && memory->size() >= static_cast<size_t>(count_) * sizeof(float),
+            "SetDataMemory: " << (memory ? memory->size() : 0) << " bytes cannot hold " << shape_string());
+  data_ = std::move(memory);
+}
+
 void Blob::CopyFrom(const Blob& source, bool copy_diff, bool reshape) {
   if (source.count() != count_ || source.shape() != shape_) {
     CNN_CHECK(reshape, "cannot copy a blob of shape " << source.shape_string() << " into one of shape "

@@ -81,6 +81,12 @@ class Blob {
   void ShareData(const Blob& other);
   void ShareDiff(const Blob& other);
 
+  // Makes `memory` (at least count() floats, possibly shared with other
+  // blobs) hold this blob's values: the net's activation plan. The capacity
+  // stays the blob's own, so a later Reshape past it gives the blob private
+  // memory again rather than growing into a shared buffer's neighbours.
+  void SetDataMemory(std::shared_ptr<SyncedMemory> memory);
+
   // Copies values (or gradients) from another blob; with reshape=false the
   // shapes must already match.
   void CopyFrom(const Blob& source, bool copy_diff = false, bool reshape = false);

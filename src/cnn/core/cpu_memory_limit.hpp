@@ -16,4 +16,9 @@ void SetCpuMemoryLimit(size_t bytes);
 // The host bytes SyncedMemory buffers hold now.
 size_t CpuMemoryInUse();
 
+// Host buffers SyncedMemory has allocated since the process started (freed
+// ones included): a training loop in steady state adds none, which the
+// tests check through this count and CpuMemoryInUse().
+size_t CpuAllocationCount();
+
 }  // namespace cnn

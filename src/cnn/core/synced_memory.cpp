@@ -20,6 +20,7 @@ namespace {
 
 std::atomic<size_t> g_limit{0};
 std::atomic<size_t> g_in_use{0};
+std::atomic<size_t> g_allocations{0};
 
 [[noreturn]] void ThrowOutOfMemory(size_t bytes, const char* why) {
   char text[300];
@@ -49,6 +50,7 @@ void* host_alloc(size_t bytes) {
     g_in_use.fetch_sub(bytes);
     ThrowOutOfMemory(bytes, "");
   }
+  g_allocations.fetch_add(1);
   return p;
 }
 
@@ -72,6 +74,7 @@ void cuda_check(cudaError_t err, const char* what, size_t bytes) {
 
 void SetCpuMemoryLimit(size_t bytes) { g_limit.store(bytes); }
 size_t CpuMemoryInUse() { return g_in_use.load(); }
+size_t CpuAllocationCount() { return g_allocations.load(); }
 
 SyncedMemory::~SyncedMemory() {
   host_free(cpu_ptr_, size_);

@@ -131,6 +131,7 @@ void Net::Init(const NetParameter& in_param) {
   // std::set iterates by name, which is the order Caffe lists outputs in.
   for (const std::string& name : available) output_blobs_.push_back(blobs_[blob_index_.at(name)].get());
   ShareWeights();
+  if (param.share_activations()) ShareActivations(param);
   VLOG(1) << "Net '" << name_ << "' built: " << layers_.size() << " layers, " << learnable_params_.size()
           << " learnable blobs";
 }
@@ -311,6 +312,29 @@ void Net::ShareWeights() {
   }
 }
 
+void Net::ShareActivations(const NetParameter& param) {
+  std::set<const Blob*> keep(output_blobs_.begin(), output_blobs_.end());
+  keep.insert(input_blobs_.begin(), input_blobs_.end());
+  for (const std::string& name : param.keep_blob()) {
+    CNN_CHECK(blob_index_.count(name), "net '" << name_ << "': keep_blob '" << name
+                                                << "' names no blob of the net (for phase " << Phase_Name(phase_)
+                                                << ")");
+    keep.insert(blobs_[blob_index_.at(name)].get());
+  }
+  memory_plan_ = PlanActivationMemory(bottom_vecs_, top_vecs_, keep);
+  activations_shared_ = true;
+  // Backward is refused from now on, so no parameter gradient will be
+  // taken: layers that keep a copy of their input only for one (an
+  // in-place Scale) can skip it.
+  for (auto& layer : layers_) {
+    for (size_t p = 0; p < layer->blobs().size(); ++p) layer->set_param_propagate_down(static_cast<int>(p), false);
+  }
+  LOG(INFO) << "net '" << name_ << "': share_activations: " << memory_plan_.storages_planned
+            << " activation storages in " << memory_plan_.buffers << " shared buffers, "
+            << (memory_plan_.bytes_after >> 20) << " MiB instead of " << (memory_plan_.bytes_before >> 20)
+            << " MiB (" << (memory_plan_.bytes_kept >> 20) << " MiB of inputs and outputs kept)";
+}
+
 float Net::ForwardFromTo(int start, int end) {
   const int n = static_cast<int>(layers_.size());
   CNN_CHECK(start >= 0 && end < n, "net '" << name_ << "': ForwardFromTo(" << start << ", " << end
@@ -326,6 +350,8 @@ float Net::ForwardFromTo(int start, int end) {
 }
 
 void Net::BackwardFromTo(int start, int end) {
+  CNN_CHECK(!activations_shared_, "net '" << name_ << "' was built with share_activations, which reuses the "
+                                          << "activations backward needs; build it without to run backward");
   const int n = static_cast<int>(layers_.size());
   CNN_CHECK(end >= 0 && start < n, "net '" << name_ << "': BackwardFromTo(" << start << ", " << end
                                            << ") outside its " << n << " layers");

@@ -15,6 +15,7 @@
 #include "cnn/cnn.pb.h"
 #include "cnn/core/blob.hpp"
 #include "cnn/core/layer.hpp"
+#include "cnn/net/memory_plan.hpp"
 
 namespace cnn {
 namespace hdf5 {
@@ -32,6 +33,8 @@ class Net {
   // Runs layers [start, end] forward / backward (inclusive, like Caffe).
   float ForwardFromTo(int start, int end);
   void BackwardFromTo(int start, int end);
+  // Backward throws for a net built with share_activations: the values it
+  // would need are overwritten by then.
   // Full passes. Forward returns the total weighted loss.
   float Forward();
   void Backward();
@@ -72,6 +75,9 @@ class Net {
   const std::vector<BlobVec>& top_vecs() const { return top_vecs_; }
   const std::vector<std::vector<bool>>& bottom_need_backward() const { return bottom_need_backward_; }
   bool layer_need_backward(int i) const { return layer_need_backward_[i]; }
+  // Whether share_activations planned this net's activations, and the plan.
+  bool activations_shared() const { return activations_shared_; }
+  const MemoryPlan& memory_plan() const { return memory_plan_; }
   const BlobVec& input_blobs() const { return input_blobs_; }
   const BlobVec& output_blobs() const { return output_blobs_; }
 
@@ -107,6 +113,8 @@ class Net {
   // Drops backward passes that cannot reach a loss, then applies force_backward.
   void PruneBackward(bool force_backward);
   void ShareWeights();
+  // share_activations: keeps inputs, outputs and keep_blob, plans the rest.
+  void ShareActivations(const NetParameter& param);
   void ForwardDebugInfo(int layer_id) const;
   void BackwardDebugInfo(int layer_id) const;
 
@@ -144,6 +152,8 @@ class Net {
   std::vector<bool> has_params_decay_;
   std::vector<std::vector<int>> param_id_vecs_;
   bool debug_info_ = false;
+  bool activations_shared_ = false;
+  MemoryPlan memory_plan_;
 };
 
 }  // namespace cnn

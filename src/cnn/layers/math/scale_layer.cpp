@@ -65,7 +65,11 @@ void ScaleLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
 }
 
 void ScaleLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
-  if (top[0] == bottom[0]) cpu_copy(bottom[0]->count(), bottom[0]->cpu_data(), x_copy_.mutable_cpu_data());
+  // In place, x is gone by backward; only the scale's gradient reads it,
+  // and a net that never learns the scale (a planned deploy net) skips the
+  // activation-sized copy.
+  const bool keep_x = bottom.size() > 1 || param_propagate_down(0);
+  if (top[0] == bottom[0] && keep_x) cpu_copy(bottom[0]->count(), bottom[0]->cpu_data(), x_copy_.mutable_cpu_data());
   cpu_broadcast_scale(view_, bottom[0]->cpu_data(), scale(bottom).cpu_data(), bias_cpu(), top[0]->mutable_cpu_data());
 }
 

@@ -6,7 +6,8 @@ namespace cnn {
 
 // The CPU's steps (see scale_layer.cpp) on the device.
 void ScaleLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& top) {
-  if (top[0] == bottom[0]) gpu_copy(bottom[0]->count(), bottom[0]->gpu_data(), x_copy_.mutable_gpu_data());
+  const bool keep_x = bottom.size() > 1 || param_propagate_down(0);  // as on the CPU
+  if (top[0] == bottom[0] && keep_x) gpu_copy(bottom[0]->count(), bottom[0]->gpu_data(), x_copy_.mutable_gpu_data());
   gpu_broadcast_scale(view_, bottom[0]->gpu_data(), scale(bottom).gpu_data(), bias_gpu(), top[0]->mutable_gpu_data());
 }
 

@@ -61,7 +61,7 @@ __global__ void NormalizeKernel(long long n, int channels, int inner, const floa
   CNN_KERNEL_LOOP(i, n) {
     const int c = static_cast<int>(i / inner % channels);
     const float v = norm::Standardize(x[i], mean[c], inv_std[c]);
-    x_hat[i] = v;
+    if (x_hat) x_hat[i] = v;  // null with global statistics, as on the CPU
     y[i] = v;
   }
 }
@@ -120,7 +120,8 @@ void BatchNormLayer::Forward_gpu(const BlobVec& bottom, const BlobVec& top) {
   CNN_KERNEL_CHECK();
   if (n == 0) return;
   NormalizeKernel<<<gpu::Blocks(n), gpu::kThreads>>>(n, channels_, inner_, bottom[0]->gpu_data(), mean_.gpu_data(),
-                                                     inv_std_.gpu_data(), x_hat_.mutable_gpu_data(),
+                                                     inv_std_.gpu_data(),
+                                                     use_global_stats_ ? nullptr : x_hat_.mutable_gpu_data(),
                                                      top[0]->mutable_gpu_data());
   CNN_KERNEL_CHECK();
 }
