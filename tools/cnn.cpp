@@ -64,6 +64,8 @@ const std::vector<Command>& Commands() {
        {"out", "metrics", "x"}, PlotCommand},
       {"draw", "the layer graph through Graphviz: layers with type and top shape, blobs as edges",
        {"model", "out", "rankdir", "phase", "batch", "level", "stage"}, DrawCommand},
+      {"fold_bn", "fold BatchNorm (+ Scale) into the Convolution/InnerProduct before it; checks the outputs agree",
+       {"model", "weights", "out_model", "out_weights", "check", "fold_tolerance"}, FoldBnCommand},
       {"device_query", "show the GPU's properties and the CUDA, cuBLAS and cuDNN versions",
        {"gpu"}, DeviceQueryCommand},
       {"version", "show the version and the options cnn was built with", {}, VersionCommand},
