@@ -27,6 +27,8 @@ export CCACHE_BASEDIR="$root"
 read -r -a cmake_args <<< "${CNN_CMAKE_ARGS:-}"
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release "${cmake_args[@]}"
 cmake --build "$build_dir" -j "$jobs"
+# ONNX Runtime (npm) for the export_onnx comparisons; a failed install skips them.
+bash scripts/onnx/install_onnxruntime.sh "$build_dir/onnxrt"
 
 if [ ! -d ../shared ]; then
   echo "test.sh: ../shared is absent: tests that use its reference nets will be skipped"

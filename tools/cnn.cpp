@@ -66,6 +66,8 @@ const std::vector<Command>& Commands() {
        {"model", "out", "rankdir", "phase", "batch", "level", "stage"}, DrawCommand},
       {"fold_bn", "fold BatchNorm (+ Scale) into the Convolution/InnerProduct before it; checks the outputs agree",
        {"model", "weights", "out_model", "out_weights", "check", "fold_tolerance"}, FoldBnCommand},
+      {"export_onnx", "write a deploy net and its trained weights as an ONNX model",
+       {"model", "weights", "out", "opset"}, ExportOnnxCommand},
       {"device_query", "show the GPU's properties and the CUDA, cuBLAS and cuDNN versions",
        {"gpu"}, DeviceQueryCommand},
       {"version", "show the version and the options cnn was built with", {}, VersionCommand},
