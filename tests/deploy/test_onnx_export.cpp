@@ -209,6 +209,26 @@ layer { name: "reshape" type: "Reshape" bottom: "slice_b" top: "reshape" reshape
 layer { name: "bias" type: "Bias" bottom: "reshape" top: "bias" bias_param { axis: 1 num_axes: 1 } }
 )";
 
+// The remaining element-wise types and padding_mode, each branch an output.
+const char* kActivationNet = R"(
+name: "activations"
+layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 dim: 6 dim: 6 } } }
+layer { name: "conv" type: "Convolution" bottom: "data" top: "conv"
+        convolution_param { num_output: 4 kernel_size: 3 pad: 1 padding_mode: REFLECT } }
+layer { name: "pool" type: "Pooling" bottom: "conv" top: "pool"
+        pooling_param { pool: AVE kernel_size: 3 stride: 2 pad: 1 padding_mode: REPLICATE } }
+layer { name: "abs" type: "AbsVal" bottom: "pool" top: "abs" }
+layer { name: "bnll" type: "BNLL" bottom: "conv" top: "bnll" }
+layer { name: "exp" type: "Exp" bottom: "conv" top: "exp" exp_param { base: 2 scale: 0.5 shift: 0.1 } }
+layer { name: "log" type: "Log" bottom: "bnll" top: "log" log_param { base: 10 scale: 2 shift: 0.5 } }
+layer { name: "swish" type: "Swish" bottom: "conv" top: "swish" swish_param { beta: 1.5 } }
+layer { name: "clip" type: "Clip" bottom: "conv" top: "clip" clip_param { min: -0.5 max: 0.4 } }
+layer { name: "threshold" type: "Threshold" bottom: "abs" top: "threshold" threshold_param { threshold: 0.3 } }
+layer { name: "tile" type: "Tile" bottom: "abs" top: "tile" tile_param { axis: 1 tiles: 2 } }
+layer { name: "power" type: "Power" bottom: "abs" top: "power" power_param { power: 0.5 shift: 0.1 } }
+layer { name: "scale2" type: "Scale" bottom: "swish" bottom: "clip" top: "scale2" scale_param { axis: 0 } }
+)";
+
 TEST(OnnxExport, GraphHasCaffesNamesShapesAndAttributes) {
   Exported x = Export(Parse(kMixedNet), 3);
   const onnx::ModelProto m = ReadModel(x.dir + "/net.onnx");
@@ -273,6 +293,13 @@ TEST(OnnxRuntime, MixedNetMatchesCnn) {
   Exported y = Export(Parse(kMixedNet), 6, "--opset=18");
   EXPECT_LE(CompareWithRuntime(y, modules, 18), kTolerance);
   if (!HasFailure()) Remove(x), Remove(y);
+}
+
+TEST(OnnxRuntime, ActivationsAndPaddingModesMatchCnn) {
+  REQUIRE_RUNTIME(modules);
+  Exported x = Export(Parse(kActivationNet), 12);
+  EXPECT_LE(CompareWithRuntime(x, modules, 19), kTolerance);
+  if (!HasFailure()) Remove(x);
 }
 
 TEST(OnnxRuntime, LeNetDeployMatchesCnn) {
