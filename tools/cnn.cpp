@@ -69,6 +69,8 @@ const std::vector<Command>& Commands() {
        {"model", "weights", "out_model", "out_weights", "check", "fold_tolerance"}, FoldBnCommand},
       {"export_onnx", "write a deploy net and its trained weights as an ONNX model",
        {"model", "weights", "out", "opset"}, ExportOnnxCommand},
+      {"visualize", "a layer's learned filters as a grid (PNG or SVG), colour for 3-channel inputs",
+       {"model", "weights", "layer", "out"}, VisualizeCommand},
       {"device_query", "show the GPU's properties and the CUDA, cuBLAS and cuDNN versions",
        {"gpu"}, DeviceQueryCommand},
       {"version", "show the version and the options cnn was built with", {}, VersionCommand},
