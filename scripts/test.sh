@@ -18,8 +18,8 @@ root=$PWD
 build_dir=${BUILD_DIR:-build}
 jobs=$(nproc)
 
-# Fashion-MNIST feeds the end-to-end training test.
-CNN_EXTRA_PACKAGES="dataset-fashion-mnist ${CNN_EXTRA_PACKAGES:-}" bash scripts/install_deps.sh
+# Fashion-MNIST feeds the end-to-end training test; python3-onnx's checker reads the exported ONNX models.
+CNN_EXTRA_PACKAGES="dataset-fashion-mnist python3-onnx ${CNN_EXTRA_PACKAGES:-}" bash scripts/install_deps.sh
 
 # Paths under the repository hash the same from any clone, so a CI run reuses
 # what an earlier build left in the ccache.

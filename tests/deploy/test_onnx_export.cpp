@@ -285,6 +285,23 @@ layer { name: "best" type: "ArgMax" bottom: "data" top: "best" }
   EXPECT_NE(opset.output.find("--opset=9: the export writes opsets 13 to 18"), std::string::npos) << opset.output;
 }
 
+// ONNX's own checker (Debian's python3-onnx), with full shape inference:
+// every node's inputs, attributes and inferred shapes are valid.
+TEST(OnnxExport, OnnxCheckerAcceptsTheModels) {
+  std::string out;
+  if (RunCommand("/usr/bin/python3 -c 'import onnx'", &out) != 0) GTEST_SKIP() << "python3-onnx is not installed";
+  for (const char* flags : {"", "--opset=17"}) {
+    for (const char* text : {kMixedNet, kActivationNet}) {
+      Exported x = Export(Parse(text), 2, flags);
+      const int rc = RunCommand("/usr/bin/python3 -c 'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), "
+                                "full_check=True)' '" + x.dir + "/net.onnx'",
+                                &out);
+      EXPECT_EQ(rc, 0) << x.net->name() << " " << flags << ": " << out;
+      if (!HasFailure()) Remove(x);
+    }
+  }
+}
+
 TEST(OnnxRuntime, MixedNetMatchesCnn) {
   REQUIRE_RUNTIME(modules);
   Exported x = Export(Parse(kMixedNet), 5);

@@ -21,9 +21,10 @@ const std::map<std::string, onnx_export::LayerWriter>& AllWriters() {
   return onnx_export::Writers();
 }
 
-// The IR version that goes with an opset (ONNX 1.8: IR 7 with opset 13/14,
-// 1.10: IR 8 with 15/16, 1.12-1.14: IR 9 with 17/18).
-int64_t IrVersionFor(int opset) { return opset <= 14 ? 7 : opset <= 16 ? 8 : 9; }
+// The IR version of the ONNX release that introduced the opset (1.8 and
+// 1.9: IR 7 with opsets 13 and 14; 1.10 to 1.13: IR 8 with 15 to 18), the
+// oldest readers of that opset accept no newer IR.
+int64_t IrVersionFor(int opset) { return opset <= 14 ? 7 : 8; }
 
 void SetValueInfo(onnx::ValueInfoProto* v, const std::string& name, const Blob& blob) {
   v->set_name(name);
