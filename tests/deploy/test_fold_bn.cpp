@@ -29,7 +29,8 @@ NetParameter Parse(const std::string& text) {
 
 // conv (no bias) -> BN -> Scale (bias) -> ReLU, in place; then a strided
 // conv with bias whose BN writes a new top and has no Scale; then an
-// InnerProduct -> BN -> Scale (no bias), transposed weights.
+// InnerProduct -> BN -> Scale (no bias), transposed weights; a grouped
+// Deconvolution -> BN -> Scale.
 const char* kNet = R"(
 name: "small"
 layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 dim: 9 dim: 9 } } }
@@ -45,6 +46,10 @@ layer { name: "ip" type: "InnerProduct" bottom: "bn2" top: "ip" inner_product_pa
 layer { name: "bn3" type: "BatchNorm" bottom: "ip" top: "ip" }
 layer { name: "scale3" type: "Scale" bottom: "ip" top: "ip" }
 layer { name: "prob" type: "Softmax" bottom: "ip" top: "prob" }
+layer { name: "up" type: "Deconvolution" bottom: "conv1" top: "up"
+        convolution_param { num_output: 6 kernel_size: 2 stride: 2 group: 2 bias_term: false } }
+layer { name: "bn_up" type: "BatchNorm" bottom: "up" top: "up" }
+layer { name: "scale_up" type: "Scale" bottom: "up" top: "up" scale_param { bias_term: true } }
 )";
 
 TEST(FoldBn, FoldedSmallNetMatchesOriginal) {
@@ -52,7 +57,8 @@ TEST(FoldBn, FoldedSmallNetMatchesOriginal) {
   Net net(model);
   Randomize(&net, 7);
   const FoldedNet folded = FoldBatchNorm(model, net);
-  ASSERT_EQ(folded.folds.size(), 3u);
+  ASSERT_EQ(folded.folds.size(), 4u);
+  EXPECT_EQ(folded.folds[3], "up <- bn_up, scale_up");
   EXPECT_EQ(folded.folds[0], "conv1 <- bn1, scale1");
   EXPECT_EQ(folded.folds[1], "conv2 <- bn2");
   EXPECT_EQ(folded.folds[2], "ip <- bn3, scale3");

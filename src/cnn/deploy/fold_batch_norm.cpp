@@ -62,7 +62,34 @@ void CheckNotShared(const LayerParameter& lp, const std::set<std::string>& share
                                                                   << p.name() << "' with another layer; " << why);
 }
 
-bool IsFoldTarget(const std::string& type) { return type == "Convolution" || type == "InnerProduct"; }
+bool IsFoldTarget(const std::string& type) {
+  return type == "Convolution" || type == "Deconvolution" || type == "InnerProduct";
+}
+
+bool TakesConvolutionParam(const std::string& type) { return type == "Convolution" || type == "Deconvolution"; }
+
+// The output channel weight element i feeds. Convolution: O x I/g x taps;
+// InnerProduct: O x K, or K x O transposed; Deconvolution: I x O/g x taps,
+// input channel ci of group ci / (I/g) feeding outputs of that group.
+struct OutputChannelOf {
+  const Blob& w;
+  std::string type;
+  bool transposed = false;
+  int group = 1;
+  int outputs() const {
+    if (type == "Deconvolution") return w.shape(1) * group;
+    return transposed ? w.shape(1) : w.shape(0);
+  }
+  int operator()(int i) const {
+    const int per_row = w.count() / w.shape(0);
+    if (type == "Deconvolution") {
+      const int taps = w.count(2), per_group_out = w.shape(1), per_group_in = w.shape(0) / group;
+      const int ci = i / per_row, j = (i / taps) % per_group_out;
+      return (ci / per_group_in) * per_group_out + j;
+    }
+    return transposed ? i % per_row : i / per_row;
+  }
+};
 
 // The layers one fold removes, and the producer they fold into.
 struct Fold {
@@ -81,7 +108,7 @@ Fold PlanFold(const NetParameter& net, const Dataflow& flow, const std::set<std:
   if (p < 0 || !IsFoldTarget(net.layer(p).type())) {
     kept->push_back(b.name() + " (its input '" + b.bottom(0) + "' comes from " +
                     (p < 0 ? std::string("the net's input") : net.layer(p).type() + " '" + net.layer(p).name() + "'") +
-                    ", not a Convolution or InnerProduct)");
+                    ", not a Convolution, Deconvolution or InnerProduct)");
     return fold;
   }
   const LayerParameter& prod = net.layer(p);
@@ -98,7 +125,7 @@ Fold PlanFold(const NetParameter& net, const Dataflow& flow, const std::set<std:
   CheckNotShared(prod, shared, "folding would change the other layer's weights too");
   const Layer& layer = *built.layer_by_name(prod.name());
   CNN_CHECK(!layer.blobs().empty(), into << ": the producer has no weights");
-  if (prod.type() == "Convolution") {
+  if (TakesConvolutionParam(prod.type())) {
     CNN_CHECK(prod.convolution_param().axis() == 1, into << ": the convolution's channel axis is "
                                                          << prod.convolution_param().axis() << ", BatchNorm's is 1");
   } else {
@@ -146,8 +173,9 @@ void FoldWeights(const NetParameter& net, const Net& built, const Fold& f, Layer
   const Layer& layer = *built.layer_by_name(prod.name());
   const Layer& bn = *built.layer_by_name(bnp.name());
   const Blob& w = *layer.blobs()[0];
-  const bool transposed = prod.type() == "InnerProduct" && prod.inner_product_param().transpose();
-  const int outputs = transposed ? w.shape(1) : w.shape(0);
+  const OutputChannelOf channel_of{w, prod.type(), prod.type() == "InnerProduct" && prod.inner_product_param().transpose(),
+                                   TakesConvolutionParam(prod.type()) ? static_cast<int>(prod.convolution_param().group()) : 1};
+  const int outputs = channel_of.outputs();
   CNN_CHECK(bn.blobs()[0]->count() == outputs, "cannot fold BatchNorm '" << bnp.name() << "': it has "
                                                                           << bn.blobs()[0]->count()
                                                                           << " channels, '" << prod.name()
@@ -175,11 +203,7 @@ void FoldWeights(const NetParameter& net, const Net& built, const Fold& f, Layer
   Blob new_w(w.shape());
   const float* src = w.cpu_data();
   float* dst = new_w.mutable_cpu_data();
-  const int per_row = w.count() / w.shape(0);
-  for (int i = 0; i < w.count(); ++i) {
-    const int c = transposed ? i % per_row : i / per_row;
-    dst[i] = static_cast<float>(src[i] * a[c]);
-  }
+  for (int i = 0; i < w.count(); ++i) dst[i] = static_cast<float>(src[i] * a[channel_of(i)]);
   Blob b(std::vector<int>{outputs});
   std::copy(new_bias.begin(), new_bias.end(), b.mutable_cpu_data());
   weights->clear_blobs();
@@ -205,7 +229,7 @@ FoldedNet FoldBatchNorm(const NetParameter& model, const Net& net) {
   }
   std::string kept;
   for (const auto& k : out.kept) kept += (kept.empty() ? "" : "; ") + k;
-  CNN_CHECK(!folds.empty(), "nothing to fold: no BatchNorm follows a Convolution or InnerProduct"
+  CNN_CHECK(!folds.empty(), "nothing to fold: no BatchNorm follows a Convolution, Deconvolution or InnerProduct"
                                 << (kept.empty() ? std::string() : " (" + kept + ")"));
 
   std::map<std::string, LayerParameter> folded_weights;
@@ -214,7 +238,7 @@ FoldedNet FoldBatchNorm(const NetParameter& model, const Net& net) {
   for (const Fold& f : folds) {
     LayerParameter& prod = *folded.mutable_layer(f.producer);
     FoldWeights(test, net, f, &folded_weights[prod.name()]);
-    if (prod.type() == "Convolution") {
+    if (TakesConvolutionParam(prod.type())) {
       prod.mutable_convolution_param()->set_bias_term(true);
     } else {
       prod.mutable_inner_product_param()->set_bias_term(true);

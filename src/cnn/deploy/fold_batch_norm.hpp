@@ -1,5 +1,5 @@
 // Folding BatchNorm (and the Scale that usually follows it) into the
-// Convolution or InnerProduct before it, for inference: with Caffe's stored
+// Convolution, Deconvolution or InnerProduct before it, for inference: with Caffe's stored
 // statistics (mean and variance sums and their scale factor), eps, and the
 // Scale's gamma and beta,
 //   a_c = gamma_c / sqrt(var_c + eps),  W'_c = a_c W_c,  b'_c = a_c (b_c - mean_c) + beta_c,
@@ -19,7 +19,7 @@ struct FoldedNet {
   NetParameter weights;  // the learned blobs of every layer of `model` that has any
   // One line per fold, "conv1 <- bn1, scale1", in net order.
   std::vector<std::string> folds;
-  // BatchNorm layers left in place because no Convolution or InnerProduct
+  // BatchNorm layers left in place because no Convolution, Deconvolution or InnerProduct
   // produces their input, one line each saying what does.
   std::vector<std::string> kept;
 };
