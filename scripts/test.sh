@@ -18,8 +18,8 @@ root=$PWD
 build_dir=${BUILD_DIR:-build}
 jobs=$(nproc)
 
-# Fashion-MNIST feeds the end-to-end training test.
-CNN_EXTRA_PACKAGES="dataset-fashion-mnist ${CNN_EXTRA_PACKAGES:-}" bash scripts/install_deps.sh
+# Fashion-MNIST feeds the end-to-end training test; python3-onnx's checker reads the exported ONNX models.
+CNN_EXTRA_PACKAGES="dataset-fashion-mnist python3-onnx ${CNN_EXTRA_PACKAGES:-}" bash scripts/install_deps.sh
 
 # Paths under the repository hash the same from any clone, so a CI run reuses
 # what an earlier build left in the ccache.
@@ -27,6 +27,8 @@ export CCACHE_BASEDIR="$root"
 read -r -a cmake_args <<< "${CNN_CMAKE_ARGS:-}"
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release "${cmake_args[@]}"
 cmake --build "$build_dir" -j "$jobs"
+# ONNX Runtime (npm) for the export_onnx comparisons; a failed install skips them.
+bash scripts/onnx/install_onnxruntime.sh "$build_dir/onnxrt"
 
 if [ ! -d ../shared ]; then
   echo "test.sh: ../shared is absent: tests that use its reference nets will be skipped"

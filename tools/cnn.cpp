@@ -20,6 +20,7 @@
 #include "cnn/core/common.hpp"
 #include "cnn/core/parallel.hpp"
 #include "cnn/core/peak_memory.hpp"
+#include "cnn/core/did_you_mean.hpp"
 #include "commands.hpp"
 
 namespace cnn {
@@ -66,6 +67,12 @@ const std::vector<Command>& Commands() {
        {"out", "metrics", "x"}, PlotCommand},
       {"draw", "the layer graph through Graphviz: layers with type and top shape, blobs as edges",
        {"model", "out", "rankdir", "phase", "batch", "level", "stage"}, DrawCommand},
+      {"fold_bn", "fold BatchNorm (+ Scale) into the Convolution/InnerProduct before it; checks the outputs agree",
+       {"model", "weights", "out_model", "out_weights", "check", "fold_tolerance"}, FoldBnCommand},
+      {"export_onnx", "write a deploy net and its trained weights as an ONNX model",
+       {"model", "weights", "out", "opset"}, ExportOnnxCommand},
+      {"visualize", "a layer's learned filters as a grid (PNG or SVG), colour for 3-channel inputs",
+       {"model", "weights", "layer", "out"}, VisualizeCommand},
       {"device_query", "show the GPU's properties and the CUDA, cuBLAS and cuDNN versions",
        {"gpu"}, DeviceQueryCommand},
       {"version", "show the version and the options cnn was built with", {}, VersionCommand},
@@ -79,6 +86,48 @@ const Command* FindCommand(const std::string& name) {
     if (name == c.name) return &c;
   }
   return nullptr;
+}
+
+std::vector<std::string> CommandNames() {
+  std::vector<std::string> names;
+  for (const auto& c : Commands()) names.push_back(c.name);
+  return names;
+}
+
+// gflags exits on an unknown flag with a message of its own; checking first
+// lets the error say which flag was meant: among the command's flags, else
+// among all.
+void CheckFlagNames(int argc, char** argv, const Command* command) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--") break;
+    if (a.size() < 2 || a[0] != '-') continue;
+    const size_t start = a[1] == '-' ? 2 : 1;
+    const size_t eq = a.find('=');
+    const std::string name = a.substr(start, eq == std::string::npos ? std::string::npos : eq - start);
+    gflags::CommandLineFlagInfo info;
+    if (gflags::GetCommandLineFlagInfo(name.c_str(), &info)) {
+      // "--name value": the value is the next argument.
+      if (info.type != "bool" && a.find('=') == std::string::npos) ++i;
+      continue;
+    }
+    if (name.compare(0, 2, "no") == 0 && gflags::GetCommandLineFlagInfo(name.substr(2).c_str(), &info) &&
+        info.type == "bool")
+      continue;
+    std::vector<std::string> own;
+    if (command != nullptr) own.assign(command->flags.begin(), command->flags.end());
+    std::string match = ClosestMatch(name, own);
+    if (match.empty()) {
+      std::vector<gflags::CommandLineFlagInfo> all;
+      gflags::GetAllFlags(&all);
+      std::vector<std::string> names;
+      for (const auto& f : all) names.push_back(f.name);
+      match = ClosestMatch(name, names);
+    }
+    CNN_THROW("unknown flag --" << name << (match.empty() ? "" : " (did you mean --" + match + "?)")
+                                << (command != nullptr ? "; `cnn help " + std::string(command->name) + "` lists its flags"
+                                                       : std::string("; `cnn --helpfull` lists every flag")));
+  }
 }
 
 void PrintUsage(std::ostream& out) {
@@ -161,6 +210,13 @@ int Main(int argc, char** argv) {
     return 0;
   }
 
+  {
+    const Command* c = nullptr;
+    for (int i = 1; i < argc && c == nullptr; ++i) {
+      if (argv[i][0] != '-') c = FindCommand(argv[i]);
+    }
+    CheckFlagNames(argc, argv, c);
+  }
   gflags::ParseCommandLineNonHelpFlags(&argc, &argv, true);
   gflags::HandleCommandLineHelpFlags();  // --helpfull, --helpmatch, --version ...
   google::InitGoogleLogging(argv[0]);
@@ -172,7 +228,7 @@ int Main(int argc, char** argv) {
   const std::string name = argv[1];
   const Command* c = FindCommand(name);
   if (c == nullptr) {
-    std::cerr << "cnn: unknown command '" << name << "'\n\n";
+    std::cerr << "cnn: unknown command '" << name << "'" << DidYouMean(name, CommandNames()) << "\n\n";
     PrintUsage(std::cerr);
     return 1;
   }

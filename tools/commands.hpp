@@ -40,6 +40,9 @@ int UpgradeSolverProtoTextCommand(const std::vector<std::string>& args);
 int SummaryCommand(const std::vector<std::string>& args);
 int PlotCommand(const std::vector<std::string>& args);
 int DrawCommand(const std::vector<std::string>& args);
+int FoldBnCommand(const std::vector<std::string>& args);
+int ExportOnnxCommand(const std::vector<std::string>& args);
+int VisualizeCommand(const std::vector<std::string>& args);
 
 // "0.1.0-dev": the version `cnn version` and `cnn --version` print.
 const char* VersionString();

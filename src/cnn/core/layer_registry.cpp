@@ -8,6 +8,7 @@
 #include <google/protobuf/message.h>
 
 #include "cnn/core/common.hpp"
+#include "cnn/core/did_you_mean.hpp"
 
 namespace cnn {
 namespace {
@@ -113,7 +114,8 @@ std::unique_ptr<Layer> LayerRegistry::Create(const LayerParameter& param) {
   if (it == registry().end()) {
     std::string known;
     for (const auto& t : Types()) known += (known.empty() ? "" : ", ") + t;
-    CNN_THROW("layer '" << param.name() << "': unknown type '" << param.type() << "'; known types: " << known);
+    CNN_THROW("layer '" << param.name() << "': unknown type '" << param.type() << "'"
+                        << DidYouMean(param.type(), Types()) << "; known types: " << known);
   }
   const Engine engine = RequestedEngine(param);
   auto cudnn = cudnn_registry().find(param.type());
