@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "cnn/core/common.hpp"
+#include "cnn/core/did_you_mean.hpp"
 #include "cnn/core/parallel.hpp"
 #include "cnn/core/peak_memory.hpp"
-#include "cnn/core/did_you_mean.hpp"
 #include "commands.hpp"
 
 namespace cnn {
