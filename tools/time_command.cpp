@@ -93,6 +93,26 @@ int LabelRange(const Net& net, const Blob* label) {
   return std::max(range, 1);
 }
 
+// An input that feeds an Embed layer holds row indices, which Gaussian values
+// are not: such inputs get k % input_dim, following the layers that pass values
+// on unchanged (Split, Reshape, Flatten). 0 when no Embed reads the input.
+int IndexRange(const Net& net, const Blob* input) {
+  std::set<const Blob*> same = {input};
+  int range = 0;
+  for (size_t i = 0; i < net.layers().size(); ++i) {
+    const BlobVec& bottom = net.bottom_vecs()[i];
+    if (bottom.empty() || !same.count(bottom[0])) continue;
+    const std::string type = net.layers()[i]->type();
+    if (type == "Split" || type == "Reshape" || type == "Flatten") {
+      for (Blob* t : net.top_vecs()[i]) same.insert(t);
+    } else if (type == "Embed") {
+      const int dim = static_cast<int>(net.layers()[i]->layer_param().embed_param().input_dim());
+      range = range == 0 ? dim : std::min(range, dim);
+    }
+  }
+  return range;
+}
+
 void FillInputs(Net& net) {
   for (size_t i = 0; i < net.layers().size(); ++i) {
     const Layer& layer = *net.layers()[i];
@@ -103,6 +123,8 @@ void FillInputs(Net& net) {
       float* data = top->mutable_cpu_data();
       if (layer.layer_param().top(static_cast<int>(j)) == "label") {
         const int range = LabelRange(net, top);
+        for (int k = 0; k < top->count(); ++k) data[k] = static_cast<float>(k % range);
+      } else if (const int range = IndexRange(net, top)) {
         for (int k = 0; k < top->count(); ++k) data[k] = static_cast<float>(k % range);
       } else {
         rng_gaussian(top->count(), 0.f, 1.f, data);

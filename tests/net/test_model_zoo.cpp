@@ -34,7 +34,8 @@ std::string NetFile(const std::string& model) {
 
 // A Data (or ImageData) layer's tops as DummyData of the shapes its records would give:
 // images 3 x crop x crop (3 x 32 x 32 for CIFAR-10, 1 x 28 x 28 for LeNet's
-// MNIST-style data, 16 x 64 x 64 for the c3d clips), labels one class index per image, label maps (a Data
+// MNIST-style data, 16 x 64 x 64 for the c3d clips, 1 x 1 x 16 token ids for
+// the text models), labels one class index per image, label maps (a Data
 // layer whose only top is "label") one index per pixel of a 64 x 64 image.
 void ReplaceDataLayers(NetParameter* net, int batch) {
   for (LayerParameter& lp : *net->mutable_layer()) {
@@ -48,6 +49,8 @@ void ReplaceDataLayers(NetParameter* net, int batch) {
     const bool clips = source.find("c3d_clips") != std::string::npos;
     const int channels = clips ? 16 : mnist ? 1 : 3;
     const int side = clips || segmentation || lp.top_size() == 1 ? 64 : (crop > 0 ? crop : (mnist ? 28 : 32));
+    // models/text_cnn, text_bow: 1 x 1 x 16 token ids, which must be valid Embed rows.
+    const bool text = source.find("debian_sections") != std::string::npos;
     lp.set_type("DummyData");
     lp.clear_data_param();
     lp.clear_image_data_param();
@@ -61,6 +64,10 @@ void ReplaceDataLayers(NetParameter* net, int batch) {
         if (segmentation) {
           for (int d : {1, side, side}) shape->add_dim(d);
         }
+        filler->set_type("constant");
+        filler->set_value(1);
+      } else if (text) {
+        for (int d : {batch, 1, 1, 16}) shape->add_dim(d);
         filler->set_type("constant");
         filler->set_value(1);
       } else {

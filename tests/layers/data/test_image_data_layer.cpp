@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -298,6 +299,59 @@ TEST(ImageDataLayer, UnreadableFilesAreWarnedAboutOnceAndSkipped) {
   for (const std::string& line : log.lines())
     if (line.find("(ImageData)") != std::string::npos) ours.push_back(line);
   EXPECT_EQ(ours, expected);
+}
+
+// Sets CNN_IMAGE_DECODE_THREADS while it lives (layers read it at SetUp).
+class DecodeThreads {
+ public:
+  explicit DecodeThreads(const char* n) { setenv("CNN_IMAGE_DECODE_THREADS", n, 1); }
+  ~DecodeThreads() { unsetenv("CNN_IMAGE_DECODE_THREADS"); }
+};
+
+// Batches and states of `count` Forwards under `threads` decode threads.
+std::vector<std::vector<float>> RunWith(const std::string& text, const char* threads, int count) {
+  DecodeThreads set(threads);
+  Context::set_random_seed(11);
+  auto layer = Make(text);
+  Tops tops;
+  layer->SetUp({}, tops.vec());
+  std::vector<std::vector<float>> out;
+  for (int i = 0; i < count; ++i) {
+    layer->Forward({}, tops.vec());
+    out.push_back(DataOf(tops.data));
+    out.push_back(DataOf(tops.label));
+    const std::string state = StateOf(*layer).SaveState();
+    out.emplace_back(state.begin(), state.end());
+  }
+  return out;
+}
+
+TEST(ImageDataLayer, TheDecodeThreadCountChangesNothing) {
+  ImageFolder folder(7, 6, 7, 3, 0);
+  WriteFile(folder.root + "garbage.png", "not a PNG at all");
+  // Two unreadable lines among seven images, batches of 4 over several shuffled passes.
+  WriteFile(folder.list, "img0.png 0\nmissing.png 7\nimg1.png 1\nimg2.png 2\ngarbage.png 8\nimg3.png 3\n"
+                         "img4.png 4\nimg5.png 5\nimg6.png 6\n");
+  const std::string text =
+      LayerText(folder.list, folder.root, 4, "shuffle: true",
+                "phase: TRAIN transform_param { crop_size: 4 mirror: true vertical_flip: true shift_pixels: 1 }");
+  const auto one = RunWith(text, "1", 9);
+  EXPECT_EQ(RunWith(text, "3", 9), one);
+  EXPECT_EQ(RunWith(text, "16", 9), one);
+  // Resizing runs on the decode threads too.
+  const std::string resized = LayerText(folder.list, folder.root, 3, "new_height: 5 new_width: 9");
+  EXPECT_EQ(RunWith(resized, "4", 5), RunWith(resized, "1", 5));
+}
+
+TEST(ImageDataLayer, ABadDecodeThreadCountIsAnError) {
+  ImageFolder folder(1, 2, 2, 1);
+  for (const char* bad : {"0", "two", "", "300"}) {
+    DecodeThreads set(bad);
+    Tops tops;
+    EXPECT_EQ(ErrorOf([&] { Make(LayerText(folder.list, folder.root, 1))->SetUp({}, tops.vec()); }),
+              std::string("layer 'images' (ImageData): CNN_IMAGE_DECODE_THREADS must be a whole number in [1, 256], "
+                          "got '") + bad + "'");
+  }
 }
 
 TEST(ImageDataLayer, AListWithNoReadableImageIsAnErrorNamingIt) {

@@ -9,6 +9,7 @@
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/data/datum_batch.hpp"
 #include "cnn/data/datum_io.hpp"
+#include "cnn/data/image_decode.hpp"
 
 namespace cnn {
 namespace {
@@ -33,6 +34,11 @@ void ImageDataLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
                  << "give them in transform_param";
   }
   batch_size_ = static_cast<int>(param_.batch_size());
+  try {
+    decode_threads_ = ImageDecodeThreads();
+  } catch (const Error& e) {
+    throw Error(where() + e.what());
+  }
 
   try {
     transformer_ = std::make_unique<DataTransformer>(layer_param_.transform_param(), phase_);
@@ -98,17 +104,54 @@ void ImageDataLayer::ReadImage(Datum* datum) {
 }
 
 bool ImageDataLayer::LoadBatch(Prefetcher::Batch* batch, const Prefetcher& self) {
-  Datum datum;
   DatumBatch items(transformer_.get(), batch_size_, batch->blobs[0].get(), batch->blobs[1].get());
-  for (int item = 0; item < batch_size_; ++item) {
-    if (self.stopping()) return false;
-    ReadImage(&datum);
-    try {
-      items.Add(datum);
-    } catch (const Error& e) {
-      throw Error(where() + reader_->Describe() + e.what());
+  const int height = static_cast<int>(param_.new_height());
+  const int width = static_cast<int>(param_.new_width());
+  std::vector<ImageDecodeJob> jobs;
+  std::vector<std::string> described;
+  std::vector<int> lines;
+  // Rounds of as many lines as slots are left: the reader never passes the
+  // line that fills the last slot, so it stops where the one-by-one reading
+  // of ReadImage would, unreadable lines included.
+  for (int filled = 0; filled < batch_size_;) {
+    const int need = batch_size_ - filled;
+    jobs.assign(need, ImageDecodeJob());
+    described.resize(need);
+    lines.resize(need);
+    for (int k = 0; k < need; ++k) {
+      jobs[k].path = reader_->path();
+      jobs[k].label = reader_->entry().label;
+      described[k] = reader_->Describe();
+      lines[k] = reader_->entry().line;
+      reader_->Next();
     }
-    reader_->Next();
+    if (!DecodeImages(&jobs, height, width, param_.is_color(), decode_threads_, [&] { return self.stopping(); }))
+      return false;
+    // In list order, so the transformer draws what the sequential path draws.
+    for (int k = 0; k < need; ++k) {
+      if (jobs[k].error) {
+        try {
+          std::rethrow_exception(jobs[k].error);
+        } catch (const Error& e) {  // a build without OpenCV
+          throw Error(where() + e.what());
+        }
+      }
+      if (!jobs[k].read) {
+        if (unreadable_lines_.insert(lines[k]).second) {
+          LOG(WARNING) << where() << described[k] << "cannot be read as an image; skipped";
+        }
+        CNN_CHECK(unreadable_lines_.size() < reader_->size(),
+                  where() << "none of the " << reader_->size() << " images the list '" << param_.source()
+                          << "' names can be read (root_folder '" << param_.root_folder() << "')");
+        continue;
+      }
+      try {
+        items.Add(jobs[k].datum);
+      } catch (const Error& e) {
+        throw Error(where() + described[k] + e.what());
+      }
+      ++filled;
+    }
   }
   filled_ += static_cast<uint64_t>(batch_size_);
   ends_[batch->slot] = Position{reader_->offset(), filled_, reader_->seed(), transformer_->rng()};

@@ -9,8 +9,9 @@
 //
 // The lines come from an ImageListReader; a Prefetcher decodes up to
 // data_param.prefetch batches ahead on its thread (Caffe takes the depth
-// from data_param for every prefetching layer) and, in GPU mode, uploads
-// them. A file that cannot be read as an image is skipped with a warning
+// from data_param for every prefetching layer), decoding each batch's files
+// on ImageDecodeThreads() threads (image_decode.hpp; the same results with
+// any count), and, in GPU mode, uploads them. A file that cannot be read as an image is skipped with a warning
 // naming it and its list line (once per line); a list none of whose files
 // can be read is an error naming the list.
 //
@@ -69,6 +70,7 @@ class ImageDataLayer : public PrefetchingDataLayer {
 
   ImageDataParameter param_;
   int batch_size_ = 0;
+  int decode_threads_ = 1;  // ImageDecodeThreads(): a batch's files are decoded in parallel
 
   // Touched only by the prefetch thread while it runs.
   std::unique_ptr<DataTransformer> transformer_;

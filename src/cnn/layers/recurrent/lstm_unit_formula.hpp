@@ -54,7 +54,22 @@ CNN_HD float LstmTanh(float x) {
   const float x2 = x * x;
   const float series = x * (1.f + x2 * (-1.f / 3.f + x2 * (2.f / 15.f + x2 * (-17.f / 315.f))));
   const float wide = 1.f - 2.f / (LstmExp(2.f * x) + 1.f);
+#ifdef __CUDA_ARCH__
   return (x2 < 0.0625f) ? series : wide;
+#else
+  // The same choice as a blend of the bits: written as `?:`, GCC's AVX2 and
+  // AVX-512 clones kept a branch around the division, and a loop with a
+  // branch is not vectorised (those clones of the LSTMUnit loops ran scalar,
+  // slower than the SSE2 one).
+  int s, w;
+  memcpy(&s, &series, sizeof s);
+  memcpy(&w, &wide, sizeof w);
+  const int pick_series = -static_cast<int>(x2 < 0.0625f);  // all ones or all zeros
+  const int bits = (s & pick_series) | (w & ~pick_series);
+  float out;
+  memcpy(&out, &bits, sizeof out);
+  return out;
+#endif
 }
 
 // x: the item's 4H pre-activations; acts: where the four activations are
