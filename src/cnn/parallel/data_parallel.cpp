@@ -3,6 +3,7 @@
 #include <glog/logging.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <string>
 
@@ -105,6 +106,7 @@ void DataParallel::OnGradientsReady() {
 
   // Pieces are packed end to end into the bucket; a piece larger than the
   // bucket is reduced in place, without a copy.
+  const auto started = std::chrono::steady_clock::now();
   bucket_.reserve(kBucketFloats);
   struct Slice {
     const Piece* piece;
@@ -137,6 +139,13 @@ void DataParallel::OnGradientsReady() {
   }
   flush();
 
+  // Rank 0's time in the exchange: the transfer plus waiting for the
+  // slowest rank's backward, which is what data parallelism costs per step.
+  exchange_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ++exchanges_;
+  size_t floats = 0;
+  for (const Piece& piece : pieces) floats += piece.count;
+
   size_t k = 0;
   for (Blob* out : net.output_blobs()) {
     float* d = out->mutable_cpu_data();
@@ -148,7 +157,14 @@ void DataParallel::OnGradientsReady() {
   const SolverParameter& param = solver_->param();
   const int next = solver_->iter() + 1;
   snapshot_pending_ = agreed_ != SolverAction::NONE || (options_.snapshot_interval > 0 && next % options_.snapshot_interval == 0);
-  if (options_.check_replicas && param.display() > 0 && solver_->iter() % param.display() == 0) CheckReplicas();
+  if (param.display() > 0 && solver_->iter() % param.display() == 0) {
+    LOG(INFO) << "All-reduce over " << comm_->size() << " ranks: " << floats << " floats ("
+              << floats * sizeof(float) / 1048576.0 << " MiB), " << 1000 * exchange_s_ / exchanges_
+              << " ms per iteration (mean of " << exchanges_ << ")";
+    exchange_s_ = 0;
+    exchanges_ = 0;
+    if (options_.check_replicas) CheckReplicas();
+  }
 }
 
 uint64_t DataParallel::WeightChecksum(const Net& net) {

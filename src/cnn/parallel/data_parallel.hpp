@@ -68,6 +68,8 @@ class DataParallel {
   SolverAction agreed_ = SolverAction::NONE;
   bool snapshot_pending_ = false;
   std::vector<float> bucket_;
+  double exchange_s_ = 0;  // time in the all-reduce since the last display
+  int exchanges_ = 0;
 };
 
 }  // namespace parallel
