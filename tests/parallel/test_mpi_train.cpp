@@ -119,6 +119,9 @@ class MpiTrain : public ::testing::Test {
     const std::string two = Prepare(name + "_two", batch, solver_lines);
     ASSERT_EQ(Train(1, one, "", &out), 0) << out;
     ASSERT_EQ(Train(2, two, "--check_replicas", &out), 0) << out;
+    // Every gradient's all-reduce overlapped the backward passes below it.
+    EXPECT_NE(out.find("All-reduce over 2 ranks: 4 of 4 parameter blobs started during backward"), std::string::npos)
+        << out;
     const std::vector<float> a = Weights(*dir_ + "/" + name + "_one_iter_20.caffemodel");
     const std::vector<float> b = Weights(*dir_ + "/" + name + "_two_iter_20.caffemodel");
     ASSERT_EQ(a.size(), b.size());

@@ -22,6 +22,11 @@ class Communicator {
   // sum's order of additions is the library's; ranks receive the same bits.
   virtual void AllReduceSum(float* data, size_t count) = 0;
   virtual void AllReduceSum(double* data, size_t count) = 0;
+  // Non-blocking AllReduceSum: starts it and returns at once; `data` must
+  // stay untouched until WaitAll. Progress() lets started ones advance.
+  virtual void StartAllReduceSum(float* data, size_t count) = 0;
+  virtual void Progress() = 0;
+  virtual void WaitAll() = 0;
   virtual void Broadcast(void* data, size_t bytes, int root) = 0;
   virtual void Barrier() = 0;
   // Ends every rank of the run with `code` (a rank that cannot go on must not
@@ -35,6 +40,9 @@ class LocalCommunicator : public Communicator {
   int size() const override { return 1; }
   void AllReduceSum(float*, size_t) override {}
   void AllReduceSum(double*, size_t) override {}
+  void StartAllReduceSum(float*, size_t) override {}
+  void Progress() override {}
+  void WaitAll() override {}
   void Broadcast(void*, size_t, int) override {}
   void Barrier() override {}
   [[noreturn]] void Abort(int code) override;

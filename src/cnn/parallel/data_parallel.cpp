@@ -3,11 +3,14 @@
 #include <glog/logging.h>
 
 #include <algorithm>
+#include <climits>
+#include <map>
 #include <chrono>
 #include <cstring>
 #include <string>
 
 #include "cnn/core/common.hpp"
+#include "cnn/core/context.hpp"
 
 namespace cnn {
 namespace parallel {
@@ -62,6 +65,33 @@ DataParallel::DataParallel(Solver* solver, Communicator* comm, Options options)
     comm_->Broadcast(p->mutable_cpu_data(), sizeof(float) * p->count(), 0);
   }
 
+  // Overlap: a parameter's gradient is complete once the lowest layer using
+  // it (backward runs from the last layer down) has run its backward pass in
+  // the iteration's last pass; its all-reduce starts there. Off in GPU mode
+  // (the diffs would be copied to the host layer by layer) and with
+  // debug_info (which reads every diff after the pass).
+  overlap_ = Context::mode() == Mode::CPU && !solver_->param().debug_info();
+  if (overlap_) {
+    std::vector<int> layer_of;
+    for (size_t l = 0; l < net.layers().size(); ++l)
+      layer_of.insert(layer_of.end(), net.layers()[l]->blobs().size(), static_cast<int>(l));
+    CNN_CHECK(layer_of.size() == net.params().size(), "net '" << net.name() << "': parameter list out of step");
+    std::map<const Blob*, int> lowest;
+    for (size_t j = 0; j < net.params().size(); ++j) {
+      const int owner = net.param_owners()[j] < 0 ? static_cast<int>(j) : net.param_owners()[j];
+      const Blob* blob = net.params()[owner].get();
+      auto it = lowest.find(blob);
+      if (it == lowest.end() || layer_of[j] < it->second) lowest[blob] = layer_of[j];
+    }
+    ready_at_.assign(net.layers().size(), {});
+    for (size_t i = 0; i < net.learnable_params().size(); ++i) {
+      auto it = lowest.find(net.learnable_params()[i]);
+      if (it != lowest.end()) ready_at_[it->second].push_back(static_cast<int>(i));
+    }
+    started_.assign(net.learnable_params().size(), 0);
+    net.set_backward_hook([this](int layer) { OnLayerBackward(layer); });
+  }
+
   Solver::Callback callback;
   callback.on_start = [this] { OnStart(); };
   callback.on_gradients_ready = [this] { OnGradientsReady(); };
@@ -74,7 +104,24 @@ SolverAction DataParallel::TakeAgreedAction() {
   return action;
 }
 
+void DataParallel::OnLayerBackward(int layer) {
+  // A pass starts again from the top: a layer not below the previous one.
+  if (layer >= last_layer_) ++passes_;
+  last_layer_ = layer;
+  if (passes_ < solver_->param().iter_size()) return;
+  const auto& params = solver_->net().learnable_params();
+  for (int i : ready_at_[layer]) {
+    Blob* p = params[i];
+    if (p->count() == 0 || started_[i]) continue;
+    comm_->StartAllReduceSum(p->mutable_cpu_diff(), static_cast<size_t>(p->count()));
+    started_[i] = 1;
+  }
+  comm_->Progress();
+}
+
 void DataParallel::OnStart() {
+  passes_ = 1;
+  last_layer_ = INT_MAX;
   // Rank 0 reaches here only after the previous iteration's snapshot (and
   // this iteration's test pass) are written: the others wait for it.
   if (snapshot_pending_) comm_->Barrier();
@@ -96,17 +143,30 @@ void DataParallel::OnGradientsReady() {
   extras.push_back(local == SolverAction::STOP ? 1.f : 0.f);
   extras.push_back(local == SolverAction::SNAPSHOT ? 1.f : 0.f);
 
+  const auto started = std::chrono::steady_clock::now();
+  // What backward started is finished first; what it did not (parameters of
+  // layers that ran no backward, GPU mode) goes in the buckets below.
+  comm_->WaitAll();
   std::vector<Piece> pieces;
+  int during_backward = 0, blobs = 0;
   const auto& params = net.learnable_params();
-  for (auto it = params.rbegin(); it != params.rend(); ++it) {
-    if ((*it)->count() > 0) pieces.push_back({(*it)->mutable_cpu_diff(), static_cast<size_t>((*it)->count()), gradient_scale_});
+  for (size_t i = params.size(); i-- > 0;) {
+    Blob* p = params[i];
+    if (p->count() == 0) continue;
+    ++blobs;
+    if (i < started_.size() && started_[i]) {
+      ++during_backward;
+      if (gradient_scale_ != 1.f) p->scale_diff(gradient_scale_);
+      started_[i] = 0;
+      continue;
+    }
+    pieces.push_back({p->mutable_cpu_diff(), static_cast<size_t>(p->count()), gradient_scale_});
   }
   pieces.push_back({extras.data(), extras.size() - 2, 1.f / comm_->size()});
   pieces.push_back({extras.data() + extras.size() - 2, 2, 1.f});
 
   // Pieces are packed end to end into the bucket; a piece larger than the
   // bucket is reduced in place, without a copy.
-  const auto started = std::chrono::steady_clock::now();
   bucket_.reserve(kBucketFloats);
   struct Slice {
     const Piece* piece;
@@ -139,12 +199,13 @@ void DataParallel::OnGradientsReady() {
   }
   flush();
 
-  // Rank 0's time in the exchange: the transfer plus waiting for the
-  // slowest rank's backward, which is what data parallelism costs per step.
+  // Rank 0's time in the exchange after its backward: what the overlap did
+  // not hide, plus waiting for the slowest rank, i.e. what data parallelism
+  // costs per step.
   exchange_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   ++exchanges_;
   size_t floats = 0;
-  for (const Piece& piece : pieces) floats += piece.count;
+  for (const Blob* p : params) floats += static_cast<size_t>(p->count());
 
   size_t k = 0;
   for (Blob* out : net.output_blobs()) {
@@ -158,7 +219,8 @@ void DataParallel::OnGradientsReady() {
   const int next = solver_->iter() + 1;
   snapshot_pending_ = agreed_ != SolverAction::NONE || (options_.snapshot_interval > 0 && next % options_.snapshot_interval == 0);
   if (param.display() > 0 && solver_->iter() % param.display() == 0) {
-    LOG(INFO) << "All-reduce over " << comm_->size() << " ranks: " << floats << " floats ("
+    LOG(INFO) << "All-reduce over " << comm_->size() << " ranks: " << during_backward << " of " << blobs
+              << " parameter blobs started during backward; " << floats << " gradient floats ("
               << floats * sizeof(float) / 1048576.0 << " MiB), " << 1000 * exchange_s_ / exchanges_
               << " ms per iteration (mean of " << exchanges_ << ")";
     exchange_s_ = 0;

@@ -9,9 +9,12 @@
 // gradients are summed without the division. The update then runs on every
 // rank on identical gradients and weights, so the weights stay identical.
 //
-// The gradients travel in buckets (kBucketFloats) packed from the last
-// layer's parameters to the first's, after the whole backward pass: the
-// all-reduce is not yet overlapped with backward.
+// On the CPU the all-reduce overlaps backward: a parameter's non-blocking
+// all-reduce starts as soon as the lowest layer using it has run its last
+// backward pass of the iteration, and the solver's gradients-ready hook
+// waits for them all. Whatever did not start then (GPU mode, debug_info)
+// travels after backward in buckets (kBucketFloats) packed from the last
+// layer's parameters to the first's.
 //
 // With the same all-reduce the ranks also agree on what a signal asked for
 // (any rank's SIGINT or SIGHUP acts on all at the same iteration) and
@@ -19,6 +22,7 @@
 // batch's accuracy and loss outputs.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -57,6 +61,7 @@ class DataParallel {
 
  private:
   void OnStart();
+  void OnLayerBackward(int layer);
   void OnGradientsReady();
   void CheckReplicas();
 
@@ -68,6 +73,10 @@ class DataParallel {
   SolverAction agreed_ = SolverAction::NONE;
   bool snapshot_pending_ = false;
   std::vector<float> bucket_;
+  bool overlap_ = false;
+  std::vector<std::vector<int>> ready_at_;  // per layer: learnable params complete after its backward
+  std::vector<char> started_;               // per learnable param: all-reduce started this iteration
+  int passes_ = 1, last_layer_ = INT_MAX;   // backward passes seen this iteration
   double exchange_s_ = 0;  // time in the all-reduce since the last display
   int exchanges_ = 0;
 };

@@ -8,6 +8,7 @@
 #include <climits>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "cnn/core/common.hpp"
 
@@ -27,7 +28,11 @@ constexpr size_t kMaxChunk = INT_MAX / 2;
 
 }  // namespace
 
-MpiCommunicator::MpiCommunicator(double timeout_s) : timeout_s_(timeout_s) {
+struct MpiCommunicator::Pending {
+  std::vector<MPI_Request> requests;
+};
+
+MpiCommunicator::MpiCommunicator(double timeout_s) : pending_(std::make_unique<Pending>()), timeout_s_(timeout_s) {
   int initialised = 0;
   MPI_Initialized(&initialised);
   if (!initialised) {
@@ -79,6 +84,32 @@ void MpiCommunicator::AllReduceSum(float* data, size_t count) {
     CNN_CHECK(rc == MPI_SUCCESS, "rank " << rank_ << ": all-reduce failed: " << MpiErrorText(rc));
     Wait(&request, "the gradient all-reduce");
   }
+}
+
+void MpiCommunicator::StartAllReduceSum(float* data, size_t count) {
+  for (size_t done = 0; done < count; done += kMaxChunk) {
+    const int n = static_cast<int>(std::min(kMaxChunk, count - done));
+    pending_->requests.emplace_back();
+    const int rc = MPI_Iallreduce(MPI_IN_PLACE, data + done, n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &pending_->requests.back());
+    CNN_CHECK(rc == MPI_SUCCESS, "rank " << rank_ << ": all-reduce failed: " << MpiErrorText(rc));
+  }
+}
+
+void MpiCommunicator::Progress() {
+  // OpenMPI advances non-blocking collectives only inside MPI calls.
+  std::vector<MPI_Request>& pending = pending_->requests;
+  if (pending.empty()) return;
+  int done = 0;
+  const int rc = MPI_Testall(static_cast<int>(pending.size()), pending.data(), &done, MPI_STATUSES_IGNORE);
+  CNN_CHECK(rc == MPI_SUCCESS, "rank " << rank_ << ": the gradient all-reduce failed: " << MpiErrorText(rc));
+  if (done) pending.clear();
+}
+
+void MpiCommunicator::WaitAll() {
+  for (MPI_Request& request : pending_->requests) {
+    if (request != MPI_REQUEST_NULL) Wait(&request, "the gradient all-reduce");
+  }
+  pending_->requests.clear();
 }
 
 void MpiCommunicator::AllReduceSum(double* data, size_t count) {

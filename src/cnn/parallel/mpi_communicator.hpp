@@ -23,6 +23,9 @@ class MpiCommunicator : public Communicator {
   int size() const override { return size_; }
   void AllReduceSum(float* data, size_t count) override;
   void AllReduceSum(double* data, size_t count) override;
+  void StartAllReduceSum(float* data, size_t count) override;
+  void Progress() override;
+  void WaitAll() override;
   void Broadcast(void* data, size_t bytes, int root) override;
   void Barrier() override;
   [[noreturn]] void Abort(int code) override;
@@ -31,6 +34,8 @@ class MpiCommunicator : public Communicator {
   // Waits for a started non-blocking collective, within the timeout.
   void Wait(void* request, const char* what);
 
+  struct Pending;  // the started requests (mpi.h stays out of this header)
+  std::unique_ptr<Pending> pending_;
   int rank_ = 0;
   int size_ = 1;
   double timeout_s_ = 0;
