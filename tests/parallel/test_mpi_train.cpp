@@ -92,7 +92,11 @@ class MpiTrain : public ::testing::Test {
     }
     writer.Finish();
   }
-  static void TearDownTestSuite() { delete dir_; }
+  static void TearDownTestSuite() {
+    std::string out;
+    test::RunCommand("rm -rf '" + *dir_ + "'", &out);
+    delete dir_;
+  }
 
   void SetUp() override {
     if (Mpirun().empty()) GTEST_SKIP() << "mpirun not found (install openmpi-bin)";
