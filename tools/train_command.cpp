@@ -155,8 +155,8 @@ int Train(const std::vector<std::string>& args) {
   const int snapshot_interval = param.snapshot();
   if (world.size() > 1) {
     const int threads = parallel::ShareCores(parallel::RanksOnThisHost());
-    LOG(INFO) << "Data-parallel training: " << world.size() << " ranks, each with batch(es) as the net gives"
-              << (threads > 0 ? ", " + std::to_string(threads) + " BLAS/OpenMP thread(s) per rank" : std::string());
+    LOG(INFO) << "Data-parallel training: " << world.size() << " ranks, each reading its share of every global batch"
+              << (threads > 0 ? "; " + std::to_string(threads) + " BLAS/OpenMP thread(s) per rank" : std::string());
     if (world.rank() > 0) parallel::DropRankZeroDuties(&param);
     parallel::SetTrainDataShard({world.rank(), world.size()});
   }
