@@ -14,6 +14,7 @@ packages=(
   libgtest-dev googletest
   libhdf5-dev python3-h5py
   python3-dev python3-numpy python3-protobuf pybind11-dev
+  openmpi-bin libopenmpi-dev  # data-parallel training (mpirun -np N cnn train)
   python3-matplotlib graphviz  # `cnn plot` and `cnn draw` (their tests skip without them)
 )
 # Optional extras (a data set for demos and end-to-end tests; PyTorch for benchmarks)

@@ -33,7 +33,7 @@ const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"train", "train a net from a solver file, from scratch, a snapshot or pretrained weights",
        {"solver", "snapshot", "weights", "gpu", "level", "stage", "sigint_effect", "sighup_effect", "allow_nonfinite",
-        "log_json", "progress", "threads"},
+        "log_json", "progress", "threads", "check_replicas", "collective_timeout"},
        TrainCommand},
       {"test", "score trained weights: averaged outputs, per-class precision/recall, confusion matrix",
        {"model", "weights", "iterations", "phase", "level", "stage", "gpu", "allow_missing_weights", "threads", "share_activations"}, TestCommand},

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <iostream>
@@ -14,6 +15,8 @@
 
 #include "cnn/core/common.hpp"
 #include "cnn/io/proto_io.hpp"
+#include "cnn/parallel/data_parallel.hpp"
+#include "cnn/parallel/launch.hpp"
 #include "cnn/solvers/solver_registry.hpp"
 #include "commands.hpp"
 #include "device.hpp"
@@ -32,6 +35,13 @@ DEFINE_string(log_json, "",
 DEFINE_string(progress, "auto",
               "A single updating progress line instead of glog's INFO lines: auto (when stderr is a terminal and "
               "--minloglevel is not given), always, or never.");
+
+DEFINE_bool(check_replicas, false,
+            "Data-parallel runs (mpirun -np N cnn train): compare a checksum of the weights across ranks every "
+            "`display` iterations and stop when they differ.");
+DEFINE_double(collective_timeout, 0,
+              "Data-parallel runs: seconds a rank waits in one all-reduce or barrier before ending the whole run as "
+              "hung (0: wait as long as it takes; a rank that dies is reported by mpirun at once).");
 
 namespace cnn {
 namespace tool {
@@ -89,9 +99,32 @@ class SignalGuard {
   struct sigaction old_int_ = {}, old_hup_ = {};
 };
 
+int Train(const std::vector<std::string>& args);
+
 }  // namespace
 
+// A rank that fails must end the run: the others would wait for it in the
+// next all-reduce. Its message names it.
 int TrainCommand(const std::vector<std::string>& args) {
+  parallel::JoinLaunchedRun(FLAGS_collective_timeout);
+  parallel::Communicator& world = parallel::World();
+  if (world.size() == 1) return Train(args);
+  try {
+    const int rc = Train(args);
+    parallel::LeaveRun();
+    return rc;
+  } catch (const std::exception& e) {
+    std::string message = e.what();
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    std::cerr << "cnn: error: rank " << world.rank() << " of " << world.size() << ": " << message << std::endl;
+    world.Abort(1);
+  }
+  return 1;  // not reached: Abort ends the process
+}
+
+namespace {
+
+int Train(const std::vector<std::string>& args) {
   ExpectNoArguments("train", args);
   CNN_CHECK(!FLAGS_solver.empty(), "cnn train needs --solver=SOLVER.prototxt");
   CNN_CHECK(FLAGS_snapshot.empty() || FLAGS_weights.empty(),
@@ -100,11 +133,15 @@ int TrainCommand(const std::vector<std::string>& args) {
   const SolverAction on_hup = ParseEffect("sighup_effect", FLAGS_sighup_effect);
   CNN_CHECK(FLAGS_progress == "auto" || FLAGS_progress == "always" || FLAGS_progress == "never",
             "--progress must be auto, always or never, got '" << FLAGS_progress << "'");
+  parallel::Communicator& world = parallel::World();
   const bool level_chosen = !gflags::GetCommandLineFlagInfoOrDie("minloglevel").is_default;
-  const bool progress = FLAGS_progress == "always" || (FLAGS_progress == "auto" && !level_chosen && isatty(2));
+  // Rank 0 alone reports; the others show errors only.
+  if (world.rank() > 0 && !level_chosen) FLAGS_minloglevel = google::GLOG_ERROR;
+  const bool progress = world.rank() == 0 && (FLAGS_progress == "always" ||
+                                              (FLAGS_progress == "auto" && !level_chosen && isatty(2)));
   // Training reports progress through glog's INFO lines, in Caffe's format;
   // on a terminal the progress line takes their place (warnings still show).
-  if (!level_chosen) FLAGS_minloglevel = progress ? google::GLOG_WARNING : google::GLOG_INFO;
+  if (!level_chosen && world.rank() == 0) FLAGS_minloglevel = progress ? google::GLOG_WARNING : google::GLOG_INFO;
 
   SolverParameter param = ReadSolverParamsFromTextFile(FLAGS_solver);
   if (!FLAGS_log_json.empty()) param.set_log_json(FLAGS_log_json);
@@ -114,6 +151,15 @@ int TrainCommand(const std::vector<std::string>& args) {
     SelectGpu(GpuFromFlag());
   } else if (param.solver_mode() == SolverParameter::GPU && param.has_solver_mode()) {
     LOG(INFO) << "solver_mode: GPU in " << FLAGS_solver << " is ignored without --gpu; training on the CPU";
+  }
+
+  const int snapshot_interval = param.snapshot();
+  if (world.size() > 1) {
+    const int threads = parallel::ShareCores(parallel::RanksOnThisHost());
+    LOG(INFO) << "Data-parallel training: " << world.size() << " ranks, each reading its share of every global batch"
+              << (threads > 0 ? "; " + std::to_string(threads) + " BLAS/OpenMP thread(s) per rank" : std::string());
+    if (world.rank() > 0) parallel::DropRankZeroDuties(&param);
+    parallel::SetTrainDataShard({world.rank(), world.size()});
   }
 
   auto solver = SolverRegistry::Create(param, FLAGS_solver);
@@ -131,7 +177,19 @@ int TrainCommand(const std::vector<std::string>& args) {
 
   solver->set_allow_nonfinite(FLAGS_allow_nonfinite);
   SignalGuard signals(on_int, on_hup);
-  solver->set_action_callback([&signals] { return signals.Poll(); });
+  std::unique_ptr<parallel::DataParallel> data_parallel;
+  if (world.size() > 1) {
+    parallel::DataParallel::Options options;
+    options.check_replicas = FLAGS_check_replicas;
+    options.snapshot_interval = snapshot_interval;
+    data_parallel = std::make_unique<parallel::DataParallel>(solver.get(), &world, options);
+    data_parallel->set_local_action([&signals] { return signals.Poll(); });
+    parallel::DataParallel* dp = data_parallel.get();
+    solver->set_action_callback([dp] { return dp->TakeAgreedAction(); });
+    solver->set_writes_snapshots(world.rank() == 0);
+  } else {
+    solver->set_action_callback([&signals] { return signals.Poll(); });
+  }
   std::unique_ptr<ProgressLine> line;
   if (progress) {
     line = std::make_unique<ProgressLine>(stderr);
@@ -158,5 +216,6 @@ int TrainCommand(const std::vector<std::string>& args) {
   return 0;
 }
 
+}  // namespace
 }  // namespace tool
 }  // namespace cnn

@@ -53,6 +53,11 @@ int VersionCommand(const std::vector<std::string>& args) {
 #else
   std::printf("OpenCV: off\n");
 #endif
+#ifdef CNN_WITH_MPI
+  std::printf("MPI: on\n");
+#else
+  std::printf("MPI: off\n");
+#endif
   return 0;
 }
 

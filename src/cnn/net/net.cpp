@@ -359,6 +359,7 @@ void Net::BackwardFromTo(int start, int end) {
     if (!layer_need_backward_[i]) continue;
     layers_[i]->Backward(top_vecs_[i], bottom_need_backward_[i], bottom_vecs_[i]);
     if (debug_info_) BackwardDebugInfo(i);
+    if (backward_hook_) backward_hook_(i);
   }
 }
 

@@ -5,6 +5,7 @@
 // (with lr_mult/decay_mult, and sharing by ParamSpec.name) for the solver.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -39,6 +40,10 @@ class Net {
   float Forward();
   void Backward();
   float ForwardBackward();
+  // Called after each layer's backward pass with its index (data-parallel
+  // training starts a layer's gradient all-reduce there, while the layers
+  // below still run).
+  void set_backward_hook(std::function<void(int layer_id)> hook) { backward_hook_ = std::move(hook); }
   // Re-runs every layer's Reshape after an input blob changed shape.
   void Reshape();
 
@@ -154,6 +159,7 @@ class Net {
   bool debug_info_ = false;
   bool activations_shared_ = false;
   MemoryPlan memory_plan_;
+  std::function<void(int)> backward_hook_;
 };
 
 }  // namespace cnn

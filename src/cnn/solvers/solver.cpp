@@ -401,6 +401,10 @@ std::string Solver::SnapshotFilename(const std::string& extension) const {
 }
 
 std::string Solver::Snapshot() {
+  if (!writes_snapshots_) {
+    last_snapshot_iter_ = iter_;
+    return std::string();
+  }
   CNN_CHECK(!param_.snapshot_prefix().empty(), source_ << ": snapshot requested but snapshot_prefix is not set");
   if (!allow_nonfinite_) {
     // An update can overflow finite gradients into infinite weights; such a

@@ -71,6 +71,9 @@ class Solver {
   // went non-finite, before the weights are updated or a snapshot written.
   // Allowed, training goes on (with one warning), as Caffe's does.
   void set_allow_nonfinite(bool allow) { allow_nonfinite_ = allow; }
+  // False on the ranks of a data-parallel run other than rank 0: Snapshot()
+  // (periodic, on a signal, at the end) then writes nothing there.
+  void set_writes_snapshots(bool writes) { writes_snapshots_ = writes; }
 
   // Polled once per iteration; SNAPSHOT and STOP take effect after the update.
   void set_action_callback(std::function<SolverAction()> cb) { action_callback_ = std::move(cb); }
@@ -141,6 +144,7 @@ class Solver {
   float smoothed_loss_ = 0.f;
   bool requested_early_exit_ = false;
   bool allow_nonfinite_ = false;
+  bool writes_snapshots_ = true;
   bool warned_nonfinite_ = false;
   std::vector<std::vector<float>> last_test_scores_;
   int last_test_iter_ = -1;

@@ -30,6 +30,7 @@ void DataLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
   CNN_CHECK(data_param_.batch_size() > 0, where() << "data_param.batch_size must be positive");
   CNN_CHECK(data_param_.prefetch() > 0, where() << "data_param.prefetch must be at least 1");
   batch_size_ = static_cast<int>(data_param_.batch_size());
+  shard_ = phase_ == TRAIN ? parallel::TrainDataShard() : parallel::DataShard();
   output_labels_ = top.size() > 1;
 
   TransformationParameter transform = layer_param_.transform_param();
@@ -89,6 +90,7 @@ bool DataLayer::LoadBatch(Prefetcher::Batch* batch, const Prefetcher& self) {
   Datum datum;
   DatumBatch items(transformer_.get(), batch_size_, batch->blobs[0].get(),
                    output_labels_ ? batch->blobs[1].get() : nullptr);
+  SkipRecords(static_cast<uint64_t>(batch_size_) * shard_.rank);
   for (int item = 0; item < batch_size_; ++item) {
     if (self.stopping()) return false;
     try {
@@ -104,10 +106,24 @@ bool DataLayer::LoadBatch(Prefetcher::Batch* batch, const Prefetcher& self) {
       throw Error(where() + e.what());
     }
   }
+  SkipRecords(static_cast<uint64_t>(batch_size_) * (shard_.size - 1 - shard_.rank));
   ends_[batch->slot].offset = reader_->offset();
   ends_[batch->slot].rng = transformer_->rng();
   ends_[batch->slot].seed = reader_->seed();
   return true;
+}
+
+void DataLayer::SkipRecords(uint64_t n) {
+  if (n == 0) return;
+  try {
+    if (reader_->shuffled()) {
+      reader_->SeekTo(reader_->offset() + n);
+    } else {
+      reader_->Skip(n);
+    }
+  } catch (const Error& e) {
+    throw Error(where() + e.what());
+  }
 }
 
 std::string DataLayer::SaveState() const {

@@ -15,6 +15,13 @@
 // for every pass from a seed the net's generator gives (see db_reader.hpp
 // for the memory it takes).
 //
+// In a data-parallel run the train net's Data layer reads only its rank's
+// share (parallel::TrainDataShard()): rank r of N takes records r·B … r·B+B−1
+// of every N·B block and passes over the rest, so the N ranks together see
+// the batches one process with batch N·B would, in the same order. Its
+// offset still counts every record passed, which makes the saved position
+// the global one, the same on every rank and for any N with the same N·B.
+//
 // The layer is Stateful: its state is the position of the next batch Forward
 // delivers, the transformer's random generator at that point and, when
 // shuffling, the order's seed, so a run resumed from a snapshot sees exactly
@@ -30,6 +37,7 @@
 #include "cnn/data/data_transformer.hpp"
 #include "cnn/data/db_reader.hpp"
 #include "cnn/layers/data/prefetching_data_layer.hpp"
+#include "cnn/parallel/communicator.hpp"
 
 namespace cnn {
 
@@ -46,7 +54,8 @@ class DataLayer : public PrefetchingDataLayer {
 
   std::string SaveState() const override;
   uint64_t RecordsDelivered(const std::string& state) const override;
-  uint64_t RecordsPerForward() const override { return static_cast<uint64_t>(batch_size_); }
+  // Counted globally: the records of all ranks' shares of one batch.
+  uint64_t RecordsPerForward() const override { return static_cast<uint64_t>(batch_size_) * shard_.size; }
 
  protected:
   bool LoadBatch(Prefetcher::Batch* batch, const Prefetcher& self) override;
@@ -66,6 +75,10 @@ class DataLayer : public PrefetchingDataLayer {
   DataParameter data_param_;
   int batch_size_ = 0;
   bool output_labels_ = false;
+  parallel::DataShard shard_;  // {0, 1}: every record
+
+  // Passes over n records without reading them (a shuffled reader seeks).
+  void SkipRecords(uint64_t n);
 
   // Touched only by the prefetch thread while it runs.
   std::unique_ptr<DataTransformer> transformer_;

@@ -1,0 +1,71 @@
+#include "cnn/parallel/launch.hpp"
+
+#include <cblas.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <thread>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "cnn/core/common.hpp"
+#ifdef CNN_WITH_MPI
+#include "cnn/parallel/mpi_communicator.hpp"
+#endif
+
+namespace cnn {
+namespace parallel {
+
+void JoinLaunchedRun(double timeout_s) {
+  const int launched = LaunchedWorldSize();
+  if (launched <= 1) return;
+#ifdef CNN_WITH_MPI
+  SetWorld(std::make_unique<MpiCommunicator>(timeout_s));
+#else
+  CNN_THROW("this process is one of " << launched << " ranks started by mpirun, but cnn was built without MPI "
+                                      << "(CNN_WITH_MPI=OFF; install libopenmpi-dev and rebuild)");
+#endif
+}
+
+void LeaveRun() {
+  if (World().size() > 1) World().Barrier();
+  SetWorld(nullptr);
+}
+
+int RanksOnThisHost() {
+  const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+  if (local && std::atoi(local) > 0) return std::atoi(local);
+  return 1;
+}
+
+int ShareCores(int ranks_on_host) {
+  if (ranks_on_host <= 1 || std::getenv("OPENBLAS_NUM_THREADS") || std::getenv("OMP_NUM_THREADS")) return 0;
+  int cores = static_cast<int>(std::thread::hardware_concurrency());
+  // mpirun binds each rank to its cores by default: no more threads than those.
+  cpu_set_t mask;
+  if (sched_getaffinity(0, sizeof mask, &mask) == 0) cores = std::min(cores, CPU_COUNT(&mask) * ranks_on_host);
+  const int threads = std::max(1, cores / ranks_on_host);
+  openblas_set_num_threads(threads);
+#ifdef _OPENMP
+  omp_set_num_threads(threads);
+#endif
+  return threads;
+}
+
+void DropRankZeroDuties(SolverParameter* param) {
+  param->clear_test_iter();
+  param->clear_test_net();
+  param->clear_test_net_param();
+  param->clear_test_state();
+  param->set_test_interval(0);
+  param->set_test_initialization(false);
+  param->set_snapshot(0);
+  param->set_snapshot_after_train(false);
+  param->clear_log_json();
+}
+
+}  // namespace parallel
+}  // namespace cnn
