@@ -1,17 +1,13 @@
 #include "cnn/parallel/launch.hpp"
 
-#include <cblas.h>
 #include <sched.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <thread>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "cnn/core/common.hpp"
+#include "cnn/core/parallel.hpp"
 #ifdef CNN_WITH_MPI
 #include "cnn/parallel/mpi_communicator.hpp"
 #endif
@@ -42,17 +38,14 @@ int RanksOnThisHost() {
 }
 
 int ShareCores(int ranks_on_host) {
-  if (ranks_on_host <= 1 || std::getenv("OPENBLAS_NUM_THREADS") || std::getenv("OMP_NUM_THREADS")) return 0;
+  // --threads, OMP_NUM_THREADS or OPENBLAS_NUM_THREADS decided: theirs is the
+  // per-rank count.
+  if (ranks_on_host <= 1 || ThreadCountSource() != "cores") return 0;
   int cores = static_cast<int>(std::thread::hardware_concurrency());
   // mpirun binds each rank to its cores by default: no more threads than those.
   cpu_set_t mask;
   if (sched_getaffinity(0, sizeof mask, &mask) == 0) cores = std::min(cores, CPU_COUNT(&mask) * ranks_on_host);
-  const int threads = std::max(1, cores / ranks_on_host);
-  openblas_set_num_threads(threads);
-#ifdef _OPENMP
-  omp_set_num_threads(threads);
-#endif
-  return threads;
+  return SetThreadCount(std::max(1, cores / ranks_on_host));
 }
 
 void DropRankZeroDuties(SolverParameter* param) {

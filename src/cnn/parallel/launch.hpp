@@ -20,7 +20,8 @@ void JoinLaunchedRun(double timeout_s);
 void LeaveRun();
 
 // Each rank takes its share of this host's cores for OpenBLAS and OpenMP,
-// unless OPENBLAS_NUM_THREADS or OMP_NUM_THREADS says otherwise; returns the
+// unless --threads, OMP_NUM_THREADS or OPENBLAS_NUM_THREADS chose the count
+// (SetThreadCount ran before, see core/parallel.hpp); returns the
 // thread count chosen (0 when left as it was).
 int ShareCores(int ranks_on_host);
 // The ranks the launcher put on this host (OpenMPI's local size; 1 unknown).
