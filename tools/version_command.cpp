@@ -58,6 +58,11 @@ int VersionCommand(const std::vector<std::string>& args) {
 #else
   std::printf("MPI: off\n");
 #endif
+#ifdef CNN_TOOL_PYTHON_LAYERS
+  std::printf("Python layers: on (Python %s, started when a net has one)\n", PY_VERSION_SHORT);
+#else
+  std::printf("Python layers: off\n");
+#endif
   return 0;
 }
 

@@ -8,7 +8,9 @@
 #include <string>
 
 #ifdef CNN_WITH_OPENCV
-#include <opencv2/imgcodecs.hpp>
+#include <iterator>
+
+#include "cnn/data/image_codecs.hpp"
 #include <opencv2/imgproc.hpp>
 #endif
 
@@ -23,8 +25,14 @@ void BindImage(py::module_& m) {
 #ifdef CNN_WITH_OPENCV
     // OpenCV only warns on stderr for a missing file; say it the way the
     // other readers do.
-    CNN_CHECK(std::ifstream(filename).good(), "cannot open " << filename << ": " << std::strerror(errno));
-    cv::Mat image = cv::imread(filename, color ? cv::IMREAD_COLOR : cv::IMREAD_GRAYSCALE);
+    std::ifstream file(filename, std::ios::binary);
+    CNN_CHECK(file.good(), "cannot open " << filename << ": " << std::strerror(errno));
+    const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    cv::Mat image;
+    if (!bytes.empty()) {
+      const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
+      image = image_codecs::Decode(raw, color ? cv::IMREAD_COLOR : cv::IMREAD_GRAYSCALE);
+    }
     CNN_CHECK(!image.empty(), filename << ": cannot read or decode the image");
     if (color) cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
     const py::ssize_t h = image.rows, w = image.cols, c = image.channels();

@@ -11,6 +11,7 @@
 
 #include "bindings.hpp"
 #include "cnn/core/common.hpp"
+#include "cnn/io/hdf5_file.hpp"
 #include "cnn/io/proto_io.hpp"
 #include "cnn/layers/data/memory_data_layer.hpp"
 #include "cnn/net/net.hpp"
@@ -142,6 +143,14 @@ void BindNet(py::module_& m) {
              n.ToProto(&param, false);
              WriteProtoToBinaryFile(param, filename);
            }, py::arg("filename"), "Writes the net with its weights as a binary .caffemodel.")
+      // Without HDF5 in the build both raise the error saying so.
+      .def("save_hdf5", [](const Net& n, const std::string& filename) {
+             hdf5::File file = hdf5::File::Create(filename);
+             n.ToHDF5(&file);
+             file.Close();
+           }, py::arg("filename"), "Writes the weights in Caffe's HDF5 layout (.caffemodel.h5).")
+      .def("load_hdf5", &Net::CopyTrainedLayersFromHDF5, py::arg("filename"),
+           "Copies weights from Caffe's HDF5 layout into the layers of the same name.")
       .def("__repr__", [](const Net& n) {
         return "<cnn.Net '" + n.name() + "' (" + (n.phase() == TRAIN ? "TRAIN" : "TEST") + "), " +
                std::to_string(n.layers().size()) + " layers>";

@@ -481,6 +481,18 @@ TEST(Net, UnknownBottomNamesLayerAndBlob) {
   EXPECT_EQ(err, "layer 'fc7': unknown bottom blob 'fc6x' (no earlier layer produces it)");
 }
 
+// The library alone (as this test links it) has no Python: a Python layer is
+// refused with the reason, not as an unknown type.
+TEST(Net, PythonLayerWithoutPythonSaysWhatItNeeds) {
+  const std::string err = ErrorOf([] {
+    MakeNet(R"(
+      layer { name: 'input' type: 'Input' top: 'x' input_param { shape { dim: 2 dim: 3 } } }
+      layer { name: 'py' type: 'Python' bottom: 'x' top: 'y' python_param { module: 'm' layer: 'L' } }
+    )");
+  });
+  EXPECT_TRUE(Contains(err, "layer 'py' (Python): Python layers need a build with Python (CNN_WITH_PYTHON")) << err;
+}
+
 TEST(Net, BottomFromAFilteredLayerIsUnknown) {
   const std::string err = ErrorOf([] {
     MakeNet(R"(

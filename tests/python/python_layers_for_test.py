@@ -48,3 +48,26 @@ class Failing(cnn.Layer):
 
     def forward(self, bottom, top):
         raise ValueError('boom from forward')
+
+
+class EuclideanLoss(cnn.Layer):
+    """sum((a - b)^2) / num / 2, the C++ EuclideanLoss written in Python (as pycaffe's example)."""
+
+    def setup(self, bottom, top):
+        if len(bottom) != 2:
+            raise ValueError('EuclideanLoss takes two bottoms')
+
+    def reshape(self, bottom, top):
+        if bottom[0].count != bottom[1].count:
+            raise ValueError('EuclideanLoss: the bottoms differ in size')
+        self.diff = np.zeros_like(bottom[0].data)
+        top[0].reshape(1)
+
+    def forward(self, bottom, top):
+        self.diff[...] = bottom[0].data - bottom[1].data
+        top[0].data[...] = np.sum(self.diff ** 2) / bottom[0].num / 2.
+
+    def backward(self, top, propagate_down, bottom):
+        for i, sign in ((0, 1), (1, -1)):
+            if propagate_down[i]:
+                bottom[i].diff[...] = sign * top[0].diff[0] * self.diff / bottom[i].num

@@ -1,6 +1,8 @@
 """cnn.io: the Transformer there and back, resizing, crops, image files and
 the message conversions."""
 import os
+import subprocess
+import sys
 import unittest
 
 import numpy as np
@@ -70,6 +72,21 @@ class TestImages(ScratchTestCase):
         np.testing.assert_array_equal(crops[4], im[0:3, 1:4])  # centre: offsets (4-3)//2, (5-3)//2
         np.testing.assert_array_equal(crops[5], im[:3, :3][:, ::-1])
         np.testing.assert_array_equal(crops[10], im[:3, :3] + 100)
+
+    def test_image_codecs_load_on_first_decode(self):
+        # OpenCV's imgcodecs (and the ~140 libraries it brings) stays out of
+        # `import cnn` and comes in with the first image decoded.
+        path = os.path.join(self.dir, 'one.pgm')
+        with open(path, 'wb') as f:
+            f.write(b'P5\n1 1\n255\n\x07')
+        script = ('import cnn, cnn.io\n'
+                  'def loaded(): return "libopencv_imgcodecs" in open("/proc/self/maps").read()\n'
+                  'before = loaded()\n'
+                  'value = cnn.io.load_image({!r}, color=False)[0, 0, 0]\n'
+                  'print(before, loaded(), round(float(value) * 255))\n').format(path)
+        proc = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout.split(), ['False', 'True', '7'])
 
     def test_load_image(self):
         # A 2x3 binary PPM written by hand: OpenCV reads it, no encoder needed.

@@ -9,26 +9,16 @@ Each metric gets its own panel; every run is one colour, train curves solid,
 test curves dashed. The output's extension (.png, .svg, .pdf) picks the format.
 """
 import argparse
-import datetime
-import json
+import importlib.util
 import os
-import re
 import sys
 
-GLOG = re.compile(r"^[IWEF](\d{4}|\d{8}) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?\s+\S+\s+\S+\] (.*)$")
-DISPLAY = re.compile(r"^Iteration (\d+)(?: \(([^)]*)\))?, loss = (\S+)")
-TESTING = re.compile(r"^Iteration (\d+), Testing net \(#(\d+)\)")
-OUTPUT = re.compile(r"^\s*(Train|Test) net output #\d+: (\S+) = (\S+)")
-LR = re.compile(r"^Iteration (\d+), lr = (\S+)")
-
-
-class Run:
-    def __init__(self, label):
-        self.label = label
-        self.series = {}  # (phase, metric) -> [(iteration, seconds, value)]
-
-    def add(self, phase, metric, iteration, seconds, value):
-        self.series.setdefault((phase, metric), []).append((iteration, seconds, value))
+# The log reading is shared with the Python package (cnn.log): from the
+# source tree it is src/python/cnn/log.py, installed it sits beside this file.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_LOG_MODULE = next((p for p in (os.path.join(_HERE, "cnn_log.py"),
+                                os.path.join(_HERE, "..", "..", "src", "python", "cnn", "log.py"))
+                    if os.path.exists(p)), None)
 
 
 def fail(message):
@@ -36,111 +26,20 @@ def fail(message):
     sys.exit(1)
 
 
-def number(text):
-    try:
-        return float(text)
-    except ValueError:
-        return float("nan")
-
-
-def glog_seconds(date, h, m, s, frac):
-    # Caffe's older glog prints MMDD, newer ones YYYYMMDD; a year is assumed
-    # for the first so a run across midnight still counts forward.
-    year, md = (int(date[:4]), date[4:]) if len(date) == 8 else (2000, date)
-    try:
-        d = datetime.datetime(year, int(md[:2]), int(md[2:]), int(h), int(m), int(s))
-    except ValueError:
-        return None
-    return d.timestamp() + (float("0." + frac) if frac else 0.0)
-
-
-def read_json(path, lines, run):
-    start = None
-    for n, line in enumerate(lines, 1):
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            e = json.loads(line)
-        except ValueError as err:
-            fail("%s:%d: not a JSON object (%s)" % (path, n, err))
-        if not isinstance(e, dict) or "event" not in e or "iter" not in e:
-            fail("%s:%d: a JSON line without \"event\" and \"iter\"" % (path, n))
-        t = e.get("elapsed_s", e.get("time"))
-        if start is None and t is not None:
-            start = t
-        secs = (t - start) if t is not None else None
-        it = e["iter"]
-        if e["event"] == "train":
-            if e.get("loss") is not None:
-                run.add("train", "loss", it, secs, e["loss"])
-            for k, v in e.get("outputs", {}).items():
-                if k != "loss" and v is not None:
-                    run.add("train", k, it, secs, v)
-            if e.get("lr") is not None:
-                run.add("train", "lr", it, secs, e["lr"])
-        elif e["event"] == "test":
-            phase = "test" if e.get("net", 0) == 0 else "test#%d" % e["net"]
-            for k, v in e.get("outputs", {}).items():
-                if v is not None:
-                    run.add(phase, k, it, secs, v)
-
-
-def read_glog(path, lines, run):
-    start = None
-    test_iter, test_net, seen = None, 0, False
-    display_iter = None
-    for line in lines:
-        g = GLOG.match(line.rstrip("\n"))
-        if not g:
-            continue
-        seen = True
-        t = glog_seconds(*g.groups()[:5])
-        if start is None and t is not None:
-            start = t
-        secs = t - start if t is not None and start is not None else None
-        msg = g.group(6)
-        m = TESTING.match(msg)
-        if m:
-            test_iter, test_net = int(m.group(1)), int(m.group(2))
-            continue
-        m = LR.match(msg)
-        if m:
-            run.add("train", "lr", int(m.group(1)), secs, number(m.group(2)))
-            continue
-        m = DISPLAY.match(msg)
-        if m:
-            display_iter = int(m.group(1))
-            run.add("train", "loss", display_iter, secs, number(m.group(3)))
-            test_iter = None
-            continue
-        m = OUTPUT.match(msg)
-        if m:
-            kind, name, value = m.group(1), m.group(2), number(m.group(3))
-            if kind == "Test" and test_iter is not None:
-                phase = "test" if test_net == 0 else "test#%d" % test_net
-                run.add(phase, name, test_iter, secs, value)
-            elif kind == "Train" and display_iter is not None and name != "loss":
-                run.add("train", name, display_iter, secs, value)
-    if not seen:
-        fail("%s: neither a JSON log nor glog lines (I1123 12:00:00 ... or I20261123 12:00:00 ...)" % path)
+def load_log_module():
+    if _LOG_MODULE is None:
+        fail("cannot find the log reader cnn_log.py beside %s (or src/python/cnn/log.py)" % __file__)
+    spec = importlib.util.spec_from_file_location("cnn_log", _LOG_MODULE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def read_log(path):
     try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            lines = f.readlines()
-    except OSError as err:
-        fail("cannot read '%s': %s" % (path, err.strerror))
-    run = Run(os.path.basename(path))
-    first = next((l for l in lines if l.strip()), "")
-    if first.lstrip().startswith("{"):
-        read_json(path, lines, run)
-    else:
-        read_glog(path, lines, run)
-    if not run.series:
-        fail("%s: no training or test figures found" % path)
-    return run
+        return load_log_module().read_log(path)
+    except ValueError as err:
+        fail(str(err))
 
 
 def main():

@@ -112,6 +112,9 @@ std::vector<std::string> LayerRegistry::Types() {
 std::unique_ptr<Layer> LayerRegistry::Create(const LayerParameter& param) {
   auto it = registry().find(param.type());
   if (it == registry().end()) {
+    CNN_CHECK(param.type() != "Python",
+              "layer '" << param.name() << "' (Python): Python layers need a build with Python (CNN_WITH_PYTHON: "
+                           "python3-dev, pybind11-dev, python3-numpy, python3-protobuf); this one has none");
     std::string known;
     for (const auto& t : Types()) known += (known.empty() ? "" : ", ") + t;
     CNN_THROW("layer '" << param.name() << "': unknown type '" << param.type() << "'"

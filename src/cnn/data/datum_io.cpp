@@ -10,9 +10,9 @@
 #include <sstream>
 
 #include "cnn/core/common.hpp"
+#include "cnn/data/image_codecs.hpp"
 
 #ifdef CNN_WITH_OPENCV
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #endif
 
@@ -124,7 +124,7 @@ bool Decode(Datum* datum, int imread_flags) {
   cv::Mat image;
   if (!bytes.empty()) {
     const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
-    image = CallOpenCv(undecodable, [&] { return cv::imdecode(raw, imread_flags); });
+    image = CallOpenCv(undecodable, [&] { return image_codecs::Decode(raw, imread_flags); });
   }
   CNN_CHECK(!image.empty(), undecodable);
   CVMatToDatum(image, datum);
@@ -155,7 +155,7 @@ cv::Mat ReadImage(const std::string& path, int height, int width, bool is_color)
   // or memory holds) is an error naming the file, never an abort.
   const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
   cv::Mat image = CallOpenCv("cannot read image " + path,
-                             [&] { return cv::imdecode(raw, is_color ? cv::IMREAD_COLOR : cv::IMREAD_GRAYSCALE); });
+                             [&] { return image_codecs::Decode(raw, is_color ? cv::IMREAD_COLOR : cv::IMREAD_GRAYSCALE); });
   if (!image.empty() && height > 0 && width > 0) {
     image = CallOpenCv("cannot resize " + path + " to " + std::to_string(height) + "x" + std::to_string(width), [&] {
       cv::Mat resized;
@@ -199,7 +199,7 @@ bool ReadImageToDatum(const std::string& path, int label, int height, int width,
     std::vector<uchar> buf;
     bool ok = false;
     try {
-      ok = cv::imencode("." + encoding, image, buf);
+      ok = image_codecs::Encode("." + encoding, image, &buf);
     } catch (const cv::Exception&) {
       ok = false;
     }

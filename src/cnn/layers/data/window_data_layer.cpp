@@ -12,11 +12,11 @@
 #include "cnn/core/common.hpp"
 #include "cnn/core/context.hpp"
 #include "cnn/core/layer_registry.hpp"
+#include "cnn/data/image_codecs.hpp"
 #include "cnn/io/proto_io.hpp"
 
 #ifdef CNN_WITH_OPENCV
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #endif
 
@@ -160,7 +160,7 @@ void WindowDataLayer::FillWindow(const Window& window, bool mirror, int item, fl
   cv::Mat image;
   if (!bytes.empty()) {
     const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
-    image = cv::imdecode(raw, channels_ == 3 ? cv::IMREAD_COLOR : cv::IMREAD_GRAYSCALE);
+    image = image_codecs::Decode(raw, channels_ == 3 ? cv::IMREAD_COLOR : cv::IMREAD_GRAYSCALE);
   }
   CNN_CHECK(!image.empty(), where() << "image '" << paths_[window.image] << "' (line " << info.line << " of '"
                                     << source_ << "') cannot be read as an image");

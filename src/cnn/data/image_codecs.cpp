@@ -1,0 +1,70 @@
+#include "cnn/data/image_codecs.hpp"
+
+#ifdef CNN_WITH_OPENCV
+#include <dlfcn.h>
+#include <glog/logging.h>
+
+#include <atomic>
+#include <string>
+
+#include "cnn/core/common.hpp"
+
+namespace cnn {
+namespace image_codecs {
+namespace {
+
+// Set before main when the codecs are linked in; zero-initialised before any
+// constructor runs, so the order of static initialisers does not matter.
+std::atomic<const Table*> provided{nullptr};
+
+// The plugin sits beside the object this code was linked into (the Python
+// extension _cnn.so).
+std::string PluginPath() {
+  Dl_info info;
+  std::string dir = ".";
+  if (dladdr(reinterpret_cast<void*>(&PluginPath), &info) != 0 && info.dli_fname != nullptr) {
+    const std::string self = info.dli_fname;
+    const size_t slash = self.rfind('/');
+    if (slash != std::string::npos) dir = self.substr(0, slash);
+  }
+  return dir + "/libcnn_image_codecs.so";
+}
+
+// nullptr and `why` filled when the plugin cannot be loaded.
+const Table* Load(std::string* why) {
+  const std::string path = PluginPath();
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    *why = dlerror();
+    return nullptr;
+  }
+  auto entry = reinterpret_cast<const Table* (*)()>(dlsym(handle, kEntryPoint));
+  if (entry == nullptr) {
+    *why = path + " has no " + kEntryPoint;
+    return nullptr;
+  }
+  VLOG(1) << "Loaded OpenCV's image codecs from " << path;
+  return entry();
+}
+
+const Table& Codecs() {
+  if (const Table* t = provided.load()) return *t;
+  static std::string why;
+  static const Table* loaded = Load(&why);
+  CNN_CHECK(loaded != nullptr, "decoding and encoding images needs OpenCV's image codecs, which did not load: " << why);
+  return *loaded;
+}
+
+}  // namespace
+
+cv::Mat Decode(const cv::Mat& bytes, int imread_flags) { return Codecs().decode(bytes, imread_flags); }
+
+bool Encode(const std::string& ext, const cv::Mat& image, std::vector<unsigned char>* out) {
+  return Codecs().encode(ext, image, out);
+}
+
+void Provide(const Table* table) { provided.store(table); }
+
+}  // namespace image_codecs
+}  // namespace cnn
+#endif
