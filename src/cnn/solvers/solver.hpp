@@ -86,7 +86,10 @@ class Solver {
   // Hooks inside Step (pycaffe's Solver.add_callback): on_start at the top of
   // each iteration, after the gradients are cleared and any test pass;
   // on_gradients_ready once the iteration's gradients are summed, before the
-  // update (where gradients from other workers would be merged).
+  // update (where gradients from other workers would be merged). Kept apart
+  // from the listeners on purpose: a callback acts on the net mid-iteration
+  // (it may change the gradients, before the divergence check reads them),
+  // a listener only reads an event's figures afterwards.
   struct Callback {
     std::function<void()> on_start;
     std::function<void()> on_gradients_ready;
