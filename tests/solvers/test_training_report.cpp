@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cnn/data/db.hpp"
 #include "cnn/io/hdf5_file.hpp"
 #include "cnn/solvers/solver_registry.hpp"
 #include "cnn/solvers/training_stats.hpp"
@@ -105,6 +106,39 @@ TEST(TrainingReport, EpochFromTheDataLayersSourceSize) {
   EXPECT_NE(lines[0].find("\"iter\":0,\"max_iter\":6,\"epoch\":0,"), std::string::npos) << lines[0];
   EXPECT_NE(lines[1].find("\"iter\":3,\"max_iter\":6,\"epoch\":2.5,"), std::string::npos) << lines[1];
   EXPECT_NE(lines[2].find("\"iter\":6,\"max_iter\":6,\"epoch\":5,"), std::string::npos) << lines[2];
+}
+
+// An unshuffled Data layer over an LMDB knows its size from LMDB's own
+// count, before it has read the database through once.
+TEST(TrainingReport, EpochFromAnLmdbsCount) {
+  const std::string dir = test::MakeTempDir();
+  {
+    auto db = OpenDB("lmdb", dir + "/lmdb", DB::NEW);
+    auto txn = db->NewTransaction();
+    for (int i = 0; i < 40; ++i) {
+      Datum d;
+      d.set_channels(1);
+      d.set_height(1);
+      d.set_width(2);
+      d.set_data(std::string("\x01\x02", 2));
+      d.set_label(0);
+      txn->Put("k" + std::to_string(100 + i), d.SerializeAsString());
+    }
+    txn->Commit();
+  }
+  const std::string net = "name: 'db' layer { name: 'data' type: 'Data' top: 'x' top: 'y' data_param { source: '" +
+                          dir + "/lmdb' backend: LMDB batch_size: 16 } } "
+                          "layer { name: 'fc' type: 'InnerProduct' bottom: 'x' top: 'p' inner_product_param { "
+                          "num_output: 2 } } layer { name: 'loss' type: 'SoftmaxWithLoss' bottom: 'p' bottom: 'y' "
+                          "top: 'loss' }";
+  SolverParameter p = Param(net);
+  p.set_log_json(dir + "/log.jsonl");
+  SolverRegistry::Create(p)->Solve();
+  // 40 records, 16 per iteration: iteration 3 is epoch 1.2, 6 is 2.4.
+  const auto lines = Lines(dir + "/log.jsonl");
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_NE(lines[1].find("\"iter\":3,\"max_iter\":6,\"epoch\":1.2,"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[2].find("\"iter\":6,\"max_iter\":6,\"epoch\":2.4,"), std::string::npos) << lines[2];
 }
 
 }  // namespace

@@ -47,7 +47,8 @@ class DataLayer : public PrefetchingDataLayer {
   std::string SaveState() const override;
   uint64_t RecordsDelivered(const std::string& state) const override;
   uint64_t RecordsPerForward() const override { return static_cast<uint64_t>(batch_size_); }
-  // Known at setup only when shuffling (an unshuffled reader counts on its first pass).
+  // Known at setup when shuffling or from LMDB's own count; an unshuffled
+  // LevelDB reader counts only on its first pass.
   uint64_t RecordsInSource() const override { return source_records_; }
 
  protected:
