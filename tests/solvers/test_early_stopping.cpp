@@ -233,6 +233,10 @@ TEST_F(EarlyStop, TheToolSaysWhichIterationWasBestOrRefusesInOneLine) {
                      "score: best 0.55 at iteration 30 (" + dir_ + "/cli_best.caffemodel)"),
             std::string::npos)
       << out;
+  EXPECT_NE(out.find("Stopped early at iteration 60; best model: score: best 0.55 at iteration 30 (" + dir_ +
+                     "/cli_best.caffemodel)\n"),
+            std::string::npos)
+      << out;
 
   p.set_early_stop_output("acuracy");
   WriteProtoToTextFile(p, dir_ + "/bad.prototxt");

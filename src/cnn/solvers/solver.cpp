@@ -169,6 +169,8 @@ TrainingEvent Solver::MakeEvent(TrainingEvent::Kind kind) const {
   return e;
 }
 
+std::string Solver::best_model_summary() const { return early_stop_->Summary(); }
+
 void Solver::Emit(const TrainingEvent& event) const {
   for (const auto& listener : listeners_) listener(event);
 }

@@ -107,6 +107,9 @@ class Solver {
   int last_test_iter() const { return last_test_iter_; }
   // True once early stopping (early_stop_output) has ended training.
   bool stopped_early() const { return stopped_early_; }
+  // "accuracy: best 0.93 at iteration 400 (prefix_best.caffemodel)"; empty
+  // without early_stop_output or before its first test pass.
+  std::string best_model_summary() const;
   virtual const char* type() const = 0;
 
  protected:
