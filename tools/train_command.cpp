@@ -210,6 +210,11 @@ int Train(const std::vector<std::string>& args) {
                   << scores[n][k] << "\n";
     }
   }
+  // On stdout as the scores are: a terminal's progress line hides glog's INFO lines.
+  const std::string best = solver->best_model_summary();
+  if (!best.empty())
+    std::cout << (solver->stopped_early() ? "Stopped early at iteration " + std::to_string(solver->iter()) + "; " : "")
+              << "best model: " << best << "\n";
   const std::string memory = GpuMemoryReport();
   if (!memory.empty()) LOG(INFO) << memory;
   PrintPeakMemory();

@@ -68,6 +68,8 @@ void BindSolver(py::module_& m) {
       })
       .def_property_readonly("iter", &Solver::iter)
       .def_property_readonly("smoothed_loss", &Solver::smoothed_loss)
+      .def_property_readonly("stopped_early", &Solver::stopped_early,
+                             "True once early stopping (the solver's early_stop_output) has ended training.")
       .def("step", [](Solver& s, int iters) {
              if (iters < 0) throw py::value_error("step: " + std::to_string(iters) + " iterations is negative");
              s.Step(iters);

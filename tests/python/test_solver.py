@@ -94,6 +94,9 @@ class TestAgainstTheTool(SolverTestCase):
     def test_adam(self):
         self.check_type('Adam', cnn.AdamSolver)
 
+    def test_adamw(self):
+        self.check_type('AdamW', cnn.AdamWSolver)
+
     def test_nesterov(self):
         self.check_type('Nesterov', cnn.NesterovSolver)
 
@@ -130,6 +133,7 @@ class TestSolver(SolverTestCase):
         solver = cnn.SGDSolver(self.solver_file(max_iter=4))
         solver.solve()
         self.assertEqual(solver.iter, 4)
+        self.assertFalse(solver.stopped_early)  # no early_stop_output
         self.assertTrue(os.path.exists(os.path.join(self.dir, 'solver_iter_4.caffemodel')))
 
     def test_apply_update_by_hand_equals_step(self):

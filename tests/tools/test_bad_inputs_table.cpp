@@ -292,6 +292,18 @@ layer { name: "pool" type: "Pooling" bottom: "huge" top: "pool" pooling_param { 
        {kSolverFile + ": ", "stepvalue must be >= 0 (got -3)"}},
       {"Momentum2OfAdam", "numbers", TinySolver("base_lr: 0.1\ntype: \"Adam\"\nmomentum: 0.9\nmomentum2: 1.5\n"),
        kTrain, 1, {kSolverFile + ": ", "momentum2 must be in [0, 1)"}},
+      // Issue #12's fields; tests/solvers/test_early_stopping.cpp and test_lr_policy.cpp check more.
+      {"PatienceNegative", "12", TinySolver("base_lr: 0.1\ntest_iter: 1\ntest_interval: 2\n"
+                                            "early_stop_output: \"accuracy\"\npatience: -1\n"),
+       kTrain, 1, {kSolverFile + ": ", "patience must be >= 0", "got -1"}},
+      {"EarlyStopOutputUnknown", "12", TinySolver("base_lr: 0.1\ntest_iter: 1\ntest_interval: 2\n"
+                                                  "early_stop_output: \"acuracy\"\n"),
+       kTrain, 1, {kSolverFile + ": ", "early_stop_output \"acuracy\" is not an output of test net #0",
+                   "accuracy, loss"}},
+      {"WarmupPolicyUnknown", "12", TinySolver("base_lr: 0.1\nwarmup_iter: 5\nwarmup_policy: \"cubic\"\n"),
+       kTrain, 1, {kSolverFile + ": ", "unknown warmup_policy \"cubic\""}},
+      {"AdamWWithL1", "12", TinySolver("base_lr: 0.1\ntype: \"AdamW\"\nmomentum: 0.9\nregularization_type: \"L1\"\n"),
+       kTrain, 1, {kSolverFile + ": ", "solver type AdamW", "L1"}},
       {"DeltaOfAdaGradZero", "numbers", TinySolver("base_lr: 0.1\ntype: \"AdaGrad\"\ndelta: 0\n"), kTrain, 1,
        {kSolverFile + ": ", "delta must be a positive number for AdaGrad"}},
       {"SolverStateIterPastMaxIter", "numbers", AfterTraining([](const Inputs& in) {

@@ -23,6 +23,9 @@ class Stateful {
   // send the reader anywhere without a word.
   virtual uint64_t RecordsDelivered(const std::string& state) const { return 0; }
   virtual uint64_t RecordsPerForward() const { return 0; }
+  // Records in one pass over the source (0 = not known), from which the
+  // solver reports epochs; safe to call while the layer prefetches.
+  virtual uint64_t RecordsInSource() const { return 0; }
 };
 
 }  // namespace cnn

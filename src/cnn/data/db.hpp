@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -51,6 +52,9 @@ class DB {
 
   const std::string& path() const { return path_; }
   const std::string& backend() const { return backend_; }
+  // How many records the database holds, where the backend keeps the count
+  // (LMDB); 0 where only a walk over every record would tell (LevelDB).
+  virtual uint64_t CountWithoutReading() const { return 0; }
 
  protected:
   DB(std::string backend, std::string path) : path_(std::move(path)), backend_(std::move(backend)) {}

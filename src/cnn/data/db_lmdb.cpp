@@ -266,6 +266,10 @@ class LmdbDB : public DB {
       : DB("lmdb", path), mode_(mode), env_(std::move(env)) {}
 
   std::unique_ptr<Cursor> NewCursor() override { return std::make_unique<LmdbCursor>(env_); }
+  uint64_t CountWithoutReading() const override {
+    MDB_stat stat;
+    return mdb_env_stat(env_->env(), &stat) == 0 ? static_cast<uint64_t>(stat.ms_entries) : 0;
+  }
   std::unique_ptr<Transaction> NewTransaction() override {
     CNN_CHECK(mode_ != DB::READ, "cannot write to LMDB '" << path() << "': it was opened for reading");
     return std::make_unique<LmdbTransaction>(env_);

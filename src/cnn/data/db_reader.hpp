@@ -40,6 +40,8 @@ class DbReader : public RecordReader {
   bool shuffled() const { return shuffle_; }
   uint32_t seed() const { return seed_; }
   uint64_t size() const { return db_size_; }  // shuffled: known from the start
+  // The database's own count (DB::CountWithoutReading), before a first pass.
+  uint64_t CountWithoutReading() const { return db_->CountWithoutReading(); }
   // Another seed (a restored one): the current pass is drawn again.
   void Reseed(uint32_t seed);
 

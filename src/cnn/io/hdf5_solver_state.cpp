@@ -57,6 +57,15 @@ void WriteSolverStateToHDF5(const SolverState& state, const std::string& path) {
     file.WriteString(group + "/layer", ls.layer());
     file.WriteBytes(group + "/state", ls.state());
   }
+  if (state.has_early_stop()) {
+    const EarlyStopState& es = state.early_stop();
+    file.CreateGroup("cnn_early_stop");
+    const float best = es.best_score();
+    file.WriteFloats("cnn_early_stop/best_score", {1}, &best);
+    file.WriteInt("cnn_early_stop/best_iter", es.best_iter());
+    file.WriteInt("cnn_early_stop/passes_since_best", es.passes_since_best());
+    if (!es.best_model().empty()) file.WriteString("cnn_early_stop/best_model", es.best_model());
+  }
   WriteFileAtomically(path, file.Image());
 }
 
@@ -79,6 +88,17 @@ SolverState ReadSolverStateFromHDF5(const std::string& path) {
     ls->set_net(static_cast<int>(file.ReadInt(group + "/net")));
     ls->set_layer(file.ReadString(group + "/layer"));
     ls->set_state(file.ReadBytes(group + "/state"));
+  }
+  if (file.Exists("cnn_early_stop")) {
+    EarlyStopState* es = state.mutable_early_stop();
+    std::vector<int64_t> shape;
+    const std::vector<float> best = file.ReadFloats("cnn_early_stop/best_score", &shape);
+    CNN_CHECK(best.size() == 1, path << ": cnn_early_stop/best_score must hold one value (holds " << best.size()
+                                     << ")");
+    es->set_best_score(best[0]);
+    es->set_best_iter(static_cast<int>(file.ReadInt("cnn_early_stop/best_iter")));
+    es->set_passes_since_best(static_cast<int>(file.ReadInt("cnn_early_stop/passes_since_best")));
+    if (file.IsDataset("cnn_early_stop/best_model")) es->set_best_model(file.ReadString("cnn_early_stop/best_model"));
   }
   return state;
 }

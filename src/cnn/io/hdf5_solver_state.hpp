@@ -9,6 +9,10 @@
 //   cnn_layer_state/<k>/net    int32[1]  LayerState k's net (0 = train)  (ours)
 //   cnn_layer_state/<k>/layer  string    its layer's name                (ours)
 //   cnn_layer_state/<k>/state  uint8[n]  its saved position, byte for byte (ours)
+//   cnn_early_stop/best_score         float[1]  EarlyStopState's fields (ours)
+//   cnn_early_stop/best_iter          int32[1]
+//   cnn_early_stop/passes_since_best  int32[1]
+//   cnn_early_stop/best_model         string
 //
 // Every field of SolverState survives a write and a read bit-exactly, so a
 // run resumed from an HDF5 snapshot is the one resumed from a binary one.

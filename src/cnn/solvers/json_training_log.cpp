@@ -40,6 +40,8 @@ std::string JsonTrainingLog::Line(const TrainingEvent& e, double unix_time) {
   static const char* kNames[] = {"iteration", "train", "test", "snapshot"};
   std::string s = std::string("{\"event\":\"") + kNames[e.kind] + "\",\"iter\":" + std::to_string(e.iter) +
                   ",\"max_iter\":" + std::to_string(e.max_iter);
+  // Six digits tell iterations apart on any train set a run can finish.
+  if (e.epoch >= 0) s += ",\"epoch\":" + JsonNumber(std::strtod(Digits(e.epoch, 6).c_str(), nullptr));
   if (e.kind == TrainingEvent::DISPLAY || e.kind == TrainingEvent::ITERATION) {
     s += ",\"loss\":" + JsonNumber(e.loss) + ",\"lr\":" + JsonNumber(e.lr);
     if (e.iters_per_s > 0) s += ",\"iters_per_s\":" + JsonNumber(std::strtod(Digits(e.iters_per_s, 4).c_str(), nullptr));
@@ -49,6 +51,12 @@ std::string JsonTrainingLog::Line(const TrainingEvent& e, double unix_time) {
     s += ",\"outputs\":{";
     for (size_t i = 0; i < e.outputs.size(); ++i)
       s += (i ? "," : "") + JsonString(e.outputs[i].first) + ":" + JsonNumber(e.outputs[i].second);
+    s += "}";
+  }
+  if (!e.grad_norms.empty()) {
+    s += ",\"grad_norms\":{";
+    for (size_t i = 0; i < e.grad_norms.size(); ++i)
+      s += (i ? "," : "") + JsonString(e.grad_norms[i].first) + ":" + JsonNumber(e.grad_norms[i].second);
     s += "}";
   }
   if (e.kind == TrainingEvent::SNAPSHOT) s += ",\"model\":" + JsonString(e.model_file) + ",\"state\":" + JsonString(e.state_file);

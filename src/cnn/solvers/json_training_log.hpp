@@ -2,12 +2,16 @@
 // --log_json`): one object per display, test and snapshot event, flushed as
 // it is written so a dashboard or a notebook can follow a running job.
 //
-//   {"event":"train","iter":100,"max_iter":10000,"loss":0.31,"lr":0.01,
-//    "iters_per_s":52.3,"outputs":{"loss":0.31},"elapsed_s":2.1,"time":1796...}
+//   {"event":"train","iter":100,"max_iter":10000,"epoch":0.10667,"loss":0.31,"lr":0.01,
+//    "iters_per_s":52.3,"outputs":{"loss":0.31},"grad_norms":{"conv1":0.02,...},
+//    "elapsed_s":2.1,"time":1796...}
 //   {"event":"test","iter":500,"net":0,"outputs":{"accuracy":0.98,"loss":0.05},...}
 //   {"event":"snapshot","iter":500,"model":"..caffemodel","state":"..solverstate",...}
 //
 // "time" is Unix time in seconds; "elapsed_s" counts from the solver's start.
+// "epoch" (iter * batch * iter_size / records in the train set) only where
+// the train net's data layer knows its source's size; "grad_norms" (per
+// layer) only with log_grad_norms.
 #pragma once
 
 #include <cstdio>

@@ -19,7 +19,8 @@ class SGDSolver : public Solver {
 
   void ClipGradients();
   void Normalize(int param_id);
-  void Regularize(int param_id);
+  // Adds the weight decay to the gradient (AdamW decays in its step instead).
+  virtual void Regularize(int param_id);
 
   // Adds one zeroed history blob per learnable parameter (solvers that keep
   // two histories call it twice).

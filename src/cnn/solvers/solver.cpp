@@ -16,9 +16,11 @@
 #include "cnn/io/hdf5_solver_state.hpp"
 #include "cnn/io/proto_io.hpp"
 #include "cnn/net/nonfinite_search.hpp"
+#include "cnn/solvers/early_stopping.hpp"
 #include "cnn/solvers/json_training_log.hpp"
 #include "cnn/solvers/lr_policy.hpp"
 #include "cnn/solvers/solver_param_check.hpp"
+#include "cnn/solvers/training_stats.hpp"
 
 namespace cnn {
 namespace {
@@ -58,6 +60,8 @@ Solver::Solver(const SolverParameter& param, const std::string& source) : param_
   }
   InitTrainNet();
   InitTestNets();
+  early_stop_ = std::make_shared<EarlyStopping>(param_, test_nets_, source_);
+  epochs_ = std::make_shared<EpochCounter>(*net_, param_.iter_size());
   if (!param_.log_json().empty()) {
     json_log_ = std::make_shared<JsonTrainingLog>(param_.log_json());
     std::shared_ptr<JsonTrainingLog> log = json_log_;
@@ -66,7 +70,7 @@ Solver::Solver(const SolverParameter& param, const std::string& source) : param_
   // After the nets: a missing net or test_iter is the more basic mistake.
   CheckSolverNumbers(param_, source_);
   // Fail now, not after hours of training, when snapshots cannot be written.
-  if (param_.snapshot() > 0 || param_.snapshot_after_train()) {
+  if (param_.snapshot() > 0 || param_.snapshot_after_train() || early_stop_->writes_best()) {
     const std::string probe = SnapshotFilename(".writecheck");
     // A missing snapshot folder is created (one level, like `mkdir`); a
     // folder that cannot be written is reported below.
@@ -161,8 +165,11 @@ TrainingEvent Solver::MakeEvent(TrainingEvent::Kind kind) const {
   e.iter = iter_;
   e.max_iter = param_.max_iter();
   e.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - created_).count();
+  e.epoch = epochs_->Epoch(iter_);
   return e;
 }
+
+std::string Solver::best_model_summary() const { return early_stop_->Summary(); }
 
 void Solver::Emit(const TrainingEvent& event) const {
   for (const auto& listener : listeners_) listener(event);
@@ -180,6 +187,12 @@ void Solver::Solve(const std::string& resume_file) {
   Step(param_.max_iter() - iter_);
   // A stop request, or the periodic snapshot, may have written this one already.
   if (param_.snapshot_after_train() && last_snapshot_iter_ != iter_) Snapshot();
+  if (stopped_early_) {
+    LOG(INFO) << "Early stopping at iteration " << iter_ << ": " << param_.early_stop_output()
+              << " has not improved by more than " << param_.min_delta() << " for " << param_.patience()
+              << " test passes; " << early_stop_->Summary();
+    return;
+  }
   if (requested_early_exit_) {
     LOG(INFO) << "Optimization stopped early.";
     return;
@@ -196,6 +209,8 @@ void Solver::Solve(const std::string& resume_file) {
     }
   }
   if (param_.test_interval() > 0 && iter_ % param_.test_interval() == 0) TestAll();
+  const std::string best = early_stop_->Summary();
+  if (!best.empty()) LOG(INFO) << "Best model: " << best;
   LOG(INFO) << "Optimization Done.";
 }
 
@@ -213,7 +228,7 @@ void Solver::Step(int iters) {
     if (param_.test_interval() > 0 && iter_ % param_.test_interval() == 0 &&
         (iter_ > 0 || param_.test_initialization())) {
       TestAll();
-      if (requested_early_exit_) break;
+      if (requested_early_exit_ || stopped_early_) break;
     }
     for (const Callback& c : callbacks_) {
       if (c.on_start) c.on_start();
@@ -325,6 +340,10 @@ void Solver::DisplayOutputs(float loss, double iters_per_s) {
       event.outputs.emplace_back(out->count() == 1 ? name : name + "[" + std::to_string(k) + "]", d[k]);
     }
   }
+  if (param_.log_grad_norms()) {
+    event.grad_norms = LayerGradientNorms(*net_, param_.iter_size());
+    for (const auto& g : event.grad_norms) LOG(INFO) << "    Gradient L2 norm of " << g.first << " = " << g.second;
+  }
   Emit(event);
 }
 
@@ -334,6 +353,7 @@ std::vector<std::vector<float>> Solver::TestAll() {
   if (!requested_early_exit_) {
     last_test_scores_ = all;
     last_test_iter_ = iter_;
+    stopped_early_ = early_stop_->Observe(iter_, all, *net_);
   }
   return all;
 }
@@ -434,6 +454,7 @@ std::string Solver::Snapshot() {
   state.set_current_step(current_step_);
   for (const auto& h : history_) h->ToProto(state.add_history());
   SaveLayerStates(&state);
+  if (early_stop_->active()) *state.mutable_early_stop() = early_stop_->state();
   std::ostringstream rng;
   rng << Context::rng();
   state.set_rng_state(rng.str());
@@ -530,6 +551,7 @@ void Solver::Restore(const std::string& state_file) {
   iter_ = state.iter();
   current_step_ = state.current_step();
   RestoreLayerStates(state, state_file);
+  if (state.has_early_stop()) early_stop_->Restore(state.early_stop());
   if (state.has_rng_state()) {
     std::istringstream rng(state.rng_state());
     rng >> Context::rng();

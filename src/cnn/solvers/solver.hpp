@@ -16,6 +16,8 @@
 
 namespace cnn {
 
+class EarlyStopping;
+class EpochCounter;
 class JsonTrainingLog;
 
 // What a signal handler (or any caller) asks the loop to do between iterations.
@@ -43,6 +45,9 @@ struct TrainingEvent {
   // "name[k]".
   std::vector<std::pair<std::string, float>> outputs;
   std::string model_file, state_file;  // SNAPSHOT
+  double epoch = -1;  // iterations as passes over the train set; negative when its size is unknown
+  // DISPLAY with log_grad_norms: each layer's parameter-gradient L2 norm.
+  std::vector<std::pair<std::string, float>> grad_norms;
 };
 
 class Solver {
@@ -84,7 +89,10 @@ class Solver {
   // Hooks inside Step (pycaffe's Solver.add_callback): on_start at the top of
   // each iteration, after the gradients are cleared and any test pass;
   // on_gradients_ready once the iteration's gradients are summed, before the
-  // update (where gradients from other workers would be merged).
+  // update (where gradients from other workers would be merged). Kept apart
+  // from the listeners on purpose: a callback acts on the net mid-iteration
+  // (it may change the gradients, before the divergence check reads them),
+  // a listener only reads an event's figures afterwards.
   struct Callback {
     std::function<void()> on_start;
     std::function<void()> on_gradients_ready;
@@ -100,6 +108,11 @@ class Solver {
   const std::vector<std::vector<float>>& last_test_scores() const { return last_test_scores_; }
   // The iteration those scores were measured at (-1 before any test pass).
   int last_test_iter() const { return last_test_iter_; }
+  // True once early stopping (early_stop_output) has ended training.
+  bool stopped_early() const { return stopped_early_; }
+  // "accuracy: best 0.93 at iteration 400 (prefix_best.caffemodel)"; empty
+  // without early_stop_output or before its first test pass.
+  std::string best_model_summary() const;
   virtual const char* type() const = 0;
 
  protected:
@@ -139,6 +152,9 @@ class Solver {
   std::vector<Callback> callbacks_;
   std::vector<std::function<void(const TrainingEvent&)>> listeners_;
   std::shared_ptr<JsonTrainingLog> json_log_;  // one of the listeners, when log_json is set
+  std::shared_ptr<EarlyStopping> early_stop_;   // inactive without early_stop_output
+  std::shared_ptr<EpochCounter> epochs_;
+  bool stopped_early_ = false;
   std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
   std::vector<float> losses_;
   float smoothed_loss_ = 0.f;

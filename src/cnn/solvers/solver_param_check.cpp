@@ -42,12 +42,13 @@ void CheckSolverNumbers(const SolverParameter& p, const std::string& source) {
   for (int v : p.stepvalue()) {
     CNN_CHECK(v >= 0, Prefix(source) << "stepvalue must be >= 0 (got " << v << ")");
   }
-  if (type == "SGD" || type == "Nesterov" || type == "AdaDelta" || type == "Adam") {
+  if (type == "SGD" || type == "Nesterov" || type == "AdaDelta" || type == "Adam" || type == "AdamW") {
     CheckRate(source, "momentum", p.momentum());
   }
-  if (type == "Adam") CheckRate(source, "momentum2", p.momentum2());
+  if (type == "Adam" || type == "AdamW") CheckRate(source, "momentum2", p.momentum2());
   if (type == "RMSProp") CheckRate(source, "rms_decay", p.rms_decay());
-  if (type == "AdaGrad" || type == "RMSProp" || type == "AdaDelta" || type == "Adam") {
+  if (type == "AdaGrad" || type == "RMSProp" || type == "AdaDelta" || type == "Adam" ||
+      type == "AdamW") {
     // delta keeps the adaptive step's denominator away from zero.
     CNN_CHECK(std::isfinite(p.delta()) && p.delta() > 0.f,
               Prefix(source) << "delta must be a positive number for " << type << " (got " << p.delta() << ")");

@@ -1,6 +1,7 @@
 #include "cnn/solvers/update_kernels.hpp"
 
 #include "cnn/gpu/cuda_check.hpp"
+#include "cnn/solvers/adamw_step.hpp"
 
 namespace cnn {
 namespace {
@@ -80,6 +81,14 @@ __global__ void AdamKernel(int n, float* g, float* m, float* v, float beta1, flo
   }
 }
 
+// The formula is the CPU loop's own (adamw_step.hpp), not a copy of it.
+__global__ void AdamWKernel(int n, const float* w, float* g, float* m, float* v, float beta1, float beta2, float eps,
+                            float rate_correction, float rate_decay) {
+  CNN_KERNEL_LOOP(i, n) {
+    g[i] = AdamWStep(g[i], w[i], &m[i], &v[i], beta1, beta2, eps, rate_correction, rate_decay);
+  }
+}
+
 }  // namespace
 
 void gpu_l1_regularize(int n, float decay, const float* w, float* g) {
@@ -115,6 +124,12 @@ void gpu_adadelta_update(int n, float* g, float* g2, float* s2, float momentum, 
 void gpu_adam_update(int n, float* g, float* m, float* v, float beta1, float beta2, float eps,
                      float rate_correction) {
   AdamKernel<<<gpu::Blocks(n), gpu::kThreads>>>(n, g, m, v, beta1, beta2, eps, rate_correction);
+  CNN_KERNEL_CHECK();
+}
+
+void gpu_adamw_update(int n, const float* w, float* g, float* m, float* v, float beta1, float beta2, float eps,
+                      float rate_correction, float rate_decay) {
+  AdamWKernel<<<gpu::Blocks(n), gpu::kThreads>>>(n, w, g, m, v, beta1, beta2, eps, rate_correction, rate_decay);
   CNN_KERNEL_CHECK();
 }
 

@@ -24,5 +24,8 @@ void gpu_adadelta_update(int n, float* g, float* g2, float* s2, float momentum, 
 // m, v: first and second moments; rate_correction = rate * bias correction.
 void gpu_adam_update(int n, float* g, float* m, float* v, float beta1, float beta2, float eps,
                      float rate_correction);
+// AdamW (adamw_step.hpp): Adam's moments, plus rate_decay * w in the step.
+void gpu_adamw_update(int n, const float* w, float* g, float* m, float* v, float beta1, float beta2, float eps,
+                      float rate_correction, float rate_decay);
 
 }  // namespace cnn

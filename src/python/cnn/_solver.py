@@ -15,9 +15,11 @@ AdaGradSolver = _solver_class('AdaGrad', 'AdaGrad, from a solver prototxt.')
 RMSPropSolver = _solver_class('RMSProp', 'RMSProp, from a solver prototxt.')
 AdaDeltaSolver = _solver_class('AdaDelta', 'AdaDelta, from a solver prototxt.')
 AdamSolver = _solver_class('Adam', 'Adam, from a solver prototxt.')
+AdamWSolver = _solver_class('AdamW', 'Adam with decoupled weight decay (ours), from a solver prototxt.')
 
 _BY_TYPE = {c.__name__[:-len('Solver')]: c for c in
-            (SGDSolver, NesterovSolver, AdaGradSolver, RMSPropSolver, AdaDeltaSolver, AdamSolver)}
+            (SGDSolver, NesterovSolver, AdaGradSolver, RMSPropSolver, AdaDeltaSolver, AdamSolver,
+             AdamWSolver)}
 
 
 def get_solver(filename):

@@ -48,6 +48,7 @@ void DataLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
   const uint32_t seed = shuffle ? static_cast<uint32_t>(Context::rng()()) : 0u;
   try {
     reader_ = std::make_unique<DbReader>(BackendName(data_param_.backend()), source, shuffle, seed);
+    source_records_ = reader_->size() > 0 ? reader_->size() : reader_->CountWithoutReading();
   } catch (const Error& e) {
     throw Error(where() + e.what());
   }

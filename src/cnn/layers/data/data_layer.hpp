@@ -56,6 +56,9 @@ class DataLayer : public PrefetchingDataLayer {
   uint64_t RecordsDelivered(const std::string& state) const override;
   // Counted globally: the records of all ranks' shares of one batch.
   uint64_t RecordsPerForward() const override { return static_cast<uint64_t>(batch_size_) * shard_.size; }
+  // Known at setup when shuffling or from LMDB's own count; an unshuffled
+  // LevelDB reader counts only on its first pass.
+  uint64_t RecordsInSource() const override { return source_records_; }
 
  protected:
   bool LoadBatch(Prefetcher::Batch* batch, const Prefetcher& self) override;
@@ -88,6 +91,7 @@ class DataLayer : public PrefetchingDataLayer {
   Position next_;  // what Forward delivers next (what SaveState records)
   // Records rand_skip passed over at setup: in the offset, but not delivered.
   uint64_t skipped_ = 0;
+  uint64_t source_records_ = 0;  // the reader's size at setup, read by the solver's thread
 };
 
 }  // namespace cnn

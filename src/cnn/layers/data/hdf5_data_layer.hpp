@@ -44,6 +44,7 @@ class HDF5DataLayer : public Layer, public Stateful {
   void RestoreState(const std::string& state) override;
   uint64_t RecordsDelivered(const std::string& state) const override { return ParseState(state).delivered; }
   uint64_t RecordsPerForward() const override { return batch_size_; }
+  uint64_t RecordsInSource() const override { return reader_ ? reader_->rows_per_pass() : 0; }
 
  protected:
   void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;

@@ -47,6 +47,8 @@ class ImageDataLayer : public PrefetchingDataLayer {
   std::string SaveState() const override;
   uint64_t RecordsDelivered(const std::string& state) const override { return ParseState(state).delivered; }
   uint64_t RecordsPerForward() const override { return static_cast<uint64_t>(batch_size_); }
+  // The list's size never changes after setup, so the prefetch thread does not race this.
+  uint64_t RecordsInSource() const override { return reader_ ? reader_->size() : 0; }
 
  protected:
   bool LoadBatch(Prefetcher::Batch* batch, const Prefetcher& self) override;
