@@ -158,6 +158,13 @@ int Train(const std::vector<std::string>& args) {
     const int threads = parallel::ShareCores(parallel::RanksOnThisHost());
     LOG(INFO) << "Data-parallel training: " << world.size() << " ranks, each reading its share of every global batch"
               << (threads > 0 ? "; " + std::to_string(threads) + " BLAS/OpenMP thread(s) per rank" : std::string());
+    // Rank 0 alone runs the test passes, so only it could decide to stop; the
+    // others would wait in the next all-reduce. Keeping the best model alone works.
+    CNN_CHECK(param.early_stop_output().empty() || param.patience() == 0,
+              FLAGS_solver << ": early stopping (early_stop_output '" << param.early_stop_output() << "', patience "
+                           << param.patience()
+                           << ") is not available in data-parallel training yet; patience: 0 keeps the best model "
+                              "without stopping");
     if (world.rank() > 0) parallel::DropRankZeroDuties(&param);
     parallel::SetTrainDataShard({world.rank(), world.size()});
   }

@@ -198,6 +198,17 @@ TEST_F(MpiTrain, TwoRankSnapshotResumesInOneProcess) {
   for (size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(a[i], b[i], 1e-6 * (1 + std::fabs(a[i]))) << i;
 }
 
+// Only rank 0 runs test passes, so an early stop there would leave the other
+// ranks waiting in the next all-reduce: refused up front, with one line.
+TEST_F(MpiTrain, EarlyStoppingIsRefusedAcrossRanks) {
+  const std::string solver = Prepare("early", 32, "base_lr: 0.01\nearly_stop_output: \"loss\"\npatience: 2\n");
+  std::string out;
+  EXPECT_NE(Train(2, solver, "", &out), 0) << out;
+  EXPECT_NE(out.find("early stopping (early_stop_output 'loss', patience 2) is not available in data-parallel training"),
+            std::string::npos)
+      << out;
+}
+
 // kill -9 of rank 1 in a long run: the run ends within 10 s, non-zero,
 // with a message naming rank 1.
 TEST_F(MpiTrain, KilledRankEndsTheRunNamingIt) {

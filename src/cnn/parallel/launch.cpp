@@ -58,6 +58,9 @@ void DropRankZeroDuties(SolverParameter* param) {
   param->set_snapshot(0);
   param->set_snapshot_after_train(false);
   param->clear_log_json();
+  // Scoring test passes is rank 0's too (it keeps <prefix>_best.caffemodel).
+  param->clear_early_stop_output();
+  param->set_keep_best_model(false);
 }
 
 }  // namespace parallel
