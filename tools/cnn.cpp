@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cnn/core/common.hpp"
+#include "cnn/core/layer_registry.hpp"
 #include "commands.hpp"
 
 namespace cnn {
@@ -30,12 +31,13 @@ const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"train", "train a net from a solver file, from scratch, a snapshot or pretrained weights",
        {"solver", "snapshot", "weights", "gpu", "level", "stage", "sigint_effect", "sighup_effect", "allow_nonfinite",
-        "log_json", "progress"},
+        "log_json", "progress", "engine"},
        TrainCommand},
       {"test", "score trained weights: averaged outputs, per-class precision/recall, confusion matrix",
-       {"model", "weights", "iterations", "phase", "level", "stage", "gpu", "allow_missing_weights"}, TestCommand},
+       {"model", "weights", "iterations", "phase", "level", "stage", "gpu", "allow_missing_weights", "engine"},
+       TestCommand},
       {"time", "time each layer's forward and backward pass on random inputs",
-       {"model", "iterations", "phase", "warmup", "batch", "gpu"}, TimeCommand},
+       {"model", "iterations", "phase", "warmup", "batch", "gpu", "engine"}, TimeCommand},
       {"convert_mnist", "convert MNIST idx files (raw or .gz) to a Datum database; args IMAGES LABELS OUT_DB",
        {"backend"}, ConvertMnistCommand},
       {"convert_cifar10", "convert the CIFAR-10 binary batches to train and test Datum databases; args "
@@ -202,6 +204,19 @@ int GpuFromFlag() {
 void ApplyLevelAndStages(NetState* state) {
   state->set_level(FLAGS_level);
   for (const auto& stage : SplitList(FLAGS_stage)) state->add_stage(stage);
+}
+
+void ApplyEngineFlag() {
+  using Engine = LayerRegistry::Engine;
+  if (FLAGS_engine.empty()) return;
+  Engine engine = Engine::DEFAULT;
+  CNN_CHECK(LayerRegistry::ParseEngine(FLAGS_engine, &engine) && engine != Engine::CUDNN,
+            "--engine must be CAFFE, DNNL or DEFAULT, got '" << FLAGS_engine << "'");
+#ifndef CNN_WITH_DNNL
+  CNN_CHECK(engine != Engine::DNNL, "--engine=DNNL: this build has no oneDNN engine (rebuild with "
+                                    "-DCNN_WITH_DNNL=ON; scripts/install_deps.sh installs libdnnl-dev)");
+#endif
+  LayerRegistry::OverrideEngine(engine);
 }
 
 void ExpectNoArguments(const char* command, const std::vector<std::string>& args) {

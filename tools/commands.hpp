@@ -52,6 +52,10 @@ int GpuFromFlag();
 // Sets the level and stages given by --level and --stage on a net state.
 void ApplyLevelAndStages(NetState* state);
 
+// Applies --engine process-wide (LayerRegistry::OverrideEngine) before any
+// net is built. Throws Error for another name, or DNNL in a build without it.
+void ApplyEngineFlag();
+
 // Throws Error naming the first argument when a flags-only command got positional arguments.
 void ExpectNoArguments(const char* command, const std::vector<std::string>& args);
 
@@ -69,3 +73,4 @@ DECLARE_int32(level);
 DECLARE_string(stage);
 DECLARE_string(backend);
 DECLARE_string(out);
+DECLARE_string(engine);

@@ -44,6 +44,7 @@ int TestCommand(const std::vector<std::string>& args) {
   }
   ApplyLevelAndStages(state);
   if (GpuFromFlag() >= 0) SelectGpu(GpuFromFlag());
+  ApplyEngineFlag();
 
   Net net(param);
   const auto weights = SplitList(FLAGS_weights);

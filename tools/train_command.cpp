@@ -115,6 +115,7 @@ int TrainCommand(const std::vector<std::string>& args) {
     LOG(INFO) << "solver_mode: GPU in " << FLAGS_solver << " is ignored without --gpu; training on the CPU";
   }
 
+  ApplyEngineFlag();
   auto solver = SolverRegistry::Create(param, FLAGS_solver);
   std::vector<std::string> weights(param.weights().begin(), param.weights().end());
   for (const auto& w : SplitList(FLAGS_weights)) weights.push_back(w);
