@@ -230,9 +230,9 @@ const std::vector<Case> kCases = {
     {.type = "Pooling",
      .params = "pooling_param { pool: MAX kernel_size: 2 stride: 1 pad_h: 2 pad_w: 1 padding_mode: REPLICATE }",
      .shapes = {{2, 2, 4, 5}}, .reshaped = {{1, 2, 3, 6}}, .label = "MaxReplicate", .fill = Distinct},
-    // Ceil-mode windows that overhang the input: oneDNN is given extra
-    // padding on the bottom/right (MAX pads with nothing, AVE without pad
-    // divides by the input under the window), so DNNL runs these too.
+    // Ceil-mode windows that overhang the input (MAX runs our kernel on
+    // either engine; AVE without pad runs DNNL, which is given extra
+    // padding on the bottom/right and divides by the input under the window).
     {.type = "Pooling", .params = "pooling_param { pool: MAX kernel_size: 3 stride: 2 pad: 1 }",
      .shapes = {{2, 2, 6, 7}}, .reshaped = {{1, 2, 5, 4}}, .label = "MaxCeil", .fill = Distinct},
     {.type = "Pooling", .params = "pooling_param { pool: AVE kernel_size: 3 stride: 2 }",

@@ -38,12 +38,9 @@ bool DnnlConvolutionLayer::Supported() const {
 
 void DnnlConvolutionLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
   ConvolutionLayer::Reshape(bottom, top);
-  if (prims_) {
-    // The same input shape keeps the primitives.
-    memory::dims src = {num_, geom_.channels};
-    for (int a = 0; a < geom_.axes; ++a) src.push_back(geom_.in[a]);
-    if (src == prims_->src) return;
-  }
+  // The same input shape keeps the primitives, or oneDNN's refusal.
+  if (bottom[0]->shape() == shape_) return;
+  shape_ = bottom[0]->shape();
   prims_.reset();
   uses_dnnl_ = Supported();
 }

@@ -41,6 +41,7 @@ class DnnlConvolutionLayer : public ConvolutionLayer {
   void PrepareBackward(bool data, bool weights);
 
   bool uses_dnnl_ = false;
+  std::vector<int> shape_;  // the input shape uses_dnnl_ was decided for
   std::unique_ptr<Primitives> prims_;  // null until the first pass of a shape
 };
 

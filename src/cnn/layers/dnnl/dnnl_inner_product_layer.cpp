@@ -33,7 +33,9 @@ DnnlInnerProductLayer::~DnnlInnerProductLayer() = default;
 
 void DnnlInnerProductLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
   InnerProductLayer::Reshape(bottom, top);
-  if (prims_ && prims_->src[0] == batch_) return;
+  // The same input shape keeps the primitives, or oneDNN's refusal.
+  if (bottom[0]->shape() == shape_) return;
+  shape_ = bottom[0]->shape();
   prims_.reset();
   uses_dnnl_ = batch_ > 0;
 }

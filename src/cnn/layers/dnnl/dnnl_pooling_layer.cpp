@@ -30,7 +30,6 @@ struct DnnlPoolingLayer::Primitives {
   dnnl::pooling_forward::primitive_desc fwd_pd;
   dnnl::pooling_forward fwd;
   DnnlArg src_arg, dst_arg;
-  memory workspace;  // MAX: where each maximum was, kept for the backward pass
   dnnl::pooling_backward bwd;
   DnnlArg diff_dst_arg, diff_src_arg;
 };
@@ -38,9 +37,11 @@ struct DnnlPoolingLayer::Primitives {
 DnnlPoolingLayer::DnnlPoolingLayer(const LayerParameter& param) : PoolingLayer(param) {}
 DnnlPoolingLayer::~DnnlPoolingLayer() = default;
 
-bool DnnlPoolingLayer::Supported(int top_count) const {
+bool DnnlPoolingLayer::Supported() const {
   if (padded_.padding().active() || planes_ == 0 || height_ == 0 || width_ == 0) return false;
-  if (method_ == PoolingParameter::MAX) return top_count == 1;
+  // MAX stays ours: oneDNN starts a window from the lowest finite float and
+  // skips NaN, so a window of -inf gave -FLT_MAX and a NaN vanished
+  // (measured), where ours propagates both; and it routes ties elsewhere.
   if (method_ != PoolingParameter::AVE) return false;
   const bool padded = pad_h_ > 0 || pad_w_ > 0;
   const bool overhangs = pad_bottom_ > pad_h_ || pad_right_ > pad_w_;
@@ -53,11 +54,12 @@ void DnnlPoolingLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
   channels_ = bottom[0]->shape(1);
   pad_bottom_ = PadAfter(height_, kernel_h_, pad_h_, stride_h_, pooled_h_);
   pad_right_ = PadAfter(width_, kernel_w_, pad_w_, stride_w_, pooled_w_);
-  // global_pooling's window follows the input, so the shape is the key.
-  const memory::dims src = {num_, channels_, height_, width_};
-  if (prims_ && prims_->src == src) return;
+  // The same input shape keeps the primitives, or oneDNN's refusal
+  // (global_pooling's window follows the input, so the shape is the key).
+  if (bottom[0]->shape() == shape_) return;
+  shape_ = bottom[0]->shape();
   prims_.reset();
-  uses_dnnl_ = Supported(static_cast<int>(top.size()));
+  uses_dnnl_ = Supported();
 }
 
 void DnnlPoolingLayer::Prepare() {
@@ -72,9 +74,8 @@ void DnnlPoolingLayer::Prepare() {
   // See Supported: with padding every window lies inside it (the divisor is
   // the kernel's area); without, the divisor counts the input under the window.
   const bool padded = pad_h_ > 0 || pad_w_ > 0;
-  p->algorithm = method_ == PoolingParameter::MAX ? dnnl::algorithm::pooling_max
-                 : padded                         ? dnnl::algorithm::pooling_avg_include_padding
-                                                  : dnnl::algorithm::pooling_avg_exclude_padding;
+  p->algorithm =
+      padded ? dnnl::algorithm::pooling_avg_include_padding : dnnl::algorithm::pooling_avg_exclude_padding;
   // The source keeps our layout: pooling reads each input once, so a reorder
   // into a blocked one would cost as much as the pooling itself.
   dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_training, p->algorithm, Plain(p->src), Plain(p->dst),
@@ -83,10 +84,7 @@ void DnnlPoolingLayer::Prepare() {
   p->fwd = dnnl::pooling_forward(p->fwd_pd);
   p->src_arg.Reset(Plain(p->src), p->fwd_pd.src_desc());
   p->dst_arg.Reset(Plain(p->dst), p->fwd_pd.dst_desc());
-  if (method_ == PoolingParameter::MAX) p->workspace = memory(p->fwd_pd.workspace_desc(), Engine());
-  // Built with the forward: a MAX backward can only follow a oneDNN forward
-  // (our backward reads the argmax our forward records), so a refusal must
-  // come before either runs.
+  // Built with the forward, so that a refusal comes before either pass runs.
   dnnl::pooling_backward::desc bd(p->algorithm, Plain(p->src), Plain(p->dst), p->strides, p->kernel, p->pad_l,
                                   p->pad_r);
   dnnl::pooling_backward::primitive_desc bpd(bd, Engine(), p->fwd_pd);
@@ -112,7 +110,6 @@ void DnnlPoolingLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
   float* y = top[0]->mutable_cpu_data();
   std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, p.src_arg.Read(bottom[0]->cpu_data())},
                                           {DNNL_ARG_DST, p.dst_arg.Target(y)}};
-  if (method_ == PoolingParameter::MAX) args[DNNL_ARG_WORKSPACE] = p.workspace;
   p.fwd.execute(s, args);
   p.dst_arg.Store(y);
   s.wait();
@@ -121,14 +118,12 @@ void DnnlPoolingLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
 void DnnlPoolingLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                                     const BlobVec& bottom) {
   if (!propagate_down[0]) return;
-  // MAX's backward reads where the forward found each maximum, so it follows the forward's engine.
   if (!uses_dnnl_ || !prims_) return PoolingLayer::Backward_cpu(top, propagate_down, bottom);
   Primitives& p = *prims_;
   dnnl::stream& s = dnnl_util::Stream();
   float* dx = bottom[0]->mutable_cpu_diff();
   std::unordered_map<int, memory> args = {{DNNL_ARG_DIFF_DST, p.diff_dst_arg.Read(top[0]->cpu_diff())},
                                           {DNNL_ARG_DIFF_SRC, p.diff_src_arg.Target(dx)}};
-  if (method_ == PoolingParameter::MAX) args[DNNL_ARG_WORKSPACE] = p.workspace;
   p.bwd.execute(s, args);
   p.diff_src_arg.Store(dx);
   s.wait();

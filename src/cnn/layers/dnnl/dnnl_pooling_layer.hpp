@@ -1,11 +1,12 @@
-// PoolingLayer on oneDNN's CPU pooling primitives, MAX and AVE over the
-// whole batch. Our layer keeps setup, checks and its output size (Caffe's
+// PoolingLayer on oneDNN's CPU pooling primitives for AVE over the whole
+// batch. Our layer keeps setup, checks and its output size (Caffe's
 // ceil-mode rule); oneDNN is given that size through its right/bottom
 // padding, so both pool the same windows.
 //
-// Our own CPU code runs instead (uses_dnnl() false) for STOCHASTIC, for
-// padding_mode other than ZEROS, for MAX with the argmax top, for an empty
-// input, and for AVE where oneDNN's divisor differs from Caffe's: Caffe
+// Our own CPU code runs instead (uses_dnnl() false) for MAX (oneDNN's
+// differs on -inf, NaN and ties, see the .cpp), STOCHASTIC, padding_mode
+// other than ZEROS, an empty input, and AVE where oneDNN's divisor differs
+// from Caffe's: Caffe
 // divides by the window clipped to the padded input, which is oneDNN's
 // include-padding rule where no window overhangs the padding, and its
 // exclude-padding rule with no padding at all; a padded AVE window that
@@ -33,10 +34,11 @@ class DnnlPoolingLayer : public PoolingLayer {
 
  private:
   struct Primitives;
-  bool Supported(int top_count) const;
+  bool Supported() const;
   void Prepare();
 
   bool uses_dnnl_ = false;
+  std::vector<int> shape_;  // the input shape uses_dnnl_ was decided for
   int num_ = 0, channels_ = 0;
   int pad_bottom_ = 0, pad_right_ = 0;  // oneDNN's padding after the input, giving our output size
   std::unique_ptr<Primitives> prims_;   // null until the first pass of a shape

@@ -10,7 +10,6 @@ namespace cnn {
 using dnnl::memory;
 
 struct DnnlReLULayer::Primitives {
-  int count = 0;
   memory::desc md;  // the blob as one flat array: the formula is element-wise
   dnnl::eltwise_forward fwd;
   dnnl::eltwise_backward bwd;
@@ -22,9 +21,11 @@ DnnlReLULayer::~DnnlReLULayer() = default;
 void DnnlReLULayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
   ReLULayer::Reshape(bottom, top);
   const int n = bottom[0]->count();
-  if (prims_ && prims_->count == n) return;
+  // The same size keeps the primitives, or oneDNN's refusal.
+  if (bottom[0]->shape() == shape_) return;
+  shape_ = bottom[0]->shape();
   prims_.reset();
-  uses_dnnl_ = n > 0 && op_.negative_slope >= 0.f;
+  uses_dnnl_ = n > 0;
   if (!uses_dnnl_) return;
   try {
     Prepare(n);
@@ -38,10 +39,10 @@ void DnnlReLULayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
 void DnnlReLULayer::Prepare(int count) {
   using namespace dnnl_util;
   auto p = std::make_unique<Primitives>();
-  p->count = count;
   p->md = Plain({count});
-  // The backward reads the output: y > 0 exactly where x > 0 for a slope >= 0.
-  const dnnl::algorithm relu = dnnl::algorithm::eltwise_relu_use_dst_for_bwd;
+  // The backward reads the bottom's data, as ours does: the input, or in
+  // place the output (whose signs are the input's for a slope >= 0).
+  const dnnl::algorithm relu = dnnl::algorithm::eltwise_relu;
   dnnl::eltwise_forward::desc fd(dnnl::prop_kind::forward_training, relu, p->md, op_.negative_slope);
   dnnl::eltwise_forward::primitive_desc fpd(fd, Engine());
   p->fwd = dnnl::eltwise_forward(fpd);
@@ -65,11 +66,11 @@ void DnnlReLULayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& pr
   if (!propagate_down[0]) return;
   if (!uses_dnnl_) return ReLULayer::Backward_cpu(top, propagate_down, bottom);
   dnnl::engine& e = dnnl_util::Engine();
-  const memory y(prims_->md, e, const_cast<float*>(top[0]->cpu_data()));
+  const memory x(prims_->md, e, const_cast<float*>(bottom[0]->cpu_data()));
   const memory dy(prims_->md, e, const_cast<float*>(top[0]->cpu_diff()));
   const memory dx(prims_->md, e, bottom[0]->mutable_cpu_diff());
   dnnl::stream& s = dnnl_util::Stream();
-  prims_->bwd.execute(s, {{DNNL_ARG_DST, y}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_SRC, dx}});
+  prims_->bwd.execute(s, {{DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_SRC, dx}});
   s.wait();
 }
 

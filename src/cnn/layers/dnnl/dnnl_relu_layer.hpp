@@ -1,7 +1,6 @@
-// ReLULayer on oneDNN's CPU eltwise primitives (relu forward; backward from
-// the output, so in place works as ours does). Our own CPU code runs for a
-// negative slope (the output's sign no longer tells the branch) and for an
-// empty blob. GPU passes are our layer's.
+// ReLULayer on oneDNN's CPU eltwise primitives (relu with the layer's slope;
+// the backward reads the bottom's data as ours does, so in place works the
+// same). Our own CPU code runs for an empty blob. GPU passes are our layer's.
 #pragma once
 
 #include <memory>
@@ -28,6 +27,7 @@ class DnnlReLULayer : public ReLULayer {
   void Prepare(int count);
 
   bool uses_dnnl_ = false;
+  std::vector<int> shape_;  // the input shape uses_dnnl_ was decided for
   std::unique_ptr<Primitives> prims_;  // null until the first pass of a size
 };
 
