@@ -13,6 +13,7 @@ packages=(
   libopencv-dev
   libgtest-dev googletest
   libhdf5-dev python3-h5py
+  libdnnl-dev  # oneDNN: the DNNL engine of the CPU layers (a build without it uses our kernels)
   python3-dev python3-numpy python3-protobuf pybind11-dev
   openmpi-bin libopenmpi-dev  # data-parallel training (mpirun -np N cnn train)
   python3-matplotlib graphviz  # `cnn plot` and `cnn draw` (their tests skip without them)

@@ -19,6 +19,7 @@
 
 #include "cnn/core/common.hpp"
 #include "cnn/core/did_you_mean.hpp"
+#include "cnn/core/layer_registry.hpp"
 #include "cnn/core/parallel.hpp"
 #include "cnn/core/peak_memory.hpp"
 #include "commands.hpp"
@@ -33,12 +34,16 @@ const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"train", "train a net from a solver file, from scratch, a snapshot or pretrained weights",
        {"solver", "snapshot", "weights", "gpu", "level", "stage", "sigint_effect", "sighup_effect", "allow_nonfinite",
-        "log_json", "progress", "threads", "check_replicas", "collective_timeout"},
+        "log_json", "progress", "threads", "check_replicas", "collective_timeout", "engine"},
        TrainCommand},
       {"test", "score trained weights: averaged outputs, per-class precision/recall, confusion matrix",
-       {"model", "weights", "iterations", "phase", "level", "stage", "gpu", "allow_missing_weights", "threads", "share_activations"}, TestCommand},
+       {"model", "weights", "iterations", "phase", "level", "stage", "gpu", "allow_missing_weights", "threads",
+        "share_activations", "engine"},
+       TestCommand},
       {"time", "time each layer's forward and backward pass on random inputs",
-       {"model", "iterations", "phase", "warmup", "batch", "gpu", "threads", "forward_only", "share_activations"}, TimeCommand},
+       {"model", "iterations", "phase", "warmup", "batch", "gpu", "threads", "forward_only", "share_activations",
+        "engine"},
+       TimeCommand},
       {"convert_mnist", "convert MNIST idx files (raw or .gz) to a Datum database; args IMAGES LABELS OUT_DB",
        {"backend"}, ConvertMnistCommand},
       {"convert_cifar10", "convert the CIFAR-10 binary batches to train and test Datum databases; args "
@@ -271,6 +276,19 @@ int ApplyThreadsFlag() {
 void PrintPeakMemory() {
   std::printf("Peak resident memory: %.1f MiB\n", PeakResidentMiB());
   std::fflush(stdout);
+}
+
+void ApplyEngineFlag() {
+  using Engine = LayerRegistry::Engine;
+  if (FLAGS_engine.empty()) return;
+  Engine engine = Engine::DEFAULT;
+  CNN_CHECK(LayerRegistry::ParseEngine(FLAGS_engine, &engine) && engine != Engine::CUDNN,
+            "--engine must be CAFFE, DNNL or DEFAULT, got '" << FLAGS_engine << "'");
+#ifndef CNN_WITH_DNNL
+  CNN_CHECK(engine != Engine::DNNL, "--engine=DNNL: this build has no oneDNN engine (rebuild with "
+                                    "-DCNN_WITH_DNNL=ON; scripts/install_deps.sh installs libdnnl-dev)");
+#endif
+  LayerRegistry::OverrideEngine(engine);
 }
 
 void ExpectNoArguments(const char* command, const std::vector<std::string>& args) {

@@ -60,6 +60,9 @@ void ApplyLevelAndStages(NetState* state);
 int ApplyThreadsFlag();
 // "Peak resident memory: 123.4 MiB": the line train and time end with.
 void PrintPeakMemory();
+// Applies --engine process-wide (LayerRegistry::OverrideEngine) before any
+// net is built. Throws Error for another name, or DNNL in a build without it.
+void ApplyEngineFlag();
 
 // Throws Error naming the first argument when a flags-only command got positional arguments.
 void ExpectNoArguments(const char* command, const std::vector<std::string>& args);
@@ -80,3 +83,4 @@ DECLARE_string(backend);
 DECLARE_string(out);
 DECLARE_int32(threads);
 DECLARE_bool(share_activations);
+DECLARE_string(engine);

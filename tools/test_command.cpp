@@ -46,6 +46,7 @@ int TestCommand(const std::vector<std::string>& args) {
   ApplyLevelAndStages(state);
   ApplyThreadsFlag();
   if (GpuFromFlag() >= 0) SelectGpu(GpuFromFlag());
+  ApplyEngineFlag();
   // Scoring runs forward only; what is read after each pass (the outputs,
   // and the scores and labels the confusion matrices count) keeps its memory.
   if (state->phase() == TEST && FLAGS_share_activations) {

@@ -215,6 +215,7 @@ int TimeCommand(const std::vector<std::string>& args) {
   const int gpu_id = GpuFromFlag();
   const bool gpu = gpu_id >= 0;
   if (gpu) SelectGpu(gpu_id);
+  ApplyEngineFlag();
 
   NetParameter param = ReadNetParamsFromTextFile(FLAGS_model);
   param.mutable_state()->set_phase(phase);

@@ -153,6 +153,7 @@ int Train(const std::vector<std::string>& args) {
     LOG(INFO) << "solver_mode: GPU in " << FLAGS_solver << " is ignored without --gpu; training on the CPU";
   }
 
+  ApplyEngineFlag();
   const int snapshot_interval = param.snapshot();
   if (world.size() > 1) {
     const int threads = parallel::ShareCores(parallel::RanksOnThisHost());

@@ -18,6 +18,10 @@
 #endif
 #endif
 
+#ifdef CNN_WITH_DNNL
+#include <dnnl.h>
+#endif
+
 #include "commands.hpp"
 
 // The build may pass its own (from the project version or git); this is the fallback.
@@ -47,6 +51,13 @@ int VersionCommand(const std::vector<std::string>& args) {
 #endif
 #else
   std::printf("CUDA: off\ncuDNN: off\n");
+#endif
+#ifdef CNN_WITH_DNNL
+  const dnnl_version_t* dnnl = dnnl_version();
+  std::printf("oneDNN: on (%d.%d.%d, CPU runtime %s)\n", dnnl->major, dnnl->minor, dnnl->patch,
+              dnnl->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : "other");
+#else
+  std::printf("oneDNN: off\n");
 #endif
 #ifdef CNN_WITH_OPENCV
   std::printf("OpenCV: on (%s)\n", CV_VERSION);

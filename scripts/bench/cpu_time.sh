@@ -10,7 +10,10 @@
 # BUILD_DIR (build; the cnn tool is built there when missing), SHARED
 # (../shared), NETS (space-separated subset of: lenet cifar10_quick alexnet googlenet
 # resnet50 mobilenet_v1; the default is the first four),
-# OUT_DIR (where the raw logs go; default BUILD_DIR/bench).
+# OUT_DIR (where the raw logs go; default BUILD_DIR/bench), ENGINES (unset: one
+# cnn run with each layer's own engine; else a space-separated list of
+# `cnn time --engine` values, e.g. "CAFFE DNNL", each timed as its own column
+# in the same alternating rounds).
 # Exits 1 when a run fails; a slower-than-anchor net is reported, not fatal.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,6 +24,11 @@ build_dir=${BUILD_DIR:-build}
 shared=${SHARED:-../shared}
 nets=${NETS:-lenet cifar10_quick alexnet googlenet}
 out_dir=${OUT_DIR:-$build_dir/bench}
+cnn_tools=(cnn)
+if [ -n "${ENGINES:-}" ]; then
+  cnn_tools=()
+  for e in $ENGINES; do cnn_tools+=("cnn-$e"); done
+fi
 ref=$shared/reference/caffe
 
 if [ ! -d "$ref" ]; then
@@ -73,7 +81,7 @@ echo "rounds: $rounds, threads: $threads, logs: $out_dir"
 echo
 
 failed=0
-declare -A cnn_ms torch_ms
+declare -A ms_of  # "net|tool" -> the rounds' milliseconds
 for round in $(seq 1 "$rounds"); do
   while IFS='|' read -r name model batch iters anchor; do
     [[ " $nets " == *" $name "* ]] || continue
@@ -83,19 +91,21 @@ for round in $(seq 1 "$rounds"); do
       cnn_flags+=(--batch="$batch")
       torch_flags+=(--batch "$batch")
     fi
-    # Alternate which tool goes first, so neither always meets a warmer machine.
-    order="cnn torch"
-    if [ $((round % 2)) -eq 0 ]; then order="torch cnn"; fi
+    # Alternate which tool goes first, so none always meets a warmer machine.
+    order="${cnn_tools[*]} torch"
+    if [ $((round % 2)) -eq 0 ]; then order="torch $(printf '%s\n' "${cnn_tools[@]}" | tac | tr '\n' ' ')"; fi
     for tool in $order; do
       log=$out_dir/$name.$tool.$round.log
-      if [ "$tool" = cnn ]; then
+      if [ "$tool" = torch ]; then
+        cmd=(/usr/bin/python3 "$shared/bench/torch_time.py" "${torch_flags[@]}")
+      elif [ "$tool" = cnn ]; then
         cmd=("$cnn" time "${cnn_flags[@]}")
       else
-        cmd=(/usr/bin/python3 "$shared/bench/torch_time.py" "${torch_flags[@]}")
+        cmd=("$cnn" time "${cnn_flags[@]}" --engine="${tool#cnn-}")
       fi
       if "${cmd[@]}" >"$log" 2>&1 && [ -n "$(fwd_bwd "$log")" ]; then
         ms=$(fwd_bwd "$log")
-        if [ "$tool" = cnn ]; then cnn_ms[$name]+=" $ms"; else torch_ms[$name]+=" $ms"; fi
+        ms_of[$name|$tool]+=" $ms"
         echo "round $round: $name $tool $ms ms"
       else
         echo "round $round: $name $tool FAILED: $(tail -1 "$log")"
@@ -106,23 +116,27 @@ for round in $(seq 1 "$rounds"); do
 done
 
 echo
-printf '%-14s %6s %6s %16s %18s %10s %14s %7s\n' net batch iters "cnn fwd+bwd ms" "torch fwd+bwd ms" cnn/torch "target" verdict
+printf '%-14s %-12s %6s %6s %16s %18s %10s %14s %7s\n' net tool batch iters "cnn fwd+bwd ms" "torch fwd+bwd ms" \
+  cnn/torch "target" verdict
 while IFS='|' read -r name model batch iters anchor; do
   [[ " $nets " == *" $name "* ]] || continue
-  c=$(echo "${cnn_ms[$name]:-}" | median)
-  t=$(echo "${torch_ms[$name]:-}" | median)
-  shown_batch=$batch
-  if [ "$batch" = 0 ]; then
-    shown_batch=$(sed -n 's/.*batch \([0-9]*\).*/\1/p' "$out_dir/$name.cnn.1.log" 2>/dev/null | head -1 || true)
-  fi
-  if [ "$c" = - ] || [ "$t" = - ]; then
-    ratio=-
-    verdict=ERROR
-  else
-    ratio=$(awk -v c="$c" -v t="$t" 'BEGIN {printf "%.2f", c / t}')
-    verdict=$(awk -v r="$ratio" -v a="$anchor" 'BEGIN {print (r <= a) ? "PASS" : "FAIL"}')
-  fi
-  printf '%-14s %6s %6s %16s %18s %10s %14s %7s\n' "$name" "${shown_batch:--}" "$iters" "$c" "$t" "$ratio" "$anchor" "$verdict"
+  t=$(echo "${ms_of[$name|torch]:-}" | median)
+  for tool in "${cnn_tools[@]}"; do
+    c=$(echo "${ms_of[$name|$tool]:-}" | median)
+    shown_batch=$batch
+    if [ "$batch" = 0 ]; then
+      shown_batch=$(sed -n 's/.*batch \([0-9]*\).*/\1/p' "$out_dir/$name.$tool.1.log" 2>/dev/null | head -1 || true)
+    fi
+    if [ "$c" = - ] || [ "$t" = - ]; then
+      ratio=-
+      verdict=ERROR
+    else
+      ratio=$(awk -v c="$c" -v t="$t" 'BEGIN {printf "%.2f", c / t}')
+      verdict=$(awk -v r="$ratio" -v a="$anchor" 'BEGIN {print (r <= a) ? "PASS" : "FAIL"}')
+    fi
+    printf '%-14s %-12s %6s %6s %16s %18s %10s %14s %7s\n' "$name" "$tool" "${shown_batch:--}" "$iters" "$c" "$t" \
+      "$ratio" "$anchor" "$verdict"
+  done
 done < <(table)
 echo
 echo "PASS: cnn/torch is at most the target (Caffe's ratio to PyTorch on its nets, 1.0 on the zoo's; lower is faster)."

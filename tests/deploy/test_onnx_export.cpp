@@ -333,6 +333,15 @@ TEST(OnnxRuntime, GoogLeNetDeployMatchesCnn) {
   if (!HasFailure()) Remove(x);
 }
 
+// AlexNet: LRN across channels, grouped convolutions, ceil-mode pooling and
+// 61 M parameters (the ONNX file holds them as initializers, 233 MiB).
+TEST(OnnxRuntime, AlexNetDeployMatchesCnn) {
+  REQUIRE_RUNTIME(modules);
+  Exported x = Export(Logits(WithBatch(ReadNetParamsFromTextFile(SourcePath("models/alexnet/deploy.prototxt")), 1)), 10);
+  EXPECT_LE(CompareWithRuntime(x, modules, 4), kTolerance);
+  if (!HasFailure()) Remove(x);
+}
+
 // ResNet-18 exported as it is (BatchNormalization + Mul/Add), and folded by
 // `cnn fold_bn` first: both agree with the unfolded net in cnn.
 TEST(OnnxRuntime, ResNet18DeployAndItsFoldedFormMatchCnn) {

@@ -318,11 +318,22 @@ bool IsCudnnClass(const Layer& l) {
          IsA<CudnnBatchNormLayer>(l);
 }
 
+// DEFAULT follows the mode at construction: cuDNN's class in GPU mode (in
+// CPU mode oneDNN's, where the build has one for the type). Building a layer
+// touches no device, so GPU mode needs none here.
+std::unique_ptr<Layer> CreateInGpuMode(const LayerParameter& p) {
+  const Mode previous = Context::mode();
+  Context::set_mode(Mode::GPU);
+  auto layer = LayerRegistry::Create(p);
+  Context::set_mode(previous);
+  return layer;
+}
+
 TEST(CudnnEngine, DefaultAndCudnnPickTheCudnnClass) {
   for (const std::string& type : kTypes) {
     SCOPED_TRACE(type);
     for (Engine engine : {kDefault, kCudnn}) {
-      auto layer = LayerRegistry::Create(WithEngine(Minimal(type), engine));
+      auto layer = CreateInGpuMode(WithEngine(Minimal(type), engine));
       EXPECT_TRUE(IsCudnnClass(*layer)) << "engine " << static_cast<int>(engine);
       EXPECT_EQ(std::string(layer->type()), type);
     }
@@ -331,15 +342,15 @@ TEST(CudnnEngine, DefaultAndCudnnPickTheCudnnClass) {
     EXPECT_EQ(std::string(own->type()), type);
   }
   // Each type gets its own class, not merely some cuDNN class.
-  EXPECT_TRUE(IsA<CudnnConvolutionLayer>(*LayerRegistry::Create(Minimal("Convolution"))));
-  EXPECT_TRUE(IsA<CudnnDeconvolutionLayer>(*LayerRegistry::Create(Minimal("Deconvolution"))));
-  EXPECT_TRUE(IsA<CudnnPoolingLayer>(*LayerRegistry::Create(Minimal("Pooling"))));
-  EXPECT_TRUE(IsA<CudnnLRNLayer>(*LayerRegistry::Create(Minimal("LRN"))));
-  EXPECT_TRUE(IsA<CudnnSoftmaxLayer>(*LayerRegistry::Create(Minimal("Softmax"))));
-  EXPECT_TRUE(IsA<CudnnReLULayer>(*LayerRegistry::Create(Minimal("ReLU"))));
-  EXPECT_TRUE(IsA<CudnnSigmoidLayer>(*LayerRegistry::Create(Minimal("Sigmoid"))));
-  EXPECT_TRUE(IsA<CudnnTanHLayer>(*LayerRegistry::Create(Minimal("TanH"))));
-  EXPECT_TRUE(IsA<CudnnBatchNormLayer>(*LayerRegistry::Create(Minimal("BatchNorm"))));
+  EXPECT_TRUE(IsA<CudnnConvolutionLayer>(*CreateInGpuMode(Minimal("Convolution"))));
+  EXPECT_TRUE(IsA<CudnnDeconvolutionLayer>(*CreateInGpuMode(Minimal("Deconvolution"))));
+  EXPECT_TRUE(IsA<CudnnPoolingLayer>(*CreateInGpuMode(Minimal("Pooling"))));
+  EXPECT_TRUE(IsA<CudnnLRNLayer>(*CreateInGpuMode(Minimal("LRN"))));
+  EXPECT_TRUE(IsA<CudnnSoftmaxLayer>(*CreateInGpuMode(Minimal("Softmax"))));
+  EXPECT_TRUE(IsA<CudnnReLULayer>(*CreateInGpuMode(Minimal("ReLU"))));
+  EXPECT_TRUE(IsA<CudnnSigmoidLayer>(*CreateInGpuMode(Minimal("Sigmoid"))));
+  EXPECT_TRUE(IsA<CudnnTanHLayer>(*CreateInGpuMode(Minimal("TanH"))));
+  EXPECT_TRUE(IsA<CudnnBatchNormLayer>(*CreateInGpuMode(Minimal("BatchNorm"))));
 }
 
 // Runs without a GPU: a cuDNN layer in CPU mode must be our own layer bit for

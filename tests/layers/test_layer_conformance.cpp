@@ -1,10 +1,15 @@
 // The same checks for every registered layer type, driven by one table:
-//   CpuGradient   analytic gradients against central differences on the CPU
+//   CpuGradient   analytic gradients against central differences on the CPU,
+//                 with every CPU engine the type has (CAFFE, and DNNL where built)
+//   CpuEnginesMatch each other CPU engine (DNNL) against CAFFE on the same
+//                 inputs and weights: tops, bottom diffs and parameter diffs
 //   GpuMatchesCpu the GPU pass against the CPU pass, with every engine the type
 //                 has (CAFFE, and CUDNN where built), then the GPU gradient check
-//   InPlace       top == bottom gives what a separate top gives (CPU and GPU)
+//   InPlace       top == bottom gives what a separate top gives (CPU and GPU),
+//                 with every CPU engine
 //   Reshape       after Reshape to the second shapes, Forward and Backward give
-//                 what a layer set up on those shapes directly gives
+//                 what a layer set up on those shapes directly gives, with
+//                 every CPU engine
 // and RegistryCoverage: every type in LayerRegistry::Types() has an entry here
 // or a reasoned exemption, so no layer lands untested. Each layer's own test
 // file keeps its known-answer tests and its parameter and error cases; this
@@ -42,7 +47,7 @@ struct Case {
   std::vector<int> grad_bottoms = {};  // bottoms that get a gradient; empty = all
   Fill fill = nullptr;                 // fills the bottoms; default Gaussian(0, 1)
   float kink = 0.f, kink_range = -1.f;  // gradient check: skip points near a kink
-  float gpu_tolerance = 1e-4f;
+  float gpu_tolerance = 1e-4f;  // also DNNL against CAFFE on the CPU (another summation order)
   bool in_place = false;  // the type may run with top 0 == bottom 0
   bool backward = true;   // false for types without a gradient (data, metrics)
   bool random = false;    // forward draws random numbers: the GPU draws others, compare shapes only
@@ -225,6 +230,13 @@ const std::vector<Case> kCases = {
     {.type = "Pooling",
      .params = "pooling_param { pool: MAX kernel_size: 2 stride: 1 pad_h: 2 pad_w: 1 padding_mode: REPLICATE }",
      .shapes = {{2, 2, 4, 5}}, .reshaped = {{1, 2, 3, 6}}, .label = "MaxReplicate", .fill = Distinct},
+    // Ceil-mode windows that overhang the input (MAX runs our kernel on
+    // either engine; AVE without pad runs DNNL, which is given extra
+    // padding on the bottom/right and divides by the input under the window).
+    {.type = "Pooling", .params = "pooling_param { pool: MAX kernel_size: 3 stride: 2 pad: 1 }",
+     .shapes = {{2, 2, 6, 7}}, .reshaped = {{1, 2, 5, 4}}, .label = "MaxCeil", .fill = Distinct},
+    {.type = "Pooling", .params = "pooling_param { pool: AVE kernel_size: 3 stride: 2 }",
+     .shapes = {{2, 2, 6, 7}}, .reshaped = {{1, 2, 5, 4}}, .label = "AveCeil"},
     {.type = "SPP", .params = "spp_param { pyramid_height: 2 pool: MAX }", .shapes = {{2, 2, 4, 5}},
      .reshaped = {{1, 2, 6, 4}}, .label = "Max", .fill = Distinct},
     {.type = "SPP", .params = "spp_param { pyramid_height: 3 pool: AVE }", .shapes = {{2, 2, 8, 9}},
@@ -327,6 +339,9 @@ const std::vector<Case> kCases = {
     // math/
     {.type = "InnerProduct", .params = std::string("inner_product_param { num_output: 3") + kFillers + "}",
      .shapes = {{2, 3, 2, 2}}, .reshaped = {{4, 3, 2, 2}}},
+    {.type = "InnerProduct",
+     .params = std::string("inner_product_param { num_output: 4 transpose: true axis: 2") + kFillers + "}",
+     .shapes = {{2, 3, 5}}, .reshaped = {{1, 2, 5}}, .label = "TransposeAxis2"},
     {.type = "Eltwise", .params = "eltwise_param { operation: PROD }", .shapes = {{2, 3, 4}, {2, 3, 4}},
      .reshaped = {{5, 2}, {5, 2}}, .label = "Prod"},
     {.type = "Eltwise", .params = "eltwise_param { operation: SUM coeff: 0.5 coeff: -2 }",
@@ -460,15 +475,65 @@ void PrintTo(const Case& c, std::ostream* os) { *os << NameOf(c); }
 
 class LayerConformance : public ::testing::TestWithParam<Case> {};
 
+// The engines whose own kernels run on the CPU: CAFFE, and DNNL where built
+// (cuDNN's CPU pass is CAFFE's code).
+std::vector<LayerRegistry::Engine> CpuEngines(const std::string& type) {
+  std::vector<LayerRegistry::Engine> engines;
+  for (LayerRegistry::Engine e : LayerRegistry::Engines(type)) {
+    if (e != LayerRegistry::Engine::CUDNN) engines.push_back(e);
+  }
+  return engines;
+}
+
+LayerParameter ParamOf(const Case& c, LayerRegistry::Engine engine) {
+  LayerParameter param = ParamOf(c);
+  // Types without an engine field have CAFFE only.
+  LayerRegistry::SetEngine(&param, engine);
+  return param;
+}
+
 TEST_P(LayerConformance, CpuGradient) {
   const Case& c = GetParam();
   if (!c.backward) GTEST_SKIP() << c.type << " has no backward pass";
-  Instance in(c, ParamOf(c), c.shapes, false);
-  test::GradientCheckOptions opt;
-  opt.kink = c.kink;
-  opt.kink_range = c.kink_range;
-  opt.bottoms = c.grad_bottoms;
-  test::CheckGradient(*in.layer, in.bottom, in.top, opt);
+  for (LayerRegistry::Engine engine : CpuEngines(c.type)) {
+    SCOPED_TRACE(std::string("engine: ") + LayerRegistry::EngineName(engine));
+    Instance in(c, ParamOf(c, engine), c.shapes, false);
+    test::GradientCheckOptions opt;
+    opt.kink = c.kink;
+    opt.kink_range = c.kink_range;
+    opt.bottoms = c.grad_bottoms;
+    test::CheckGradient(*in.layer, in.bottom, in.top, opt);
+  }
+}
+
+// The same inputs and weights (both instances draw them from one seed)
+// through CAFFE and through each other CPU engine.
+TEST_P(LayerConformance, CpuEnginesMatch) {
+  const Case& c = GetParam();
+  const std::vector<LayerRegistry::Engine> engines = CpuEngines(c.type);
+  if (engines.size() < 2) GTEST_SKIP() << c.type << " has one CPU engine";
+  Instance caffe(c, ParamOf(c, LayerRegistry::Engine::CAFFE), c.shapes, false);
+  const auto expected = caffe.Run(c);
+  for (LayerRegistry::Engine engine : engines) {
+    if (engine == LayerRegistry::Engine::CAFFE) continue;
+    SCOPED_TRACE(std::string("engine: ") + LayerRegistry::EngineName(engine));
+    Instance other(c, ParamOf(c, engine), c.shapes, false);
+    const auto got = other.Run(c);
+    ASSERT_EQ(got.size(), expected.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      const std::string what = i < static_cast<size_t>(c.tops) ? "top " + std::to_string(i)
+                                                                : "bottom diff " + std::to_string(i - c.tops);
+      test::ExpectClose(expected[i], got[i], c.gpu_tolerance, what);
+    }
+    ASSERT_EQ(caffe.layer->blobs().size(), other.layer->blobs().size());
+    for (size_t p = 0; p < caffe.layer->blobs().size(); ++p) {
+      const Blob& a = *caffe.layer->blobs()[p];
+      const Blob& b = *other.layer->blobs()[p];
+      EXPECT_EQ(test::DataOf(a), test::DataOf(b)) << "param " << p << " values";
+      if (!c.backward) continue;
+      test::ExpectClose(test::DiffOf(a), test::DiffOf(b), c.gpu_tolerance, "param " + std::to_string(p) + " diff");
+    }
+  }
 }
 
 TEST_P(LayerConformance, GpuMatchesCpu) {
@@ -483,6 +548,8 @@ TEST_P(LayerConformance, GpuMatchesCpu) {
   test::ExpectGpuMatchesCpu(ParamOf(c), c.shapes, opt);
   if (!c.backward) return;
   for (LayerRegistry::Engine engine : LayerRegistry::Engines(c.type)) {
+    // The DNNL class runs CAFFE's GPU code: checked with CAFFE.
+    if (engine == LayerRegistry::Engine::DNNL) continue;
     LayerParameter param = ParamOf(c);
     if (!LayerRegistry::SetEngine(&param, engine) && engine != LayerRegistry::Engine::CAFFE) continue;
     SCOPED_TRACE(engine == LayerRegistry::Engine::CUDNN ? "GPU gradient, engine: CUDNN" : "GPU gradient");
@@ -499,12 +566,16 @@ TEST_P(LayerConformance, GpuMatchesCpu) {
 TEST_P(LayerConformance, InPlace) {
   const Case& c = GetParam();
   if (!c.in_place) GTEST_SKIP() << c.type << " does not run in place";
+  for (LayerRegistry::Engine engine : CpuEngines(c.type)) {
+    SCOPED_TRACE(std::string("engine: ") + LayerRegistry::EngineName(engine));
+    const LayerParameter p = ParamOf(c, engine);
+    Instance separate(c, p, c.shapes, false), in_place(c, p, c.shapes, true);
+    const auto a = separate.Run(c), b = in_place.Run(c);
+    // Separate: top 0, bottom 0's diff; in place both live in the one blob.
+    EXPECT_EQ(a[0], b[0]) << "top";
+    if (c.backward) EXPECT_EQ(a[c.tops], b[c.tops]) << "bottom diff";
+  }
   const LayerParameter param = ParamOf(c);
-  Instance separate(c, param, c.shapes, false), in_place(c, param, c.shapes, true);
-  const auto a = separate.Run(c), b = in_place.Run(c);
-  // Separate: top 0, bottom 0's diff; in place both live in the one blob.
-  EXPECT_EQ(a[0], b[0]) << "top";
-  if (c.backward) EXPECT_EQ(a[c.tops], b[c.tops]) << "bottom diff";
   if (!test::HasGpu()) return;
   test::GpuCompareOptions opt;
   opt.tolerance = c.gpu_tolerance;
@@ -520,17 +591,21 @@ TEST_P(LayerConformance, Reshape) {
     ASSERT_FALSE(c.no_reshape.empty()) << "an entry without .reshaped must say why in .no_reshape";
     GTEST_SKIP() << c.no_reshape;
   }
-  const LayerParameter param = ParamOf(c);
-  Instance reshaped(c, param, c.shapes, false);
-  reshaped.Run(c);
-  for (size_t i = 0; i < c.reshaped.size(); ++i) reshaped.bottom[i]->Reshape(c.reshaped[i]);
-  reshaped.Refill(c);
-  reshaped.layer->Reshape(reshaped.bottom, reshaped.top);
-  Instance fresh(c, param, c.reshaped, false);
-  const auto a = reshaped.Run(c), b = fresh.Run(c);
-  ASSERT_EQ(a.size(), b.size());
-  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << (i < static_cast<size_t>(c.tops) ? "top " : "bottom diff ") << i;
-  for (int t = 0; t < c.tops; ++t) EXPECT_EQ(reshaped.top[t]->shape(), fresh.top[t]->shape()) << "top " << t;
+  for (LayerRegistry::Engine engine : CpuEngines(c.type)) {
+    SCOPED_TRACE(std::string("engine: ") + LayerRegistry::EngineName(engine));
+    const LayerParameter param = ParamOf(c, engine);
+    Instance reshaped(c, param, c.shapes, false);
+    reshaped.Run(c);
+    for (size_t i = 0; i < c.reshaped.size(); ++i) reshaped.bottom[i]->Reshape(c.reshaped[i]);
+    reshaped.Refill(c);
+    reshaped.layer->Reshape(reshaped.bottom, reshaped.top);
+    Instance fresh(c, param, c.reshaped, false);
+    const auto a = reshaped.Run(c), b = fresh.Run(c);
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i)
+      EXPECT_EQ(a[i], b[i]) << (i < static_cast<size_t>(c.tops) ? "top " : "bottom diff ") << i;
+    for (int t = 0; t < c.tops; ++t) EXPECT_EQ(reshaped.top[t]->shape(), fresh.top[t]->shape()) << "top " << t;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, LayerConformance, ::testing::ValuesIn(kCases),

@@ -124,7 +124,7 @@ void ExpectGpuMatchesCpu(const LayerParameter& param, const std::vector<std::vec
   for (Engine engine : engines) {
     LayerParameter p = param;
     LayerRegistry::SetEngine(&p, engine);
-    SCOPED_TRACE(engine == Engine::CUDNN ? "engine: CUDNN" : "engine: CAFFE");
+    SCOPED_TRACE(std::string("engine: ") + LayerRegistry::EngineName(engine));
     CompareOnce(p, bottom_shapes, opt);
   }
 }

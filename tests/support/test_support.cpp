@@ -40,6 +40,19 @@ std::vector<float> DiffOf(const Blob& blob) {
   return std::vector<float>(blob.cpu_diff(), blob.cpu_diff() + blob.count());
 }
 
+void ExpectClose(const std::vector<float>& a, const std::vector<float>& b, float tolerance, const std::string& what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  int failures = 0;
+  for (size_t i = 0; i < a.size() && failures < 10; ++i) {
+    if (std::isnan(a[i]) && std::isnan(b[i])) continue;
+    if (!(std::fabs(a[i] - b[i]) <= tolerance * std::max(1.f, std::fabs(a[i])))) {
+      ++failures;
+      ADD_FAILURE() << what << " element " << i << ": " << a[i] << " vs " << b[i] << " (tolerance " << tolerance
+                    << ")";
+    }
+  }
+}
+
 void CheckGradientWithRandomBlobs(Layer& layer, const std::vector<int>& shape, const GradientCheckOptions& options) {
   Blob bottom(shape), top;
   FillGaussian(&bottom);

@@ -22,6 +22,9 @@ void FillUniform(Blob* blob, float lo, float hi);
 void FillValues(Blob* blob, const std::vector<float>& values);
 std::vector<float> DataOf(const Blob& blob);
 std::vector<float> DiffOf(const Blob& blob);
+// Expects equal sizes and |a - b| <= tolerance * max(1, |a|) element-wise
+// (NaN only against NaN), naming `what` and the first few elements that differ.
+void ExpectClose(const std::vector<float>& a, const std::vector<float>& b, float tolerance, const std::string& what);
 
 // Parses a LayerParameter from prototxt text; fails the test on a parse error.
 LayerParameter ParseLayer(const std::string& text);

@@ -146,7 +146,7 @@ TEST(Cli, VersionShowsTheBuildOptions) {
   const Result r = Cnn("version");
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_TRUE(std::regex_search(r.output, std::regex("^cnn [0-9]+\\.[0-9]+"))) << r.output;
-  for (const char* part : {"BLAS: OpenBLAS", "CUDA: ", "cuDNN: ", "OpenCV: ", "protobuf: "}) {
+  for (const char* part : {"BLAS: OpenBLAS", "CUDA: ", "cuDNN: ", "oneDNN: ", "OpenCV: ", "protobuf: "}) {
     EXPECT_TRUE(Contains(r.output, part)) << part << " missing:\n" << r.output;
   }
 #ifdef CNN_WITH_CUDA
@@ -262,6 +262,25 @@ TEST_F(CliTest, TimeRejectsBadFlagValues) {
 #endif
   ExpectOneLineError(Cnn("time --model=" + path + " --gpu=all"), {"--gpu=all", "not supported yet"});
   ExpectOneLineError(Cnn("time --model=" + path + " --gpu=first"), {"device number"});
+  ExpectOneLineError(Cnn("time --model=" + path + " --engine=MKL"), {"--engine must be CAFFE, DNNL or DEFAULT", "MKL"});
+  // cuDNN has its own choice on the GPU; the flag is about the CPU kernels.
+  ExpectOneLineError(Cnn("time --model=" + path + " --engine=CUDNN"), {"--engine must be"});
+#ifndef CNN_WITH_DNNL
+  ExpectOneLineError(Cnn("time --model=" + path + " --engine=DNNL"), {"--engine=DNNL", "no oneDNN"});
+#endif
+}
+
+// Every engine the build has runs the tiny net (conv, relu, pool, fc) to the end.
+TEST_F(CliTest, TimeEngineFlag) {
+  const std::string path = WriteFile(dir_, "tiny.prototxt", kTinyDeploy);
+  std::vector<std::string> engines = {"CAFFE", "DEFAULT"};
+#ifdef CNN_WITH_DNNL
+  engines.push_back("DNNL");
+#endif
+  for (const std::string& engine : engines) {
+    SCOPED_TRACE(engine);
+    ExpectSummary(Cnn("time --model=" + path + " --iterations=2 --engine=" + engine));
+  }
 }
 
 #ifdef CNN_WITH_CUDA

@@ -3,53 +3,77 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <optional>
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 
 #include "cnn/core/common.hpp"
+#include "cnn/core/context.hpp"
 #include "cnn/core/did_you_mean.hpp"
 
 namespace cnn {
 namespace {
 
-std::map<std::string, LayerRegistry::Creator>& registry() {
-  static std::map<std::string, LayerRegistry::Creator> r;  // constructed on first use, before any registrar runs
-  return r;
-}
+using Engine = LayerRegistry::Engine;
+using Registry = std::map<std::string, LayerRegistry::Creator>;
 
-std::map<std::string, LayerRegistry::Creator>& cudnn_registry() {
-  static std::map<std::string, LayerRegistry::Creator> r;
-  return r;
+// One table per engine; CAFFE's holds every type. Constructed on first use,
+// before any registrar runs.
+Registry& registry(Engine engine) {
+  static std::map<Engine, Registry> r;
+  return r[engine];
+}
+Registry& registry() { return registry(Engine::CAFFE); }
+
+// The --engine override; unset, each layer's own field decides.
+std::optional<Engine>& engine_override() {
+  static std::optional<Engine> e;
+  return e;
 }
 
 }  // namespace
 
-void LayerRegistry::Add(const std::string& type, Creator creator) {
-  auto& r = registry();
+void LayerRegistry::AddEngine(const std::string& type, Engine engine, Creator creator) {
+  auto& r = registry(engine);
   if (r.count(type)) {
     // Two layers claiming one type is a build mistake, not a user error.
-    std::fprintf(stderr, "layer type '%s' registered twice\n", type.c_str());
+    std::fprintf(stderr, "layer type '%s' registered twice for engine %s\n", type.c_str(), EngineName(engine));
     std::abort();
   }
   r[type] = std::move(creator);
 }
 
-void LayerRegistry::AddEngine(const std::string& type, Engine engine, Creator creator) {
-  if (engine == Engine::CAFFE) {
-    Add(type, std::move(creator));
-    return;
-  }
-  auto& r = cudnn_registry();
-  if (r.count(type)) {
-    std::fprintf(stderr, "cuDNN layer type '%s' registered twice\n", type.c_str());
-    std::abort();
-  }
-  r[type] = std::move(creator);
-}
+void LayerRegistry::Add(const std::string& type, Creator creator) { AddEngine(type, Engine::CAFFE, std::move(creator)); }
 
 bool LayerRegistry::Has(const std::string& type) { return registry().count(type) > 0; }
-bool LayerRegistry::HasCudnn(const std::string& type) { return cudnn_registry().count(type) > 0; }
+bool LayerRegistry::HasCudnn(const std::string& type) { return HasEngine(type, Engine::CUDNN); }
+bool LayerRegistry::HasEngine(const std::string& type, Engine engine) {
+  return engine != Engine::DEFAULT && registry(engine).count(type) > 0;
+}
+
+const char* LayerRegistry::EngineName(Engine engine) {
+  switch (engine) {
+    case Engine::DEFAULT: return "DEFAULT";
+    case Engine::CAFFE: return "CAFFE";
+    case Engine::CUDNN: return "CUDNN";
+    case Engine::DNNL: return "DNNL";
+  }
+  return "?";
+}
+
+bool LayerRegistry::ParseEngine(const std::string& name, Engine* engine) {
+  for (Engine e : {Engine::DEFAULT, Engine::CAFFE, Engine::CUDNN, Engine::DNNL}) {
+    if (name == EngineName(e)) {
+      *engine = e;
+      return true;
+    }
+  }
+  return false;
+}
+
+void LayerRegistry::OverrideEngine(Engine engine) { engine_override() = engine; }
+void LayerRegistry::ClearEngineOverride() { engine_override().reset(); }
 
 namespace {
 
@@ -62,6 +86,7 @@ const char* EngineMessageField(const std::string& type) {
       {"Softmax", "softmax_param"},         {"ReLU", "relu_param"},
       {"Sigmoid", "sigmoid_param"},         {"TanH", "tanh_param"},
       {"BatchNorm", "batch_norm_param"},  // our own field (Caffe's BatchNorm has no engine)
+      {"InnerProduct", "inner_product_param"},  // our own field too
   };
   auto it = fields.find(type);
   return it == fields.end() ? nullptr : it->second;
@@ -91,6 +116,7 @@ bool LayerRegistry::SetEngine(LayerParameter* p, Engine e) {
   const google::protobuf::FieldDescriptor* message_field = nullptr;
   const google::protobuf::FieldDescriptor* engine = EngineField(*p, &message_field);
   if (!engine) return false;
+  if (!engine->enum_type()->FindValueByNumber(static_cast<int>(e))) return false;
   google::protobuf::Message* m = p->GetReflection()->MutableMessage(p, message_field);
   m->GetReflection()->SetEnumValue(m, engine, static_cast<int>(e));
   return true;
@@ -98,8 +124,9 @@ bool LayerRegistry::SetEngine(LayerParameter* p, Engine e) {
 
 std::vector<LayerRegistry::Engine> LayerRegistry::Engines(const std::string& type) {
   std::vector<Engine> engines;
-  if (Has(type)) engines.push_back(Engine::CAFFE);
-  if (HasCudnn(type)) engines.push_back(Engine::CUDNN);
+  for (Engine e : {Engine::CAFFE, Engine::DNNL, Engine::CUDNN}) {
+    if (HasEngine(type, e)) engines.push_back(e);
+  }
   return engines;
 }
 
@@ -107,6 +134,24 @@ std::vector<std::string> LayerRegistry::Types() {
   std::vector<std::string> types;
   for (const auto& kv : registry()) types.push_back(kv.first);
   return types;
+}
+
+// The one place an engine is chosen.
+LayerRegistry::Engine LayerRegistry::ChosenEngine(const LayerParameter& param) {
+  const std::string& type = param.type();
+  Engine engine = RequestedEngine(param);
+  const std::optional<Engine>& forced = engine_override();
+  if (forced && EngineMessageField(type) && (*forced != Engine::DNNL || HasEngine(type, Engine::DNNL))) {
+    engine = *forced;
+  }
+  if (engine != Engine::DEFAULT) return engine;
+  // Each engine's class runs our own code on the other device, so the mode
+  // at construction only decides which device gets the library's kernels;
+  // a net built in one mode and run in the other stays correct.
+  if (Context::mode() == Mode::GPU && HasEngine(type, Engine::CUDNN)) return Engine::CUDNN;
+  if (HasEngine(type, Engine::DNNL)) return Engine::DNNL;
+  if (HasEngine(type, Engine::CUDNN)) return Engine::CUDNN;
+  return Engine::CAFFE;
 }
 
 std::unique_ptr<Layer> LayerRegistry::Create(const LayerParameter& param) {
@@ -120,19 +165,17 @@ std::unique_ptr<Layer> LayerRegistry::Create(const LayerParameter& param) {
     CNN_THROW("layer '" << param.name() << "': unknown type '" << param.type() << "'"
                         << DidYouMean(param.type(), Types()) << "; known types: " << known);
   }
-  const Engine engine = RequestedEngine(param);
-  auto cudnn = cudnn_registry().find(param.type());
-  const bool has_cudnn = cudnn != cudnn_registry().end();
-  CNN_CHECK(engine != Engine::CUDNN || has_cudnn,
-            "layer '" << param.name() << "' (" << param.type()
-                      << "): engine: CUDNN requested, but this build has no cuDNN implementation of it;"
-                         " use engine: CAFFE, or rebuild with -DCNN_WITH_CUDNN=ON");
-  if (has_cudnn && engine != Engine::CAFFE) {
-    // The cuDNN layer derives from our own and runs its CPU code in CPU mode,
-    // so choosing it by default costs a CPU run nothing.
-    return cudnn->second(param);
+  const Engine engine = ChosenEngine(param);
+  if (engine == Engine::CAFFE) return it->second(param);
+  auto chosen = registry(engine).find(param.type());
+  if (chosen == registry(engine).end()) {
+    const char* rebuild = engine == Engine::CUDNN ? "-DCNN_WITH_CUDNN=ON" : "-DCNN_WITH_DNNL=ON (libdnnl-dev)";
+    CNN_THROW("layer '" << param.name() << "' (" << param.type() << "): engine: " << EngineName(engine)
+                        << " requested, but this build has no " << EngineName(engine)
+                        << " implementation of it; use engine: CAFFE, or rebuild with " << rebuild
+                        << " where the type has one");
   }
-  return it->second(param);
+  return chosen->second(param);
 }
 
 }  // namespace cnn

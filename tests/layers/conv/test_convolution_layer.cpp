@@ -51,7 +51,14 @@ std::string Text(const Spec& s) {
   return t.str();
 }
 
-std::unique_ptr<Layer> Make(const std::string& text) { return LayerRegistry::Create(ParseLayer(text)); }
+// engine: CAFFE: these tests are about our own kernel's paths (chunks,
+// the 1x1 path, the depthwise loops), which DEFAULT would replace by oneDNN
+// in a build with it; tests/layers/dnnl/ holds the DNNL engine to ours.
+std::unique_ptr<Layer> Make(const std::string& text) {
+  LayerParameter p = ParseLayer(text);
+  LayerRegistry::SetEngine(&p, LayerRegistry::Engine::CAFFE);
+  return LayerRegistry::Create(p);
+}
 
 int OutSize(int in, int k, int pad, int stride, int dilation) {
   return (in + 2 * pad - (dilation * (k - 1) + 1)) / stride + 1;

@@ -284,7 +284,7 @@ TEST(ConvolutionPaddingMode, GpuMatchesCpu) {
   SKIP_WITHOUT_GPU();
   for (const char* type : {"Convolution", "Deconvolution"}) {
     for (LayerRegistry::Engine e : LayerRegistry::Engines(type)) {
-      const char* engine = e == LayerRegistry::Engine::CUDNN ? "CUDNN" : "CAFFE";
+      const char* engine = LayerRegistry::EngineName(e);
       for (PaddingMode mode : kModes) {
         for (const char* group : {"1", "2"}) {
           SCOPED_TRACE(std::string(type) + " " + engine + " group " + group + " " + PaddingMode_Name(mode));

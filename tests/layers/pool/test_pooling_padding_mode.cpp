@@ -214,7 +214,7 @@ TEST(PoolingPaddingMode, RejectsBordersTheModeCannotFill) {
 TEST(PoolingPaddingMode, GpuMatchesCpu) {
   SKIP_WITHOUT_GPU();
   for (LayerRegistry::Engine e : LayerRegistry::Engines("Pooling")) {
-    const char* engine = e == LayerRegistry::Engine::CUDNN ? "CUDNN" : "CAFFE";
+    const char* engine = LayerRegistry::EngineName(e);
     for (const char* mode : {"REFLECT", "REPLICATE", "CIRCULAR"}) {
       for (const char* pool : {"MAX", "AVE"}) {
         SCOPED_TRACE(std::string(engine) + " " + pool + " " + mode);

@@ -29,7 +29,7 @@ class InnerProductLayer : public Layer {
                     const BlobVec& bottom) override;
 #endif
 
- private:
+ protected:  // the settings below are also read by the oneDNN engine (layers/dnnl/)
   int axis_ = 1;
   int num_output_ = 0;  // N
   int input_size_ = 0;  // K, fixed at setup by the weights

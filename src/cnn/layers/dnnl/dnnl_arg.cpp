@@ -1,0 +1,67 @@
+#include "cnn/layers/dnnl/dnnl_arg.hpp"
+
+namespace cnn {
+namespace dnnl_util {
+
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+dnnl::engine& Engine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+dnnl::stream& Stream() {
+  static dnnl::stream stream(Engine());
+  return stream;
+}
+
+dnnl::memory::desc Plain(const dnnl::memory::dims& dims) {
+  // Row-major strides: the innermost dimension is contiguous.
+  dnnl::memory::dims strides(dims.size(), 1);
+  for (int i = static_cast<int>(dims.size()) - 2; i >= 0; --i) strides[i] = strides[i + 1] * dims[i + 1];
+  return dnnl::memory::desc(dims, dt::f32, strides);
+}
+
+dnnl::memory::desc Any(const dnnl::memory::dims& dims) { return dnnl::memory::desc(dims, dt::f32, tag::any); }
+
+}  // namespace dnnl_util
+
+void DnnlArg::Reset(const dnnl::memory::desc& ours, const dnnl::memory::desc& chosen, bool accumulate) {
+  dnnl::engine& engine = dnnl_util::Engine();
+  ours_ = dnnl::memory(ours, engine, DNNL_MEMORY_NONE);
+  chosen_desc_ = chosen;
+  own_ = accumulate || chosen != ours;
+  if (!own_) {
+    chosen_ = ours_;
+    return;
+  }
+  chosen_ = dnnl::memory(chosen, engine);  // allocates
+  in_ = dnnl::reorder(ours_, chosen_);
+  dnnl::primitive_attr attr;
+  if (accumulate) {
+    dnnl::post_ops sum;
+    sum.append_sum(1.f);
+    attr.set_post_ops(sum);
+  }
+  out_ = dnnl::reorder(chosen_, ours_, attr);
+}
+
+const dnnl::memory& DnnlArg::Read(const float* data) {
+  ours_.set_data_handle(const_cast<float*>(data));
+  if (own_) in_.execute(dnnl_util::Stream(), ours_, chosen_);
+  return chosen_;
+}
+
+const dnnl::memory& DnnlArg::Target(float* data) {
+  ours_.set_data_handle(data);
+  return chosen_;
+}
+
+void DnnlArg::Store(float* data) {
+  if (!own_) return;
+  ours_.set_data_handle(data);
+  out_.execute(dnnl_util::Stream(), chosen_, ours_);
+}
+
+}  // namespace cnn

@@ -1,0 +1,55 @@
+// What the oneDNN layers (this folder, built with CNN_WITH_DNNL) share: the
+// CPU engine and stream, plain descriptors of our NCHW-style arrays, and
+// DnnlArg, one argument of a primitive that may want another layout than
+// ours.
+//
+// At the layer boundary every array stays in our plain row-major layout.
+// A primitive created with format_tag::any may choose a blocked layout for
+// an argument (nChw16c, OIhw16i16o, ...), which is what its fast kernels
+// read; DnnlArg then owns a buffer in that layout and reorders into or out
+// of our array around the call. Where the choice is our layout, it reads or
+// writes our array in place.
+#pragma once
+
+#include <dnnl.hpp>
+
+#include <vector>
+
+namespace cnn {
+namespace dnnl_util {
+
+dnnl::engine& Engine();
+dnnl::stream& Stream();
+
+// Row-major f32 array of these dims (nchw, oihw, goihw, nc, ... by rank).
+dnnl::memory::desc Plain(const dnnl::memory::dims& dims);
+// The same dims with the layout left to the primitive.
+dnnl::memory::desc Any(const dnnl::memory::dims& dims);
+
+}  // namespace dnnl_util
+
+class DnnlArg {
+ public:
+  // `ours` is the layout of our array, `chosen` the primitive's. With
+  // accumulate (parameter gradients, which Caffe's layers add to), outputs
+  // always go to the own buffer and Store adds them into our array.
+  void Reset(const dnnl::memory::desc& ours, const dnnl::memory::desc& chosen, bool accumulate = false);
+
+  // Input: the chosen-layout memory holding `data`'s values.
+  const dnnl::memory& Read(const float* data);
+  // Output: the memory the primitive writes; Store(data) after the call
+  // moves it into `data` (nothing to do when it was `data` itself).
+  const dnnl::memory& Target(float* data);
+  void Store(float* data);
+
+  bool reorders() const { return own_; }
+
+ private:
+  dnnl::memory ours_;     // our array; the handle is set on each call
+  dnnl::memory chosen_;   // the primitive's view: ours_ or the own buffer
+  dnnl::memory::desc chosen_desc_;
+  bool own_ = false;      // chosen_ is an own buffer
+  dnnl::reorder in_, out_;
+};
+
+}  // namespace cnn

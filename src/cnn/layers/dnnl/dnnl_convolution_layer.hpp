@@ -1,0 +1,48 @@
+// ConvolutionLayer on oneDNN's CPU convolution primitives: forward, backward
+// data and backward weights + bias over the whole batch, groups through
+// grouped weights (goihw), with stride, zero padding and dilation, over one,
+// two or three spatial axes. Setup, shape checks and parameters are our
+// layer's; only the CPU passes differ.
+//
+// Our own CPU code runs instead (uses_dnnl() false) for what oneDNN does not
+// match: padding_mode other than ZEROS, more than three spatial axes,
+// force_nd_im2col (a request for our N-D lowering), an empty batch, or a
+// geometry the library refuses. GPU passes are our layer's.
+//
+// Primitives are built on the first pass after a shape change and kept for
+// later calls; the argument layouts are the library's choice (see DnnlArg).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "cnn/layers/conv/convolution_layer.hpp"
+
+namespace cnn {
+
+class DnnlConvolutionLayer : public ConvolutionLayer {
+ public:
+  explicit DnnlConvolutionLayer(const LayerParameter& param);
+  ~DnnlConvolutionLayer() override;
+
+  void Reshape(const BlobVec& bottom, const BlobVec& top) override;
+  // Whether the current shape runs on oneDNN (decided at Reshape).
+  bool uses_dnnl() const { return uses_dnnl_; }
+
+ protected:
+  void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
+  void Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down, const BlobVec& bottom) override;
+
+ private:
+  struct Primitives;
+  bool Supported() const;
+  Primitives& Prepare();
+  // Builds the backward primitives the pass needs (data: bottom diffs; weights: parameter diffs).
+  void PrepareBackward(bool data, bool weights);
+
+  bool uses_dnnl_ = false;
+  std::vector<int> shape_;  // the input shape uses_dnnl_ was decided for
+  std::unique_ptr<Primitives> prims_;  // null until the first pass of a shape
+};
+
+}  // namespace cnn

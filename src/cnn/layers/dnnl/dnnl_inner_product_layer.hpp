@@ -1,0 +1,38 @@
+// InnerProductLayer on oneDNN's CPU inner-product primitives: y = W x + b
+// over the whole batch, its data gradient and its weight + bias gradient,
+// with the weights as stored (num_output x K, or K x num_output with
+// transpose). Setup, shape checks and parameters are our layer's; our own
+// CPU code runs for an empty batch or where the library refuses the shape.
+// GPU passes are our layer's.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "cnn/layers/math/inner_product_layer.hpp"
+
+namespace cnn {
+
+class DnnlInnerProductLayer : public InnerProductLayer {
+ public:
+  explicit DnnlInnerProductLayer(const LayerParameter& param);
+  ~DnnlInnerProductLayer() override;
+
+  void Reshape(const BlobVec& bottom, const BlobVec& top) override;
+  bool uses_dnnl() const { return uses_dnnl_; }
+
+ protected:
+  void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
+  void Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down, const BlobVec& bottom) override;
+
+ private:
+  struct Primitives;
+  void Prepare();
+  void PrepareBackward(bool data, bool weights);
+
+  bool uses_dnnl_ = false;
+  std::vector<int> shape_;  // the input shape uses_dnnl_ was decided for
+  std::unique_ptr<Primitives> prims_;  // null until the first pass of a batch size
+};
+
+}  // namespace cnn

@@ -1,0 +1,134 @@
+#include "cnn/layers/dnnl/dnnl_pooling_layer.hpp"
+
+#include <glog/logging.h>
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "cnn/core/common.hpp"
+#include "cnn/core/layer_registry.hpp"
+#include "cnn/layers/dnnl/dnnl_arg.hpp"
+
+namespace cnn {
+namespace {
+
+// The padding after the input that makes oneDNN's output size (floor of
+// (in + pad + after - kernel) / stride, plus one) equal `out`. Where the
+// windows stay inside the symmetric padding that is `pad` itself; a
+// ceil-mode window that overhangs it needs more.
+int PadAfter(int in, int kernel, int pad, int stride, int out) {
+  return std::max(pad, (out - 1) * stride + kernel - in - pad);
+}
+
+}  // namespace
+
+using dnnl::memory;
+
+struct DnnlPoolingLayer::Primitives {
+  memory::dims src, dst, strides, kernel, pad_l, pad_r;
+  dnnl::algorithm algorithm;
+  dnnl::pooling_forward::primitive_desc fwd_pd;
+  dnnl::pooling_forward fwd;
+  DnnlArg src_arg, dst_arg;
+  dnnl::pooling_backward bwd;
+  DnnlArg diff_dst_arg, diff_src_arg;
+};
+
+DnnlPoolingLayer::DnnlPoolingLayer(const LayerParameter& param) : PoolingLayer(param) {}
+DnnlPoolingLayer::~DnnlPoolingLayer() = default;
+
+bool DnnlPoolingLayer::Supported() const {
+  if (padded_.padding().active() || planes_ == 0 || height_ == 0 || width_ == 0) return false;
+  // MAX stays ours: oneDNN starts a window from the lowest finite float and
+  // skips NaN, so a window of -inf gave -FLT_MAX and a NaN vanished
+  // (measured), where ours propagates both; and it routes ties elsewhere.
+  if (method_ != PoolingParameter::AVE) return false;
+  const bool padded = pad_h_ > 0 || pad_w_ > 0;
+  const bool overhangs = pad_bottom_ > pad_h_ || pad_right_ > pad_w_;
+  return !(padded && overhangs);
+}
+
+void DnnlPoolingLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
+  PoolingLayer::Reshape(bottom, top);
+  num_ = bottom[0]->shape(0);
+  channels_ = bottom[0]->shape(1);
+  pad_bottom_ = PadAfter(height_, kernel_h_, pad_h_, stride_h_, pooled_h_);
+  pad_right_ = PadAfter(width_, kernel_w_, pad_w_, stride_w_, pooled_w_);
+  // The same input shape keeps the primitives, or oneDNN's refusal
+  // (global_pooling's window follows the input, so the shape is the key).
+  if (bottom[0]->shape() == shape_) return;
+  shape_ = bottom[0]->shape();
+  prims_.reset();
+  uses_dnnl_ = Supported();
+}
+
+void DnnlPoolingLayer::Prepare() {
+  using namespace dnnl_util;
+  auto p = std::make_unique<Primitives>();
+  p->src = {num_, channels_, height_, width_};
+  p->dst = {num_, channels_, pooled_h_, pooled_w_};
+  p->strides = {stride_h_, stride_w_};
+  p->kernel = {kernel_h_, kernel_w_};
+  p->pad_l = {pad_h_, pad_w_};
+  p->pad_r = {pad_bottom_, pad_right_};
+  // See Supported: with padding every window lies inside it (the divisor is
+  // the kernel's area); without, the divisor counts the input under the window.
+  const bool padded = pad_h_ > 0 || pad_w_ > 0;
+  p->algorithm =
+      padded ? dnnl::algorithm::pooling_avg_include_padding : dnnl::algorithm::pooling_avg_exclude_padding;
+  // The source keeps our layout: pooling reads each input once, so a reorder
+  // into a blocked one would cost as much as the pooling itself.
+  dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_training, p->algorithm, Plain(p->src), Plain(p->dst),
+                                p->strides, p->kernel, p->pad_l, p->pad_r);
+  p->fwd_pd = dnnl::pooling_forward::primitive_desc(d, Engine());
+  p->fwd = dnnl::pooling_forward(p->fwd_pd);
+  p->src_arg.Reset(Plain(p->src), p->fwd_pd.src_desc());
+  p->dst_arg.Reset(Plain(p->dst), p->fwd_pd.dst_desc());
+  // Built with the forward, so that a refusal comes before either pass runs.
+  dnnl::pooling_backward::desc bd(p->algorithm, Plain(p->src), Plain(p->dst), p->strides, p->kernel, p->pad_l,
+                                  p->pad_r);
+  dnnl::pooling_backward::primitive_desc bpd(bd, Engine(), p->fwd_pd);
+  p->bwd = dnnl::pooling_backward(bpd);
+  p->diff_dst_arg.Reset(Plain(p->dst), bpd.diff_dst_desc());
+  p->diff_src_arg.Reset(Plain(p->src), bpd.diff_src_desc());
+  prims_ = std::move(p);
+}
+
+void DnnlPoolingLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
+  if (uses_dnnl_ && !prims_) {
+    try {
+      Prepare();
+    } catch (const dnnl::error& e) {
+      LOG(WARNING) << where() << "oneDNN has no pooling for this geometry (" << e.what()
+                   << "); running our own kernels";
+      uses_dnnl_ = false;
+    }
+  }
+  if (!uses_dnnl_) return PoolingLayer::Forward_cpu(bottom, top);
+  Primitives& p = *prims_;
+  dnnl::stream& s = dnnl_util::Stream();
+  float* y = top[0]->mutable_cpu_data();
+  std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, p.src_arg.Read(bottom[0]->cpu_data())},
+                                          {DNNL_ARG_DST, p.dst_arg.Target(y)}};
+  p.fwd.execute(s, args);
+  p.dst_arg.Store(y);
+  s.wait();
+}
+
+void DnnlPoolingLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                                    const BlobVec& bottom) {
+  if (!propagate_down[0]) return;
+  if (!uses_dnnl_ || !prims_) return PoolingLayer::Backward_cpu(top, propagate_down, bottom);
+  Primitives& p = *prims_;
+  dnnl::stream& s = dnnl_util::Stream();
+  float* dx = bottom[0]->mutable_cpu_diff();
+  std::unordered_map<int, memory> args = {{DNNL_ARG_DIFF_DST, p.diff_dst_arg.Read(top[0]->cpu_diff())},
+                                          {DNNL_ARG_DIFF_SRC, p.diff_src_arg.Target(dx)}};
+  p.bwd.execute(s, args);
+  p.diff_src_arg.Store(dx);
+  s.wait();
+}
+
+CNN_REGISTER_LAYER_ENGINE(Pooling, DNNL, DnnlPoolingLayer);
+
+}  // namespace cnn
