@@ -12,7 +12,9 @@
 #pragma once
 
 #include <dnnl.hpp>
+#include <glog/logging.h>
 
+#include <string>
 #include <vector>
 
 namespace cnn {
@@ -25,6 +27,20 @@ dnnl::stream& Stream();
 dnnl::memory::desc Plain(const dnnl::memory::dims& dims);
 // The same dims with the layout left to the primitive.
 dnnl::memory::desc Any(const dnnl::memory::dims& dims);
+
+// Runs prepare(), which builds a layer's primitives. oneDNN refuses some
+// shapes with dnnl::error: that is one warning naming `what` ("pooling for
+// this geometry") and false, and the layer runs our own kernels instead.
+template <typename Prepare>
+bool Prepared(const std::string& where, const std::string& what, Prepare prepare) {
+  try {
+    prepare();
+    return true;
+  } catch (const dnnl::error& e) {
+    LOG(WARNING) << where << "oneDNN has no " << what << " (" << e.what() << "); running our own kernels";
+    return false;
+  }
+}
 
 }  // namespace dnnl_util
 

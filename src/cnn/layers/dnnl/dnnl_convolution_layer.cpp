@@ -84,13 +84,7 @@ DnnlConvolutionLayer::Primitives& DnnlConvolutionLayer::Prepare() {
 
 void DnnlConvolutionLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
   if (uses_dnnl_ && !prims_) {
-    try {
-      Prepare();
-    } catch (const dnnl::error& e) {
-      LOG(WARNING) << where() << "oneDNN has no convolution for this geometry (" << e.what()
-                   << "); running our own kernels";
-      uses_dnnl_ = false;
-    }
+    uses_dnnl_ = dnnl_util::Prepared(where(), "convolution for this geometry", [&] { Prepare(); });
   }
   if (!uses_dnnl_) return ConvolutionLayer::Forward_cpu(bottom, top);
   Primitives& p = *prims_;
@@ -147,11 +141,8 @@ void DnnlConvolutionLayer::Backward_cpu(const BlobVec& top, const std::vector<bo
   const bool bias_grad = bias_term_ && param_propagate_down(1);
   bool data_grad = false;
   for (size_t i = 0; i < bottom.size(); ++i) data_grad = data_grad || propagate_down[i];
-  try {
-    PrepareBackward(data_grad, weight_grad || bias_grad);
-  } catch (const dnnl::error& e) {
-    LOG(WARNING) << where() << "oneDNN has no backward convolution for this geometry (" << e.what()
-                 << "); running our own kernels";
+  if (!dnnl_util::Prepared(where(), "backward convolution for this geometry",
+                           [&] { PrepareBackward(data_grad, weight_grad || bias_grad); })) {
     uses_dnnl_ = false;
     return ConvolutionLayer::Backward_cpu(top, propagate_down, bottom);
   }

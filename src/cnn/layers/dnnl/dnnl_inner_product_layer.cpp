@@ -94,13 +94,7 @@ void DnnlInnerProductLayer::PrepareBackward(bool data, bool weights) {
 
 void DnnlInnerProductLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
   if (uses_dnnl_ && !prims_) {
-    try {
-      Prepare();
-    } catch (const dnnl::error& e) {
-      LOG(WARNING) << where() << "oneDNN has no inner product for this shape (" << e.what()
-                   << "); running our own kernels";
-      uses_dnnl_ = false;
-    }
+    uses_dnnl_ = dnnl_util::Prepared(where(), "inner product for this shape", [&] { Prepare(); });
   }
   if (!uses_dnnl_) return InnerProductLayer::Forward_cpu(bottom, top);
   Primitives& p = *prims_;
@@ -123,11 +117,8 @@ void DnnlInnerProductLayer::Backward_cpu(const BlobVec& top, const std::vector<b
   if (!uses_dnnl_ || !prims_) return InnerProductLayer::Backward_cpu(top, propagate_down, bottom);
   const bool weight_grad = param_propagate_down(0);
   const bool bias_grad = bias_term_ && param_propagate_down(1);
-  try {
-    PrepareBackward(propagate_down[0], weight_grad || bias_grad);
-  } catch (const dnnl::error& e) {
-    LOG(WARNING) << where() << "oneDNN has no backward inner product for this shape (" << e.what()
-                 << "); running our own kernels";
+  if (!dnnl_util::Prepared(where(), "backward inner product for this shape",
+                           [&] { PrepareBackward(propagate_down[0], weight_grad || bias_grad); })) {
     uses_dnnl_ = false;
     return InnerProductLayer::Backward_cpu(top, propagate_down, bottom);
   }

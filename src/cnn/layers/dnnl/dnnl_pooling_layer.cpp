@@ -96,13 +96,7 @@ void DnnlPoolingLayer::Prepare() {
 
 void DnnlPoolingLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
   if (uses_dnnl_ && !prims_) {
-    try {
-      Prepare();
-    } catch (const dnnl::error& e) {
-      LOG(WARNING) << where() << "oneDNN has no pooling for this geometry (" << e.what()
-                   << "); running our own kernels";
-      uses_dnnl_ = false;
-    }
+    uses_dnnl_ = dnnl_util::Prepared(where(), "pooling for this geometry", [&] { Prepare(); });
   }
   if (!uses_dnnl_) return PoolingLayer::Forward_cpu(bottom, top);
   Primitives& p = *prims_;

@@ -2,6 +2,8 @@
 
 #include <glog/logging.h>
 
+#include <string>
+
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/layers/dnnl/dnnl_arg.hpp"
 
@@ -27,13 +29,7 @@ void DnnlReLULayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
   prims_.reset();
   uses_dnnl_ = n > 0;
   if (!uses_dnnl_) return;
-  try {
-    Prepare(n);
-  } catch (const dnnl::error& e) {
-    LOG(WARNING) << where() << "oneDNN has no ReLU for " << n << " values (" << e.what()
-                 << "); running our own kernels";
-    uses_dnnl_ = false;
-  }
+  uses_dnnl_ = dnnl_util::Prepared(where(), "ReLU for " + std::to_string(n) + " values", [&] { Prepare(n); });
 }
 
 void DnnlReLULayer::Prepare(int count) {

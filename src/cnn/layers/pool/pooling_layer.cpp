@@ -29,6 +29,19 @@ struct WholeWindows {
   int lo, hi;
 };
 
+// AVE's windows along a row: what each reads, and its divisor's extent as a
+// float (exact: extents are small integers).
+struct AveColumns {
+  AveColumns(int pooled, int stride, int pad, int kernel, int size) : span(pooled), extent(pooled) {
+    for (int i = 0; i < pooled; ++i) {
+      span[i] = AveSpanAt(i, stride, pad, kernel, size);
+      extent[i] = static_cast<float>(span[i].extent);
+    }
+  }
+  std::vector<AveSpan> span;
+  std::vector<float> extent;
+};
+
 // Calls op(stride) with the common strides 1 and 2 as compile-time constants,
 // so the strided loads and stores in op's loops vectorise as shuffles instead
 // of index arithmetic and gathers.
@@ -264,12 +277,9 @@ void PoolingLayer::ForwardAve(const float* x, float* y) {
   const int H = height_, W = width_, PH = pooled_h_, PW = pooled_w_;
   const int64_t in_plane = static_cast<int64_t>(H) * W, out_plane = static_cast<int64_t>(PH) * PW;
   const WholeWindows whole(W, pad_w_, stride_w_, kernel_w_, PW);
-  std::vector<AveSpan> ws(PW);
-  std::vector<float> w_extent(PW);  // exact: extents are small integers
-  for (int pw = 0; pw < PW; ++pw) {
-    ws[pw] = AveSpanAt(pw, stride_w_, pad_w_, kernel_w_, W);
-    w_extent[pw] = static_cast<float>(ws[pw].extent);
-  }
+  const AveColumns columns(PW, stride_w_, pad_w_, kernel_w_, W);
+  const std::vector<AveSpan>& ws = columns.span;
+  const std::vector<float>& w_extent = columns.extent;
   // As MAX's forward pass: each row summed over every window's columns once,
   // then the window's rows added element-wise across a row of outputs.
 #pragma omp parallel if (ParallelLoopPays(planes_ * in_plane))
@@ -405,12 +415,9 @@ void PoolingLayer::BackwardAve(const float* dy, float* dx) {
   const int H = height_, W = width_, PH = pooled_h_, PW = pooled_w_;
   const int64_t in_plane = static_cast<int64_t>(H) * W, out_plane = static_cast<int64_t>(PH) * PW;
   const WholeWindows whole(W, pad_w_, stride_w_, kernel_w_, PW);
-  std::vector<AveSpan> ws(PW);
-  std::vector<float> w_extent(PW);  // exact: extents are small integers
-  for (int pw = 0; pw < PW; ++pw) {
-    ws[pw] = AveSpanAt(pw, stride_w_, pad_w_, kernel_w_, W);
-    w_extent[pw] = static_cast<float>(ws[pw].extent);
-  }
+  const AveColumns columns(PW, stride_w_, pad_w_, kernel_w_, W);
+  const std::vector<AveSpan>& ws = columns.span;
+  const std::vector<float>& w_extent = columns.extent;
   // The forward pass in reverse: each output's share spread over its rows
   // (element-wise across a row of outputs), then each row's over the columns.
 #pragma omp parallel if (ParallelLoopPays(planes_ * in_plane))
