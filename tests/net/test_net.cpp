@@ -478,7 +478,30 @@ TEST(Net, UnknownBottomNamesLayerAndBlob) {
               inner_product_param { num_output: 3 } }
     )");
   });
-  EXPECT_EQ(err, "layer 'fc7': unknown bottom blob 'fc6x' (no earlier layer produces it)");
+  EXPECT_EQ(err, "layer 'fc7': unknown bottom blob 'fc6x' (no earlier layer produces it; did you mean 'fc6'?)");
+}
+
+TEST(Net, UnknownBottomSuggestsTheClosestBlobProducedBeforeIt) {
+  std::string err = ErrorOf([] {
+    MakeNet(R"(
+      layer { name: 'input' type: 'Input' top: 'data' input_param { shape { dim: 1 dim: 1 dim: 8 dim: 8 } } }
+      layer { name: 'conv1' type: 'Convolution' bottom: 'data' top: 'conv1'
+              convolution_param { num_output: 2 kernel_size: 3 } }
+      layer { name: 'conv2' type: 'Convolution' bottom: 'conv11' top: 'conv2'
+              convolution_param { num_output: 2 kernel_size: 3 } }
+    )");
+  });
+  EXPECT_EQ(err, "layer 'conv2': unknown bottom blob 'conv11' (no earlier layer produces it; did you mean 'conv1'?)");
+  // Only blobs produced before count: 'conv2' comes after the reader.
+  err = ErrorOf([] {
+    MakeNet(R"(
+      layer { name: 'input' type: 'Input' top: 'data' input_param { shape { dim: 1 dim: 1 dim: 8 dim: 8 } } }
+      layer { name: 'relu' type: 'ReLU' bottom: 'conv2' top: 'r' }
+      layer { name: 'conv2' type: 'Convolution' bottom: 'data' top: 'conv2'
+              convolution_param { num_output: 2 kernel_size: 3 } }
+    )");
+  });
+  EXPECT_EQ(err, "layer 'relu': unknown bottom blob 'conv2' (no earlier layer produces it)");
 }
 
 // The library alone (as this test links it) has no Python: a Python layer is
