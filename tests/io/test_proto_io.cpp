@@ -121,6 +121,48 @@ TEST(ProtoIO, BadEnumValuePointsAtTheValue) {
   EXPECT_NE(msg.find("MAXX"), std::string::npos) << msg;
 }
 
+// The closest field of the message being parsed, on the same one line.
+TEST(ProtoIO, MisspelledFieldsGetTheClosestFieldOfTheirMessage) {
+  ScratchDir scratch;
+  const std::string path = scratch.path + "/typo.prototxt";
+  WriteFile(path,
+            "layer {\n"
+            "  name: \"conv\" type: \"Convolution\"\n"
+            "  convolution_param { num_output: 8 kernal_size: 3 }\n"
+            "}\n");
+  NetParameter net;
+  std::string msg = ErrorOf([&] { ReadProtoFromTextFile(path, &net); });
+  EXPECT_EQ(msg, path + ":3:37: Message type \"cnn.ConvolutionParameter\" has no field named \"kernal_size\" "
+                        "(did you mean 'kernel_size'?)");
+  WriteFile(path, "layer { name: \"ip\" inner_product_param { num_ouput: 10 } }\n");
+  msg = ErrorOf([&] { ReadProtoFromTextFile(path, &net); });
+  EXPECT_NE(msg.find("has no field named \"num_ouput\" (did you mean 'num_output'?)"), std::string::npos) << msg;
+  // Nothing close: protobuf's message alone.
+  WriteFile(path, "layer { name: \"ip\" zzzzzzzz: 10 }\n");
+  msg = ErrorOf([&] { ReadProtoFromTextFile(path, &net); });
+  EXPECT_EQ(msg.find("did you mean"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("zzzzzzzz"), std::string::npos) << msg;
+  SolverParameter solver;
+  WriteFile(path, "base_lrr: 0.1\n");
+  msg = ErrorOf([&] { ReadProtoFromTextFile(path, &solver); });
+  EXPECT_NE(msg.find("(did you mean 'base_lr'?)"), std::string::npos) << msg;
+}
+
+TEST(ProtoIO, MisspelledEnumValuesGetTheClosestValue) {
+  ScratchDir scratch;
+  const std::string path = scratch.path + "/enum.prototxt";
+  WriteFile(path, "layer { name: \"p\" type: \"Pooling\" pooling_param { pool: MAXX } }\n");
+  NetParameter net;
+  std::string msg = ErrorOf([&] { ReadProtoFromTextFile(path, &net); });
+  EXPECT_TRUE(StartsWith(msg, path + ":1:57: ")) << msg;
+  EXPECT_NE(msg.find("\"MAXX\" for field \"pool\" (did you mean 'MAX'?)"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  SolverParameter solver;
+  WriteFile(path, "solver_mode: GPUU\n");
+  msg = ErrorOf([&] { ReadProtoFromTextFile(path, &solver); });
+  EXPECT_NE(msg.find("(did you mean 'GPU'?)"), std::string::npos) << msg;
+}
+
 TEST(ProtoIO, UnexpectedEndOfFileIsSaid) {
   ScratchDir scratch;
   const std::string path = scratch.path + "/short.prototxt";

@@ -181,7 +181,7 @@ TEST(InsertSplits, UnknownBottomNamesTheLayer) {
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()),
-              "layer 'fc7': unknown bottom blob 'fc6x' (no earlier layer produces it)");
+              "layer 'fc7': unknown bottom blob 'fc6x' (no earlier layer produces it; did you mean 'fc6'?)");
   }
 }
 

@@ -478,7 +478,102 @@ TEST(Net, UnknownBottomNamesLayerAndBlob) {
               inner_product_param { num_output: 3 } }
     )");
   });
-  EXPECT_EQ(err, "layer 'fc7': unknown bottom blob 'fc6x' (no earlier layer produces it)");
+  EXPECT_EQ(err, "layer 'fc7': unknown bottom blob 'fc6x' (no earlier layer produces it; did you mean 'fc6'?)");
+}
+
+TEST(Net, UnknownBottomSuggestsTheClosestBlobProducedBeforeIt) {
+  std::string err = ErrorOf([] {
+    MakeNet(R"(
+      layer { name: 'input' type: 'Input' top: 'data' input_param { shape { dim: 1 dim: 1 dim: 8 dim: 8 } } }
+      layer { name: 'conv1' type: 'Convolution' bottom: 'data' top: 'conv1'
+              convolution_param { num_output: 2 kernel_size: 3 } }
+      layer { name: 'conv2' type: 'Convolution' bottom: 'conv11' top: 'conv2'
+              convolution_param { num_output: 2 kernel_size: 3 } }
+    )");
+  });
+  EXPECT_EQ(err, "layer 'conv2': unknown bottom blob 'conv11' (no earlier layer produces it; did you mean 'conv1'?)");
+  // Only blobs produced before count: 'conv2' comes after the reader.
+  err = ErrorOf([] {
+    MakeNet(R"(
+      layer { name: 'input' type: 'Input' top: 'data' input_param { shape { dim: 1 dim: 1 dim: 8 dim: 8 } } }
+      layer { name: 'relu' type: 'ReLU' bottom: 'conv2' top: 'r' }
+      layer { name: 'conv2' type: 'Convolution' bottom: 'data' top: 'conv2'
+              convolution_param { num_output: 2 kernel_size: 3 } }
+    )");
+  });
+  EXPECT_EQ(err, "layer 'relu': unknown bottom blob 'conv2' (no earlier layer produces it)");
+}
+
+// Each bottom's shape traced back to the input, through an in-place ReLU
+// (passed over) and the Split that the two readers of 'data' get.
+TEST(Net, ShapeMismatchNamesTheChainBehindEachBottom) {
+  const std::string err = ErrorOf([] {
+    MakeNet(R"(
+      layer { name: 'data' type: 'Input' top: 'data' input_param { shape { dim: 2 dim: 1 dim: 28 dim: 28 } } }
+      layer { name: 'conv1' type: 'Convolution' bottom: 'data' top: 'conv1'
+              convolution_param { num_output: 4 kernel_size: 5 } }
+      layer { name: 'relu1' type: 'ReLU' bottom: 'conv1' top: 'conv1' }
+      layer { name: 'pool1' type: 'Pooling' bottom: 'conv1' top: 'pool1'
+              pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
+      layer { name: 'conv2' type: 'Convolution' bottom: 'pool1' top: 'conv2'
+              convolution_param { num_output: 6 kernel_size: 5 } }
+      layer { name: 'pool2' type: 'Pooling' bottom: 'conv2' top: 'pool2'
+              pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
+      layer { name: 'convb' type: 'Convolution' bottom: 'data' top: 'convb'
+              convolution_param { num_output: 6 kernel_size: 5 } }
+      layer { name: 'sum' type: 'Eltwise' bottom: 'pool2' bottom: 'convb' top: 'sum' }
+    )");
+  });
+  EXPECT_TRUE(Contains(err, "layer 'sum' (Eltwise): bottom 1 has shape")) << err;
+  EXPECT_TRUE(Contains(err, "; bottom 'pool2' 2x6x4x4 from pool2 (Pooling) <- conv2 (Convolution) 2x6x8x8 <- "
+                            "pool1 (Pooling) 2x4x12x12 <- conv1 (Convolution) 2x4x24x24 <- data (Input) 2x1x28x28; "
+                            "bottom 'convb' 2x6x24x24 from convb (Convolution) <- data (Input) 2x1x28x28"))
+      << err;
+  EXPECT_EQ(err.find('\n'), std::string::npos) << err;
+}
+
+// Shared weights of two InnerProducts that see inputs of different sizes.
+TEST(Net, SharedWeightsOfAnotherShapeNameTheChain) {
+  const std::string err = ErrorOf([] {
+    MakeNet(R"(
+      layer { name: 'data' type: 'Input' top: 'a' top: 'b'
+              input_param { shape { dim: 2 dim: 10 } shape { dim: 2 dim: 3 dim: 4 } } }
+      layer { name: 'ipa' type: 'InnerProduct' bottom: 'a' top: 'ya' param { name: 'w' }
+              inner_product_param { num_output: 5 } }
+      layer { name: 'ipb' type: 'InnerProduct' bottom: 'b' top: 'yb' param { name: 'w' }
+              inner_product_param { num_output: 5 } }
+    )");
+  });
+  EXPECT_TRUE(Contains(err, "cannot share param 'w'")) << err;
+  EXPECT_TRUE(Contains(err, "; bottom 'b' 2x3x4 from data (Input)")) << err;
+}
+
+// The same when a new input shape reaches a layer at Reshape.
+TEST(Net, ReshapeToMismatchedShapesNamesTheChain) {
+  auto net = MakeNet(R"(
+    layer { name: 'data' type: 'Input' top: 'a' top: 'b'
+            input_param { shape { dim: 2 dim: 1 dim: 8 dim: 8 } shape { dim: 2 dim: 1 dim: 8 dim: 8 } } }
+    layer { name: 'pool' type: 'Pooling' bottom: 'a' top: 'p' pooling_param { pool: AVE kernel_size: 1 } }
+    layer { name: 'sum' type: 'Eltwise' bottom: 'p' bottom: 'b' top: 'sum' }
+  )");
+  net->input_blobs()[0]->Reshape({2, 1, 6, 6});
+  const std::string err = ErrorOf([&] { net->Reshape(); });
+  EXPECT_TRUE(Contains(err, "layer 'sum' (Eltwise): bottom 1 has shape")) << err;
+  EXPECT_TRUE(Contains(err, "; bottom 'p' 2x1x6x6 from pool (Pooling) <- data (Input) 2x1x6x6; bottom 'b' 2x1x8x8 "
+                            "from data (Input)"))
+      << err;
+}
+
+// Other setup errors stay as they were.
+TEST(Net, SetupErrorsNotAboutShapesGetNoChain) {
+  const std::string err = ErrorOf([] {
+    MakeNet(R"(
+      layer { name: 'data' type: 'Input' top: 'x' input_param { shape { dim: 2 dim: 10 } } }
+      layer { name: 'ip' type: 'InnerProduct' bottom: 'x' top: 'y' }
+    )");
+  });
+  EXPECT_TRUE(Contains(err, "needs a positive num_output")) << err;
+  EXPECT_FALSE(Contains(err, "bottom 'x'")) << err;
 }
 
 // The library alone (as this test links it) has no Python: a Python layer is

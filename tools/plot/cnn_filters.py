@@ -8,7 +8,8 @@ large ones. Three input channels are drawn in colour (Caffe's images are
 BGR, so the channels are flipped to RGB), one channel as grey tiles, both in
 a near-square grid; any other count as one grey tile per (filter, channel),
 filters as rows. The output's extension (.png,
-.svg, .pdf) picks the format.
+.svg, .pdf) picks the format. Activation maps (`cnn visualize --input`)
+come as C x 1 x H x W: one grey tile per channel, each normalised on its own.
 """
 import argparse
 import math

@@ -14,10 +14,13 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "cnn/core/common.hpp"
+#include "cnn/core/did_you_mean.hpp"
 #include "cnn/io/upgrade_net.hpp"
 
 namespace cnn {
@@ -117,6 +120,14 @@ class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
     }
   }
 
+  // Adds the closest valid name to an unknown field or enum value.
+  void SuggestName(const google::protobuf::Descriptor* root) {
+    const std::string suggestion = DidYouMeanInProto(message_, root);
+    if (suggestion.empty()) return;
+    if (!message_.empty() && message_.back() == '.') message_.pop_back();
+    message_ += suggestion;
+  }
+
   // "FILE:LINE:COL: message", 1-based like compilers and editors expect.
   std::string Describe(const std::string& path) const {
     std::ostringstream out;
@@ -132,6 +143,59 @@ class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
   int column_ = -1;
   std::string message_;
 };
+
+// The text between `prefix"` and the next quote in `message`, "" when absent.
+std::string Quoted(const std::string& message, const std::string& prefix) {
+  const size_t at = message.find(prefix + "\"");
+  if (at == std::string::npos) return "";
+  const size_t begin = at + prefix.size() + 1;
+  const size_t end = message.find('"', begin);
+  return end == std::string::npos ? "" : message.substr(begin, end - begin);
+}
+
+// Every message type a file of type `root` can contain, `root` included.
+std::vector<const google::protobuf::Descriptor*> Reachable(const google::protobuf::Descriptor* root) {
+  std::vector<const google::protobuf::Descriptor*> all = {root};
+  std::set<const google::protobuf::Descriptor*> seen = {root};
+  for (size_t i = 0; i < all.size(); ++i) {
+    for (int f = 0; f < all[i]->field_count(); ++f) {
+      const google::protobuf::Descriptor* sub = all[i]->field(f)->message_type();
+      if (sub != nullptr && seen.insert(sub).second) all.push_back(sub);
+    }
+  }
+  return all;
+}
+
+}  // namespace
+
+std::string DidYouMeanInProto(const std::string& message, const google::protobuf::Descriptor* root) {
+  // Protobuf's wording: 'Message type "cnn.X" has no field named "y".' and
+  // 'Unknown enumeration value of "V" for field "f".' The first names the
+  // message, whose fields are the candidates; the second only the field, so
+  // the values of every enum field of that name in reach are.
+  std::vector<std::string> candidates;
+  const std::string field = Quoted(message, "has no field named ");
+  if (!field.empty()) {
+    const std::string type = Quoted(message, "Message type ");
+    const google::protobuf::Descriptor* d = root->file()->pool()->FindMessageTypeByName(type);
+    if (d == nullptr) return "";
+    for (int f = 0; f < d->field_count(); ++f) candidates.push_back(d->field(f)->name());
+    return DidYouMean(field, candidates);
+  }
+  const std::string value = Quoted(message, "Unknown enumeration value of ");
+  const std::string enum_field = Quoted(message, "\" for field ");
+  if (value.empty() || enum_field.empty()) return "";
+  std::set<const google::protobuf::EnumDescriptor*> enums;
+  for (const auto* d : Reachable(root)) {
+    const google::protobuf::FieldDescriptor* f = d->FindFieldByName(enum_field);
+    if (f != nullptr && f->enum_type() != nullptr && enums.insert(f->enum_type()).second) {
+      for (int v = 0; v < f->enum_type()->value_count(); ++v) candidates.push_back(f->enum_type()->value(v)->name());
+    }
+  }
+  return DidYouMean(value, candidates);
+}
+
+namespace {
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -227,6 +291,7 @@ void ReadProtoFromTextFile(const std::string& path, Message* proto) {
   if (ok) return;
   if (errors.has_error()) {
     errors.PointAtCulprit(path);
+    errors.SuggestName(proto->GetDescriptor());
     throw Error(errors.Describe(path));
   }
   CNN_THROW(path << ": not a valid text " << proto->GetDescriptor()->name());

@@ -2,6 +2,7 @@
 // a parse error names file:line:column; a missing file says so.
 #pragma once
 
+#include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 
 #include <string>
@@ -12,6 +13,11 @@ namespace cnn {
 
 // Text format (prototxt). Throws Error("FILE:LINE:COL: message") on a parse error.
 void ReadProtoFromTextFile(const std::string& path, google::protobuf::Message* proto);
+// " (did you mean 'X'?)" for one of protobuf's text-parser errors naming an
+// unknown field (X: the closest field of that message) or enum value (X: the
+// closest value of that field's enum, in any message a `root` file can hold);
+// "" for other errors or when nothing is close. Used by the reader above.
+std::string DidYouMeanInProto(const std::string& message, const google::protobuf::Descriptor* root);
 // Binary format. Throws Error when the file is missing, truncated or not a
 // valid message of that type (reading up to 2 GiB).
 void ReadProtoFromBinaryFile(const std::string& path, google::protobuf::Message* proto);

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <map>
 #include <sstream>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "cnn/core/common.hpp"
+#include "cnn/core/did_you_mean.hpp"
 
 namespace cnn {
 
@@ -28,6 +30,7 @@ NetParameter InsertSplits(const NetParameter& param) {
 
   // Pass 1: which top each bottom reads, and how many readers each top has.
   std::map<std::string, TopIdx> last_writer;
+  std::vector<std::string> produced;  // the names in last_writer, in the order they appeared
   std::vector<std::vector<TopIdx>> source(num_layers);
   std::map<TopIdx, int> readers;
   std::map<TopIdx, float> loss_weight;
@@ -35,12 +38,21 @@ NetParameter InsertSplits(const NetParameter& param) {
     const LayerParameter& lp = param.layer(i);
     for (int j = 0; j < lp.bottom_size(); ++j) {
       auto it = last_writer.find(lp.bottom(j));
-      CNN_CHECK(it != last_writer.end(), "layer '" << lp.name() << "': unknown bottom blob '" << lp.bottom(j)
-                                                   << "' (no earlier layer produces it)");
+      if (it == last_writer.end()) {
+        // Ties go to the blob produced last: a typo most likely means a neighbour.
+        std::vector<std::string> known(produced.rbegin(), produced.rend());
+        const std::string match = ClosestMatch(lp.bottom(j), known);
+        CNN_THROW("layer '" << lp.name() << "': unknown bottom blob '" << lp.bottom(j)
+                            << "' (no earlier layer produces it" << (match.empty() ? "" : "; did you mean '" + match + "'?")
+                            << ")");
+      }
       source[i].push_back(it->second);
       ++readers[it->second];
     }
-    for (int j = 0; j < lp.top_size(); ++j) last_writer[lp.top(j)] = TopIdx(i, j);
+    for (int j = 0; j < lp.top_size(); ++j) {
+      if (last_writer.count(lp.top(j)) == 0) produced.push_back(lp.top(j));
+      last_writer[lp.top(j)] = TopIdx(i, j);
+    }
     // A weighted loss top is read by the objective: one more consumer.
     for (int j = 0; j < std::min(lp.loss_weight_size(), lp.top_size()); ++j) {
       if (lp.loss_weight(j) == 0.f) continue;

@@ -48,6 +48,85 @@ std::string ShapeText(const Blob& b) {
   return s.str();
 }
 
+// "64x50x4x4"; "()" for a scalar.
+std::string Dims(const Blob& b) {
+  std::string s;
+  for (int i = 0; i < b.num_axes(); ++i) s += (i ? "x" : "") + std::to_string(b.shape(i));
+  return s.empty() ? "()" : s;
+}
+
+// What the layers built so far are, for tracing a blob back to the input.
+struct Built {
+  const std::vector<std::unique_ptr<Layer>>& layers;
+  const std::vector<std::string>& layer_names;
+  const std::vector<std::string>& blob_names;
+  const std::vector<BlobPtr>& blobs;
+  const std::vector<std::vector<int>>& bottom_ids;
+  const std::vector<std::vector<int>>& top_ids;
+
+  static bool Has(const std::vector<int>& ids, int id) { return std::find(ids.begin(), ids.end(), id) != ids.end(); }
+
+  // The last layer before `before` that gave *blob its shape: in-place
+  // layers keep it and are passed over, a Split is followed to the blob it
+  // copies (updating *blob). -1 when none did.
+  int ShapeProducer(int* blob, int before) const {
+    for (int j = before - 1; j >= 0; --j) {
+      if (!Has(top_ids[j], *blob)) continue;
+      if (Has(bottom_ids[j], *blob)) continue;
+      if (layers[j]->type() == std::string("Split") && !bottom_ids[j].empty()) {
+        *blob = bottom_ids[j][0];
+        continue;
+      }
+      return j;
+    }
+    return -1;
+  }
+
+  // "bottom 'pool2' 64x50x4x4 from pool2 (Pooling) <- conv2 (Convolution)
+  // 64x50x8x8 <- ... <- data (Input)": each earlier layer with the shape
+  // of its top, following first bottoms, at most kSteps layers.
+  std::string Chain(int layer_id, int bottom) const {
+    constexpr int kSteps = 6;
+    int blob = bottom_ids[layer_id][bottom];
+    int at = ShapeProducer(&blob, layer_id);
+    std::string s = "bottom '" + blob_names[blob] + "' " + Dims(*blobs[blob]);
+    for (int step = 0; at >= 0; ++step) {
+      if (step == kSteps) return s + " <- ...";
+      s += (step == 0 ? " from " : " <- ") + layer_names[at] + " (" + layers[at]->type() + ")";
+      if (step > 0) s += " " + Dims(*blobs[blob]);
+      if (bottom_ids[at].empty()) break;
+      blob = bottom_ids[at][0];
+      at = ShapeProducer(&blob, at);
+    }
+    return s;
+  }
+};
+
+// A setup error about shapes (it says "shape" or quotes a bottom's) gets the
+// chain of layers behind each bottom: the cause is usually layers earlier.
+bool IsAboutShapes(const std::string& message, const BlobVec& bottoms) {
+  if (message.find("shape") != std::string::npos) return true;
+  for (const Blob* b : bottoms)
+    if (message.find(b->shape_string()) != std::string::npos) return true;
+  return false;
+}
+
+// Runs f; an Error about the shapes of layer `layer_id` gets the chain
+// behind each of its bottoms appended.
+template <typename F>
+void WithShapeChains(const Built& built, int layer_id, const BlobVec& bottoms, F&& f) {
+  try {
+    f();
+  } catch (const OutOfMemory&) {
+    throw;
+  } catch (const Error& e) {
+    if (bottoms.empty() || !IsAboutShapes(e.what(), bottoms)) throw;
+    std::string chains;
+    for (size_t b = 0; b < bottoms.size(); ++b) chains += "; " + built.Chain(layer_id, static_cast<int>(b));
+    throw Error(e.what() + chains);
+  }
+}
+
 }  // namespace
 
 Net::Net(const NetParameter& param) { Init(param); }
@@ -103,7 +182,9 @@ void Net::Init(const NetParameter& in_param) {
       const int wanted = std::max(layer.MinTopBlobs(), layer.ExactNumTopBlobs());
       for (int t = lp->top_size(); t < wanted; ++t) AppendAutoTop(layer_id);
     }
-    InLayer(*lp, [&] { layer.SetUp(bottom_vecs_[layer_id], top_vecs_[layer_id]); });
+    const Built built{layers_, layer_names_, blob_names_, blobs_, bottom_id_vecs_, top_id_vecs_};
+    const auto with_chains = [&](auto&& f) { WithShapeChains(built, layer_id, bottom_vecs_[layer_id], f); };
+    with_chains([&] { InLayer(*lp, [&] { layer.SetUp(bottom_vecs_[layer_id], top_vecs_[layer_id]); }); });
     for (size_t t = 0; t < top_vecs_[layer_id].size(); ++t) {
       VLOG(1) << "  top '" << blob_names_[top_id_vecs_[layer_id][t]] << "' "
               << ShapeText(*top_vecs_[layer_id][t])
@@ -121,7 +202,9 @@ void Net::Init(const NetParameter& in_param) {
       need_backward = need_backward || lr != 0.f;
       layer.set_param_propagate_down(p, lr != 0.f);
     }
-    for (int p = 0; p < num_blobs; ++p) AppendParam(layer_id, p);
+    with_chains([&] {
+      for (int p = 0; p < num_blobs; ++p) AppendParam(layer_id, p);
+    });
     layer_need_backward_.push_back(need_backward);
     if (need_backward) {
       for (int id : top_id_vecs_[layer_id]) blob_need_backward_[id] = true;
@@ -390,8 +473,11 @@ float Net::ForwardBackward() {
 }
 
 void Net::Reshape() {
+  const Built built{layers_, layer_names_, blob_names_, blobs_, bottom_id_vecs_, top_id_vecs_};
   for (size_t i = 0; i < layers_.size(); ++i) {
-    InLayer(layers_[i]->layer_param(), [&] { layers_[i]->Reshape(bottom_vecs_[i], top_vecs_[i]); });
+    WithShapeChains(built, static_cast<int>(i), bottom_vecs_[i], [&] {
+      InLayer(layers_[i]->layer_param(), [&] { layers_[i]->Reshape(bottom_vecs_[i], top_vecs_[i]); });
+    });
   }
 }
 
