@@ -12,6 +12,7 @@
 #include "cnn/io/proto_io.hpp"
 #include "cnn/net/net.hpp"
 #include "commands.hpp"
+#include "trained_net.hpp"
 
 DEFINE_int32(opset, 13, "cnn export_onnx: the ONNX operator set to write (13 to 18).");
 
@@ -34,15 +35,9 @@ int ExportOnnxCommand(const std::vector<std::string>& args) {
   CNN_CHECK(!FLAGS_out.empty(), "cnn export_onnx needs --out=net.onnx");
   NetParameter model = ReadNetParamsFromTextFile(FLAGS_model);
   model.mutable_state()->set_phase(TEST);
-  Net net(model);
-  try {
-    net.CopyTrainedLayersFromFile(FLAGS_weights);
-  } catch (const Error& e) {
-    CNN_THROW(FLAGS_weights << ": " << e.what());
-  }
-  const auto missing = net.LayersWithoutTrainedWeights();
-  CNN_CHECK(missing.empty(), FLAGS_weights << " has no weights for layer '" << missing[0]
-                                           << "'; an export of filler values would be meaningless");
+  const std::unique_ptr<Net> loaded =
+      LoadTrainedNet(model, FLAGS_weights, "an export of filler values would be meaningless");
+  Net& net = *loaded;
   onnx::ModelProto onnx_model;
   try {
     onnx_model = ExportOnnx(net, FLAGS_opset, VersionString());

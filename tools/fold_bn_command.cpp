@@ -16,6 +16,7 @@
 #include "cnn/io/proto_io.hpp"
 #include "cnn/net/net.hpp"
 #include "commands.hpp"
+#include "trained_net.hpp"
 
 DEFINE_string(out_model, "", "cnn fold_bn: the folded net definition to write (prototxt).");
 DEFINE_string(out_weights, "", "cnn fold_bn: the folded weights to write (.caffemodel).");
@@ -37,15 +38,9 @@ int FoldBnCommand(const std::vector<std::string>& args) {
             "cnn fold_bn: --out_model and --out_weights must not overwrite the inputs");
   NetParameter model = ReadNetParamsFromTextFile(FLAGS_model);
   model.mutable_state()->set_phase(TEST);
-  Net net(model);
-  try {
-    net.CopyTrainedLayersFromFile(FLAGS_weights);
-  } catch (const Error& e) {
-    CNN_THROW(FLAGS_weights << ": " << e.what());
-  }
-  const auto missing = net.LayersWithoutTrainedWeights();
-  CNN_CHECK(missing.empty(), FLAGS_weights << " has no weights for layer '" << missing[0]
-                                           << "'; folding filler values would make a meaningless net");
+  const std::unique_ptr<Net> loaded =
+      LoadTrainedNet(model, FLAGS_weights, "folding filler values would make a meaningless net");
+  Net& net = *loaded;
   FoldedNet folded;
   try {
     folded = FoldBatchNorm(model, net);

@@ -3,7 +3,6 @@
 // with Debian's matplotlib. The script sits in share/cnn beside an
 // installed binary, or in the source tree of a built one.
 #include <gflags/gflags.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <string>
@@ -16,33 +15,8 @@
 DEFINE_string(metrics, "", "cnn plot: the metrics to draw, separated by commas (e.g. loss,accuracy); empty draws all.");
 DEFINE_string(x, "iteration", "cnn plot: the horizontal axis, iteration or seconds.");
 
-#ifndef CNN_TOOL_SOURCE_DIR
-#define CNN_TOOL_SOURCE_DIR ""
-#endif
-
 namespace cnn {
 namespace tool {
-namespace {
-
-bool Readable(const std::string& path) { return !path.empty() && access(path.c_str(), R_OK) == 0; }
-
-std::string FindPlotScript() {
-  const char* env = std::getenv("CNN_PLOT_SCRIPT");
-  if (env != nullptr && *env != '\0') {
-    CNN_CHECK(Readable(env), "CNN_PLOT_SCRIPT names '" << env << "', which cannot be read");
-    return env;
-  }
-  const std::string dir = ExecutableDir();
-  const std::vector<std::string> candidates = {dir + "/../share/cnn/cnn_plot.py",
-                                               std::string(CNN_TOOL_SOURCE_DIR) + "/tools/plot/cnn_plot.py"};
-  for (const auto& c : candidates) {
-    if (Readable(c)) return c;
-  }
-  CNN_THROW("cannot find cnn_plot.py (looked in " << candidates[0] << " and " << candidates[1]
-                                                  << "); set CNN_PLOT_SCRIPT to its path");
-}
-
-}  // namespace
 
 int PlotCommand(const std::vector<std::string>& args) {
   CNN_CHECK(!args.empty(), "cnn plot needs one or more log files: cnn plot LOG... --out=curves.png");
@@ -50,7 +24,8 @@ int PlotCommand(const std::vector<std::string>& args) {
   CNN_CHECK(FLAGS_x == "iteration" || FLAGS_x == "seconds", "--x must be iteration or seconds, got '" << FLAGS_x << "'");
   for (const auto& log : args) CNN_CHECK(Readable(log), "cannot read the log '" << log << "'");
   const char* python = std::getenv("CNN_PYTHON");
-  std::vector<std::string> argv = {python && *python ? python : "/usr/bin/python3", FindPlotScript(),
+  std::vector<std::string> argv = {python && *python ? python : "/usr/bin/python3",
+                                   FindToolScript("CNN_PLOT_SCRIPT", "cnn_plot.py"),
                                    "--out", FLAGS_out, "--x", FLAGS_x, "--metrics", FLAGS_metrics, "--"};
   argv.insert(argv.end(), args.begin(), args.end());
   const int status = RunProgram(argv);

@@ -5,7 +5,6 @@
 // cnn_plot.py: share/cnn beside an installed binary, else the source tree of
 // a built one, or $CNN_FILTERS_SCRIPT).
 #include <gflags/gflags.h>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +24,7 @@
 #include "cnn/io/proto_io.hpp"
 #include "cnn/net/net.hpp"
 #include "commands.hpp"
+#include "trained_net.hpp"
 #include "run_program.hpp"
 
 DEFINE_string(layer, "", "cnn visualize: the layer whose filters (first learned blob, O x C x H x W) to draw.");
@@ -35,29 +35,9 @@ DEFINE_string(mean_value, "",
               "from the image when the net's Input layer has no transform_param.");
 DEFINE_double(scale, 1.0, "cnn visualize --input: factor applied after the mean when the net has no transform_param.");
 
-#ifndef CNN_TOOL_SOURCE_DIR
-#define CNN_TOOL_SOURCE_DIR ""
-#endif
-
 namespace cnn {
 namespace tool {
 namespace {
-
-bool Readable(const std::string& path) { return !path.empty() && access(path.c_str(), R_OK) == 0; }
-
-std::string FindFiltersScript() {
-  const char* env = std::getenv("CNN_FILTERS_SCRIPT");
-  if (env != nullptr && *env != '\0') {
-    CNN_CHECK(Readable(env), "CNN_FILTERS_SCRIPT names '" << env << "', which cannot be read");
-    return env;
-  }
-  const std::vector<std::string> candidates = {ExecutableDir() + "/../share/cnn/cnn_filters.py",
-                                               std::string(CNN_TOOL_SOURCE_DIR) + "/tools/plot/cnn_filters.py"};
-  for (const auto& c : candidates)
-    if (Readable(c)) return c;
-  CNN_THROW("cannot find cnn_filters.py (looked in " << candidates[0] << " and " << candidates[1]
-                                                     << "); set CNN_FILTERS_SCRIPT to its path");
-}
 
 // Removes the temporary data file however the command ends.
 struct TempFile {
@@ -82,7 +62,7 @@ int Draw(const float* values, size_t count, const std::string& shape, const std:
   }
   const char* python = std::getenv("CNN_PYTHON");
   const std::vector<std::string> argv = {python && *python ? python : "/usr/bin/python3",
-                                         FindFiltersScript(), "--data", data.path, "--shape", shape, "--out",
+                                         FindToolScript("CNN_FILTERS_SCRIPT", "cnn_filters.py"), "--data", data.path, "--shape", shape, "--out",
                                          FLAGS_out, "--title", title};
   const int status = RunProgram(argv);
   CNN_CHECK(status != 127, "cannot run " << argv[0] << " for cnn visualize (is python3 installed?)");
@@ -120,15 +100,9 @@ int DrawActivations(NetParameter model) {
   const TransformationParameter transform = InputTransform(model);
   // Every blob must survive the forward pass to be read afterwards.
   model.set_share_activations(false);
-  Net net(model);
-  try {
-    net.CopyTrainedLayersFromFile(FLAGS_weights);
-  } catch (const Error& e) {
-    CNN_THROW(FLAGS_weights << ": " << e.what());
-  }
-  const std::vector<std::string> missing = net.LayersWithoutTrainedWeights();
-  CNN_CHECK(missing.empty(), FLAGS_weights << " has no weights for layer '" << missing[0]
-                                           << "'; the maps would come from the filler's random values");
+  const std::unique_ptr<Net> loaded =
+      LoadTrainedNet(model, FLAGS_weights, "the maps would come from the filler's random values");
+  Net& net = *loaded;
   std::vector<std::string> names;
   for (const auto& n : net.blob_names())
     if (n != "(automatic)") names.push_back(n);
@@ -184,12 +158,8 @@ int VisualizeCommand(const std::vector<std::string>& args) {
   NetParameter model = ReadNetParamsFromTextFile(FLAGS_model);
   model.mutable_state()->set_phase(TEST);
   if (!FLAGS_input.empty()) return DrawActivations(model);
-  Net net(model);
-  try {
-    net.CopyTrainedLayersFromFile(FLAGS_weights);
-  } catch (const Error& e) {
-    CNN_THROW(FLAGS_weights << ": " << e.what());
-  }
+  const std::unique_ptr<Net> loaded = LoadTrainedNet(model, FLAGS_weights, "");
+  Net& net = *loaded;
   if (!net.has_layer(FLAGS_layer)) {
     CNN_THROW(FLAGS_model << " has no layer '" << FLAGS_layer << "'" << DidYouMean(FLAGS_layer, net.layer_names()));
   }
