@@ -1,11 +1,13 @@
 // make_debian_sections OUT_DIR PACKAGES... [--sections=a,b,...] [--length=L]
-//     [--min_count=N] [--max_vocab=V] [--test_percent=P] [--backend=lmdb|leveldb]
+//     [--min_count=N] [--max_vocab=V] [--test_percent=P] [--val_percent=Q]
+//     [--backend=lmdb|leveldb]
 //
 // Builds a text classification set from Debian package lists (apt's Packages
 // files, or dpkg's status file; uncompressed deb822): each package's short
 // description is the text, its Section the class. Writes into OUT_DIR
 //
-//   debian_sections_train_lmdb, debian_sections_test_lmdb   (or _leveldb)
+//   debian_sections_train_lmdb, debian_sections_val_lmdb,
+//   debian_sections_test_lmdb   (or _leveldb; no val set with --val_percent=0)
 //       Datum records 1 x 1 x L of token ids in float_data, label = the
 //       section's index in --sections, keyed 00000000, 00000001, ...
 //   vocab.txt    line i: the word of id i and its count in the train split
@@ -14,8 +16,9 @@
 // Rules (see README.md beside this file): the first paragraph of a package
 // name wins (so list the main archive before updates, or the other way
 // round, as wanted); the split hashes the source package name; a split keeps
-// one copy of a (words, section) pair; a test text whose words also occur in
-// the train split is dropped; the vocabulary comes from the train split only.
+// one copy of a (words, section) pair; a validation or test text whose words
+// also occur in the train split is dropped; the vocabulary comes from the
+// train split only.
 // Everything is read and checked before anything is written.
 #include <algorithm>
 #include <cstdio>
@@ -51,6 +54,9 @@ struct Options {
   int min_count = 2;
   int max_vocab = 16384;
   int test_percent = 20;
+  // Picked from the sources outside test, so that choosing epochs or
+  // hyper-parameters never looks at the test set.
+  int val_percent = 10;
   std::string backend = "lmdb";
 };
 
@@ -96,17 +102,24 @@ Options ParseArgs(int argc, char** argv) {
       o.max_vocab = ParseInt(v, "--max_vocab", 3, 1 << 24);  // ids stay exact in float_data
     } else if (const char* v = value("--test_percent=")) {
       o.test_percent = ParseInt(v, "--test_percent", 1, 99);
+    } else if (const char* v = value("--val_percent=")) {
+      o.val_percent = ParseInt(v, "--val_percent", 0, 98);
     } else if (const char* v = value("--backend=")) {
       o.backend = v;
     } else {
       CNN_CHECK(a.rfind("--", 0) != 0, "unknown flag '" << a << "' (known: --sections, --length, --min_count, "
-                                                              "--max_vocab, --test_percent, --backend)");
+                                                              "--max_vocab, --test_percent, --val_percent, "
+                                                              "--backend)");
       positional.push_back(a);
     }
   }
   CNN_CHECK(positional.size() >= 2, "make_debian_sections takes OUT_DIR PACKAGES... [--sections=a,b,...] "
                                     "[--length=L] [--min_count=N] [--max_vocab=V] [--test_percent=P] "
-                                    "[--backend=lmdb|leveldb], got " << positional.size() << " argument(s)");
+                                    "[--val_percent=Q] [--backend=lmdb|leveldb], got "
+                                    << positional.size() << " argument(s)");
+  CNN_CHECK(o.test_percent + o.val_percent <= 99, "--test_percent (" << o.test_percent << ") and --val_percent ("
+                                                      << o.val_percent << ") leave no train split: their sum must "
+                                                      << "be at most 99");
   CNN_CHECK(o.backend == "lmdb" || o.backend == "leveldb", "--backend must be lmdb or leveldb, got '" << o.backend << "'");
   o.out_dir = positional[0];
   o.inputs.assign(positional.begin() + 1, positional.end());
@@ -135,7 +148,7 @@ std::string SectionName(const std::string& section) {
 
 struct Counts {
   int other_section = 0, no_description = 0, no_words = 0, repeated_package = 0;
-  int duplicates = 0, test_seen_in_train = 0;
+  int duplicates = 0, test_seen_in_train = 0, val_seen_in_train = 0;
 };
 
 void WriteSplit(const Options& o, const std::string& split, const std::vector<Record>& records, const Vocabulary& vocab) {
@@ -176,7 +189,7 @@ int Main(int argc, char** argv) {
   for (size_t k = 0; k < o.sections.size(); ++k) label_of[o.sections[k]] = static_cast<int>(k);
 
   Counts counts;
-  std::vector<Record> train, test;
+  std::vector<Record> train, val, test;
   std::unordered_set<std::string> packages;
   for (const auto& path : o.inputs) {
     for (const Paragraph& p : ReadParagraphs(path)) {
@@ -206,7 +219,8 @@ int Main(int argc, char** argv) {
       // "Source: name (version)" names the source; without it, the package is its own source.
       const std::string* source_field = p.Find("Source");
       const std::string source = source_field ? source_field->substr(0, source_field->find(' ')) : *package;
-      (InTestSplit(source, o.test_percent) ? test : train).push_back(std::move(r));
+      const Split split = SplitOf(source, o.test_percent, o.val_percent);
+      (split == Split::kTest ? test : split == Split::kVal ? val : train).push_back(std::move(r));
     }
   }
 
@@ -223,18 +237,23 @@ int Main(int argc, char** argv) {
     *records = std::move(kept);
   };
   dedupe(&train);
+  dedupe(&val);
   dedupe(&test);
   std::unordered_set<std::string> train_texts;
   for (const auto& r : train) train_texts.insert(Joined(r.words));
-  std::vector<Record> unseen;
-  for (auto& r : test) {
-    if (train_texts.count(Joined(r.words))) {
-      ++counts.test_seen_in_train;
-    } else {
-      unseen.push_back(std::move(r));
+  auto drop_seen = [&](std::vector<Record>* records, int* dropped) {
+    std::vector<Record> unseen;
+    for (auto& r : *records) {
+      if (train_texts.count(Joined(r.words))) {
+        ++*dropped;
+      } else {
+        unseen.push_back(std::move(r));
+      }
     }
-  }
-  test = std::move(unseen);
+    *records = std::move(unseen);
+  };
+  drop_seen(&val, &counts.val_seen_in_train);
+  drop_seen(&test, &counts.test_seen_in_train);
 
   std::ostringstream wanted;
   for (size_t k = 0; k < o.sections.size(); ++k) wanted << (k ? "," : "") << o.sections[k];
@@ -242,6 +261,9 @@ int Main(int argc, char** argv) {
                                                  << (train.empty() ? "train" : "test") << " split of the "
                                                  << o.inputs.size() << " file(s) given (" << train.size()
                                                  << " train, " << test.size() << " test records)");
+  CNN_CHECK(o.val_percent == 0 || !val.empty(), "no package of the sections " << wanted.str() << " left in the "
+                                                    << "validation split (--val_percent=" << o.val_percent
+                                                    << "; --val_percent=0 writes none)");
 
   std::vector<std::vector<std::string>> train_words;
   for (const auto& r : train) train_words.push_back(r.words);
@@ -256,11 +278,13 @@ int Main(int argc, char** argv) {
     });
   };
   order(&train);
+  order(&val);
   order(&test);
 
   namespace fs = std::filesystem;
-  const std::string outputs[] = {"debian_sections_train_" + o.backend, "debian_sections_test_" + o.backend,
-                                 "vocab.txt", "labels.txt"};
+  std::vector<std::string> outputs = {"debian_sections_train_" + o.backend, "debian_sections_test_" + o.backend,
+                                      "vocab.txt", "labels.txt"};
+  if (o.val_percent > 0) outputs.push_back("debian_sections_val_" + o.backend);
   for (const auto& name : outputs) {
     CNN_CHECK(!fs::exists(o.out_dir + "/" + name), "'" << o.out_dir << "/" << name << "' already exists; remove it first");
   }
@@ -271,6 +295,7 @@ int Main(int argc, char** argv) {
   WriteSplit(o, "train", train, vocab);
   try {
     WriteSplit(o, "test", test, vocab);
+    if (o.val_percent > 0) WriteSplit(o, "val", val, vocab);
     std::ostringstream words, labels;
     for (int id = 0; id < vocab.size(); ++id) words << vocab.word(id) << '\t' << vocab.count(id) << '\n';
     for (size_t k = 0; k < o.sections.size(); ++k) labels << k << ' ' << o.sections[k] << '\n';
@@ -289,15 +314,16 @@ int Main(int argc, char** argv) {
       test_unknown += vocab.Id(w) == kUnkId;
     }
   }
-  for (const auto* split : {&train, &test}) {
+  for (const auto* split : {&train, &val, &test}) {
     for (const auto& r : *split) truncated += static_cast<int>(r.words.size()) > o.length;
   }
   std::cout << "train: " << train.size() << " records (" << PerSection(o, train) << ")\n"
+            << "val: " << val.size() << " records (" << PerSection(o, val) << ")\n"
             << "test: " << test.size() << " records (" << PerSection(o, test) << ")\n"
             << "vocabulary: " << vocab.size() << " ids (0 <pad>, 1 <unk>, words seen >= " << o.min_count
             << " times in train); " << test_unknown << " of " << test_tokens << " test words unknown\n"
-            << "left out: " << counts.duplicates << " repeated texts within a split, " << counts.test_seen_in_train
-            << " test texts also in train, " << counts.other_section << " packages of other sections, "
+            << "left out: " << counts.duplicates << " repeated texts within a split, " << counts.val_seen_in_train
+            << " validation and " << counts.test_seen_in_train << " test texts also in train, " << counts.other_section << " packages of other sections, "
             << counts.no_description << " without Description, " << counts.no_words << " without words, "
             << counts.repeated_package << " repeated package names; " << truncated << " texts cut to " << o.length
             << " words" << std::endl;

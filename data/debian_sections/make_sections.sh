@@ -2,7 +2,7 @@
 # Builds the text classification set models/text_cnn and models/text_bow
 # train on, from this machine's apt package lists (every Debian machine has
 # them after `apt-get update`; no network is needed when they are there):
-#   data/debian_sections/debian_sections_{train,test}_lmdb, vocab.txt, labels.txt
+#   data/debian_sections/debian_sections_{train,val,test}_lmdb, vocab.txt, labels.txt
 # Each record is one package's short description (16 token ids) labelled with
 # its Section. Outputs already there are kept unless --force.
 #
@@ -34,7 +34,7 @@ if [ ! -x "$conv" ]; then
   exit 1
 fi
 
-outputs=(debian_sections_train_lmdb debian_sections_test_lmdb vocab.txt labels.txt)
+outputs=(debian_sections_train_lmdb debian_sections_val_lmdb debian_sections_test_lmdb vocab.txt labels.txt)
 if [ -e "$here/debian_sections_train_lmdb" ] && [ "$force" -eq 0 ]; then
   echo "make_sections.sh: $here/debian_sections_train_lmdb exists; kept (--force re-creates the set)"
   exit 0
@@ -72,5 +72,6 @@ partial="$here/sections.partial"
 rm -rf "$partial"
 "$conv" "$partial" "${plain[@]}" "${flags[@]}"
 for o in "${outputs[@]}"; do rm -rf "${here:?}/$o"; done
-for o in "${outputs[@]}"; do mv "$partial/$o" "$here/$o"; done
+# (--val_percent=0 writes no validation set.)
+for o in "${outputs[@]}"; do if [ -e "$partial/$o" ]; then mv "$partial/$o" "$here/$o"; fi; done
 rmdir "$partial"

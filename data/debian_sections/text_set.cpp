@@ -37,8 +37,10 @@ uint64_t Fnv1a(const std::string& s) {
   return h;
 }
 
-bool InTestSplit(const std::string& source, int test_percent) {
-  return static_cast<int>(Fnv1a(source) % 100) < test_percent;
+Split SplitOf(const std::string& source, int test_percent, int val_percent) {
+  const int h = static_cast<int>(Fnv1a(source) % 100);
+  if (h < test_percent) return Split::kTest;
+  return h < test_percent + val_percent ? Split::kVal : Split::kTrain;
 }
 
 Vocabulary Vocabulary::Build(const std::vector<std::vector<std::string>>& texts, int min_count, int max_size) {

@@ -17,10 +17,13 @@ std::vector<std::string> Tokenise(const std::string& text);
 // machine and compiler (std::hash is not).
 uint64_t Fnv1a(const std::string& s);
 
-// A record goes to the test split when Fnv1a(source package) % 100 is below
-// the percentage: the binary packages of one source, whose descriptions are
-// often near copies of each other, all land on the same side.
-bool InTestSplit(const std::string& source, int test_percent);
+enum class Split { kTrain, kVal, kTest };
+
+// With h = Fnv1a(source package) % 100: test when h < test_percent, validation
+// when h < test_percent + val_percent, train otherwise. The binary packages of
+// one source, whose descriptions are often near copies of each other, all land
+// on the same side, and a larger validation share never moves a test record.
+Split SplitOf(const std::string& source, int test_percent, int val_percent);
 
 constexpr int kPadId = 0;
 constexpr int kUnkId = 1;

@@ -36,7 +36,7 @@ uint64_t Fnv1a(const std::string& s) {
   for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
   return h;
 }
-bool OnTestSide(const std::string& name) { return Fnv1a(name) % 100 < 50; }  // --test_percent=50
+bool OnTestSide(const std::string& name) { return Fnv1a(name) % 100 < 50; }  // --test_percent=50 --val_percent=0
 
 // The i-th name "<stem>N" that lands on the asked side.
 std::string NameOnSide(const std::string& stem, bool test_side, int i) {
@@ -126,7 +126,7 @@ TEST_F(DebianSections, KnownVocabularyIdsAndSplit) {
       "Section: libs\n"
       "Description: file file file\n";
   std::string output;
-  ASSERT_EQ(Convert(Path("out") + " " + Path("Packages") + " --sections=utils,libs --length=4 --test_percent=50",
+  ASSERT_EQ(Convert(Path("out") + " " + Path("Packages") + " --sections=utils,libs --length=4 --test_percent=50 --val_percent=0",
                     &output), 0) << output;
   // file and tool 4 times each (byte order breaks the tie), for twice; the
   // words seen once (fast, files, library, users) are unknown.
@@ -160,7 +160,7 @@ TEST_F(DebianSections, KnownVocabularyIdsAndSplit) {
   EXPECT_NE(output.find("train: 4 records (utils 2, libs 2)"), std::string::npos) << output;
   EXPECT_NE(output.find("test: 1 records (utils 1, libs 0)"), std::string::npos) << output;
   EXPECT_NE(output.find("1 of 3 test words unknown"), std::string::npos) << output;
-  EXPECT_NE(output.find("1 repeated texts within a split, 1 test texts also in train, 1 packages of other "
+  EXPECT_NE(output.find("1 repeated texts within a split, 0 validation and 1 test texts also in train, 1 packages of other "
                         "sections"), std::string::npos) << output;
   EXPECT_NE(output.find("1 repeated package names; 2 texts cut to 4 words"), std::string::npos) << output;
 }
@@ -175,10 +175,10 @@ TEST_F(DebianSections, MinCountAndMaxVocabBoundTheVocabulary) {
   packages << "Package: " << NameOnSide("q", true, 0) << "\nSection: libs\nDescription: c b a\n";
   packages.close();
   std::string output;
-  ASSERT_EQ(Convert(Path("o1") + " " + Path("Packages") + " --sections=utils,libs --test_percent=50 --min_count=1",
+  ASSERT_EQ(Convert(Path("o1") + " " + Path("Packages") + " --sections=utils,libs --test_percent=50 --val_percent=0 --min_count=1",
                     &output), 0) << output;
   EXPECT_EQ(ReadBytes(Path("o1/vocab.txt")), "<pad>\t0\n<unk>\t0\na\t3\nb\t2\nc\t1\n");
-  ASSERT_EQ(Convert(Path("o2") + " " + Path("Packages") + " --sections=utils,libs --test_percent=50 --max_vocab=3",
+  ASSERT_EQ(Convert(Path("o2") + " " + Path("Packages") + " --sections=utils,libs --test_percent=50 --val_percent=0 --max_vocab=3",
                     &output), 0) << output;
   EXPECT_EQ(ReadBytes(Path("o2/vocab.txt")), "<pad>\t0\n<unk>\t0\na\t3\n");
   const auto test = ReadAll(Path("o2/debian_sections_test_lmdb"));
@@ -187,6 +187,62 @@ TEST_F(DebianSections, MinCountAndMaxVocabBoundTheVocabulary) {
   std::vector<float> want(16, 0.f);
   want[0] = 1, want[1] = 1, want[2] = 2;  // c, b unknown; a
   EXPECT_EQ(Ids(test[0].datum), want);
+}
+
+TEST_F(DebianSections, ValidationSplitComesFromTheSourcesOutsideTest) {
+  // --test_percent=30 --val_percent=30: h < 30 test, h < 60 validation, else train.
+  auto side = [](const std::string& name) {
+    const uint64_t h = Fnv1a(name) % 100;
+    return h < 30 ? 2 : h < 60 ? 1 : 0;
+  };
+  auto named = [&](const std::string& stem, int want, int i) {
+    for (int n = 0;; ++n) {
+      const std::string name = stem + std::to_string(n);
+      if (side(name) == want && i-- == 0) return name;
+    }
+  };
+  std::ofstream(Path("Packages")) <<
+      "Package: " << named("t", 0, 0) << "\nSection: utils\nDescription: alpha beta\n\n"
+      "Package: " << named("t", 0, 1) << "\nSection: libs\nDescription: gamma beta\n\n"
+      "Package: " << named("v", 1, 0) << "\nSection: libs\nDescription: gamma delta\n\n"
+      "Package: " << named("v", 1, 1) << "\nSection: utils\nDescription: alpha beta\n\n"  // a train text: dropped
+      "Package: " << named("s", 2, 0) << "\nSection: utils\nDescription: alpha\n";
+  std::string output;
+  ASSERT_EQ(Convert(Path("out") + " " + Path("Packages") + " --sections=utils,libs --test_percent=30 --val_percent=30 "
+                    "--min_count=1", &output), 0) << output;
+  const auto train = ReadAll(Path("out/debian_sections_train_lmdb"));
+  const auto val = ReadAll(Path("out/debian_sections_val_lmdb"));
+  const auto test = ReadAll(Path("out/debian_sections_test_lmdb"));
+  ASSERT_EQ(train.size(), 2u);
+  ASSERT_EQ(val.size(), 1u);
+  ASSERT_EQ(test.size(), 1u);
+  // The vocabulary is the train split's: delta (validation only) is unknown.
+  EXPECT_EQ(ReadBytes(Path("out/vocab.txt")), "<pad>\t0\n<unk>\t0\nbeta\t2\nalpha\t1\ngamma\t1\n");
+  EXPECT_EQ(val[0].datum.label(), 1);
+  EXPECT_EQ(Ids(val[0].datum)[0], 4.f);  // gamma
+  EXPECT_EQ(Ids(val[0].datum)[1], 1.f);  // delta: <unk>
+  EXPECT_EQ(test[0].datum.label(), 0);
+  EXPECT_NE(output.find("val: 1 records (utils 0, libs 1)"), std::string::npos) << output;
+  EXPECT_NE(output.find("1 validation and 0 test texts also in train"), std::string::npos) << output;
+
+  // --val_percent=0 writes no validation set; the test side does not move.
+  ASSERT_EQ(Convert(Path("o0") + " " + Path("Packages") + " --sections=utils,libs --test_percent=30 --val_percent=0",
+                    &output), 0) << output;
+  EXPECT_FALSE(PathExists(Path("o0/debian_sections_val_lmdb")));
+  EXPECT_EQ(ReadAll(Path("o0/debian_sections_test_lmdb")).size(), 1u);
+  EXPECT_EQ(ReadAll(Path("o0/debian_sections_train_lmdb")).size(), 3u);
+
+  // Shares that leave no train split, and an empty validation split, are refused.
+  EXPECT_EQ(Convert(Path("o1") + " " + Path("Packages") + " --sections=utils,libs --test_percent=50 --val_percent=50",
+                    &output), 1);
+  EXPECT_NE(output.find("their sum must be at most 99"), std::string::npos) << output;
+  std::ofstream(Path("Packages")) <<
+      "Package: " << named("t", 0, 0) << "\nSection: utils\nDescription: alpha beta\n\n"
+      "Package: " << named("s", 2, 0) << "\nSection: utils\nDescription: alpha\n";
+  EXPECT_EQ(Convert(Path("o2") + " " + Path("Packages") + " --sections=utils,libs --test_percent=30 --val_percent=30",
+                    &output), 1);
+  EXPECT_NE(output.find("left in the validation split"), std::string::npos) << output;
+  EXPECT_FALSE(PathExists(Path("o2")));
 }
 
 TEST_F(DebianSections, BadInputIsOneLineAndWritesNothing) {
@@ -211,7 +267,7 @@ TEST_F(DebianSections, BadInputIsOneLineAndWritesNothing) {
     std::string flags = c.flags;
     if (flags.find("--sections") == std::string::npos) flags += " --sections=utils,libs";
     std::string output;
-    EXPECT_EQ(Convert(Path("out") + " " + Path("Packages") + " --test_percent=50 " + flags, &output), 1) << output;
+    EXPECT_EQ(Convert(Path("out") + " " + Path("Packages") + " --test_percent=50 --val_percent=0 " + flags, &output), 1) << output;
     EXPECT_NE(output.find("make_debian_sections: error: "), std::string::npos) << output;
     EXPECT_NE(output.find(c.expect), std::string::npos) << output;
     EXPECT_EQ(std::count(output.begin(), output.end(), '\n'), 1) << output;
@@ -222,10 +278,10 @@ TEST_F(DebianSections, BadInputIsOneLineAndWritesNothing) {
   EXPECT_NE(output.find("cannot read '" + Path("none") + "'"), std::string::npos) << output;
   // An output already there is never added to or replaced.
   std::ofstream(Path("Packages")) << good;
-  ASSERT_EQ(Convert(Path("out") + " " + Path("Packages") + " --sections=utils,libs --test_percent=50", &output), 0)
+  ASSERT_EQ(Convert(Path("out") + " " + Path("Packages") + " --sections=utils,libs --test_percent=50 --val_percent=0", &output), 0)
       << output;
   const std::string vocab = ReadBytes(Path("out/vocab.txt"));
-  EXPECT_EQ(Convert(Path("out") + " " + Path("Packages") + " --sections=utils,libs --test_percent=50", &output), 1);
+  EXPECT_EQ(Convert(Path("out") + " " + Path("Packages") + " --sections=utils,libs --test_percent=50 --val_percent=0", &output), 1);
   EXPECT_NE(output.find("debian_sections_train_lmdb' already exists"), std::string::npos) << output;
   EXPECT_EQ(ReadBytes(Path("out/vocab.txt")), vocab);
 }

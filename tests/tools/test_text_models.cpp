@@ -77,23 +77,28 @@ TEST_P(TextModels, LearnTheGeneratedSectionsAndDeployTakesTheWeights) {
   std::string output;
   ASSERT_EQ(RunCommand(Converter() + " " + Path("set") + " " + Path("Packages") + " --sections=utils,libs", &output), 0)
       << output;
-  int test_records = 0;
+  int val_records = 0, test_records = 0;
+  ASSERT_EQ(std::sscanf(output.substr(output.find("val: ")).c_str(), "val: %d", &val_records), 1) << output;
   ASSERT_EQ(std::sscanf(output.substr(output.find("test: ")).c_str(), "test: %d", &test_records), 1) << output;
+  ASSERT_GT(val_records, 5) << output;
   ASSERT_GT(test_records, 10) << output;
 
   const std::string dir = "models/" + model + "/";
   std::string net = ReadBytes(SourcePath(dir + "train_val.prototxt"));
   net = Replace(net, "data/debian_sections/debian_sections_train_lmdb", Path("set/debian_sections_train_lmdb"));
+  net = Replace(net, "data/debian_sections/debian_sections_val_lmdb", Path("set/debian_sections_val_lmdb"));
   net = Replace(net, "data/debian_sections/debian_sections_test_lmdb", Path("set/debian_sections_test_lmdb"));
   net = Replace(net, "batch_size: 50", "batch_size: 10");
-  net = Replace(net, "batch_size: 100", "batch_size: 1");
+  net = Replace(net, "batch_size: 73", "batch_size: 1");
+  net = Replace(net, "batch_size: 80", "batch_size: 1");
   std::ofstream(Path("net.prototxt")) << net;
   std::string solver = ReadBytes(SourcePath(dir + "solver.prototxt"));
   solver = Replace(solver, "net: \"" + dir + "train_val.prototxt\"", "net: \"" + Path("net.prototxt") + "\"");
-  solver = Replace(solver, "test_iter: 48", "test_iter: " + std::to_string(test_records));
-  solver = Replace(solver, "test_interval: 392", "test_interval: 60");
-  solver = Replace(solver, "max_iter: 3920", "max_iter: 60");
-  solver = Replace(solver, "snapshot: 3920", "snapshot: 60");
+  solver = Replace(solver, "test_iter: 35", "test_iter: " + std::to_string(val_records));
+  solver = Replace(solver, "test_iter: 61", "test_iter: " + std::to_string(test_records));
+  solver = Replace(solver, "test_interval: 340", "test_interval: 60");
+  solver = Replace(solver, "max_iter: 10200", "max_iter: 60");
+  solver = Replace(solver, "snapshot: 10200", "snapshot: 60");
   solver = Replace(solver, dir + "snapshots/" + model, Path("snap"));
   std::ofstream(Path("solver.prototxt")) << solver;
 
@@ -104,6 +109,12 @@ TEST_P(TextModels, LearnTheGeneratedSectionsAndDeployTakesTheWeights) {
   const double accuracy = std::atof(r.output.c_str() + at + std::string("Final test net #0 (iteration 60): accuracy = ").size());
   // Every description holds a topic word of its section: a model that learns anything gets nearly all.
   EXPECT_GE(accuracy, 0.9) << r.output;
+  // Test net #0 is the validation split, #1 the test split; early stopping keeps the best by #0.
+  const std::string test_line = "Final test net #1 (iteration 60): accuracy = ";
+  const size_t at_test = r.output.find(test_line);
+  ASSERT_NE(at_test, std::string::npos) << r.output;
+  EXPECT_GE(std::atof(r.output.c_str() + at_test + test_line.size()), 0.9) << r.output;
+  EXPECT_TRUE(PathExists(Path("snap_best.caffemodel"))) << r.output;
 
   // The deploy net reads ids as vocab.txt numbers them (line i is id i).
   std::map<std::string, int> ids;
