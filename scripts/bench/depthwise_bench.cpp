@@ -1,10 +1,13 @@
 // Depthwise convolution on the CPU: the direct loops (depthwise_conv.*)
-// against the grouped im2col + gemm path of the same ConvolutionLayer, side
-// by side in one process, on MobileNet-v1's depthwise shapes (batch 10).
-// Built and run by depthwise_bench.sh. Prints, per shape, the median
-// forward and forward+backward milliseconds of each path and their ratio.
+// against the grouped im2col + gemm path of the same ConvolutionLayer
+// (engine: CAFFE both), and oneDNN's convolution (engine: DNNL, what DEFAULT
+// picks in a build with it), side by side in one process, on MobileNet-v1's
+// depthwise shapes (batch 10). Built and run by depthwise_bench.sh. Prints,
+// per shape, the fastest forward and forward+backward milliseconds of each
+// path and the ratios gemm / direct and oneDNN / direct.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -42,20 +45,25 @@ struct Timing {
   double forward, both, cpu;
 };
 
-Timing Run(const Shape& s, int batch, int repeats, bool direct) {
+enum class Path { kGemm, kDirect, kDnnl };
+
+Timing Run(const Shape& s, int batch, int repeats, Path path) {
   cnn::LayerParameter p;
-  const std::string text = "name: 'dw' type: 'Convolution' convolution_param { num_output: " +
+  const bool direct = path == Path::kDirect;
+  const std::string engine = path == Path::kDnnl ? "DNNL" : "CAFFE";
+  const std::string text = "name: 'dw' type: 'Convolution' convolution_param { engine: " + engine +
+                           " num_output: " +
                            std::to_string(s.channels) + " group: " + std::to_string(s.channels) +
                            " kernel_size: 3 pad: 1 stride: " + std::to_string(s.stride) +
                            " weight_filler { type: 'gaussian' std: 0.1 } }";
   if (!google::protobuf::TextFormat::ParseFromString(text, &p)) std::abort();
   auto layer = cnn::LayerRegistry::Create(p);
   auto* conv = dynamic_cast<cnn::ConvolutionLayer*>(layer.get());
-  conv->set_allow_depthwise(direct);
+  conv->set_allow_depthwise(path != Path::kGemm);
   cnn::Blob bottom(batch, s.channels, s.size, s.size), top;
   cnn::rng_gaussian(bottom.count(), 0.f, 1.f, bottom.mutable_cpu_data());
   layer->SetUp({&bottom}, {&top});
-  if (conv->uses_depthwise() != direct) std::abort();
+  if (path != Path::kDnnl && conv->uses_depthwise() != direct) std::abort();
   cnn::rng_gaussian(top.count(), 0.f, 1.f, top.mutable_cpu_diff());
   std::vector<double> fwd, both;
   double cpu = 0;
@@ -87,26 +95,32 @@ int main(int argc, char** argv) {
   // MobileNet-v1's 3x3 depthwise layers (input channels x size, stride).
   const std::vector<Shape> shapes = {{32, 112, 1}, {64, 112, 2}, {128, 56, 1}, {128, 56, 2},
                                      {256, 28, 1}, {256, 28, 2}, {512, 14, 1}, {512, 14, 2}, {1024, 7, 1}};
-  std::printf("batch %d, fastest of %d; wall ms: forward | forward+backward | CPU-time ratio\n", batch, repeats);
-  std::printf("%-16s %10s %10s %7s | %10s %10s %7s | %7s\n", "shape", "gemm", "direct", "ratio", "gemm", "direct",
-              "ratio", "cpu");
-  double gemm_total = 0, direct_total = 0, gemm_fwd = 0, direct_fwd = 0, gemm_cpu = 0, direct_cpu = 0;
+  std::printf("batch %d, fastest of %d; wall ms: forward | forward+backward | CPU-time ratio gemm/direct\n", batch,
+              repeats);
+  std::printf("%-12s %8s %8s %8s %6s %6s | %8s %8s %8s %6s %6s | %5s\n", "shape", "gemm", "direct", "onednn",
+              "g/d", "o/d", "gemm", "direct", "onednn", "g/d", "o/d", "cpu");
+  const bool dnnl = cnn::LayerRegistry::HasEngine("Convolution", cnn::LayerRegistry::Engine::DNNL);
+  Timing total[3] = {};
+  double cpu[3] = {};
+  const auto line = [](const char* name, const Timing& g, const Timing& d, const Timing& o, double cpu_ratio) {
+    std::printf("%-12s %8.2f %8.2f %8.2f %5.1fx %5.1fx | %8.2f %8.2f %8.2f %5.1fx %5.1fx | %4.1fx\n", name, g.forward,
+                d.forward, o.forward, g.forward / d.forward, o.forward / d.forward, g.both, d.both, o.both,
+                g.both / d.both, o.both / d.both, cpu_ratio);
+  };
   for (const Shape& s : shapes) {
-    // Alternated so that drifting machine load hits both paths alike.
-    const Timing g = Run(s, batch, repeats, false);
-    const Timing d = Run(s, batch, repeats, true);
+    // Alternated so that drifting machine load hits all paths alike.
+    const Timing none = {std::nan(""), std::nan(""), std::nan("")};  // a build without oneDNN
+    const Timing t[3] = {Run(s, batch, repeats, Path::kGemm), Run(s, batch, repeats, Path::kDirect),
+                         dnnl ? Run(s, batch, repeats, Path::kDnnl) : none};
     char name[32];
     std::snprintf(name, sizeof(name), "%dx%d s%d", s.channels, s.size, s.stride);
-    std::printf("%-16s %10.2f %10.2f %6.1fx | %10.2f %10.2f %6.1fx | %6.1fx\n", name, g.forward, d.forward,
-                g.forward / d.forward, g.both, d.both, g.both / d.both, g.cpu / d.cpu);
-    gemm_cpu += g.cpu;
-    direct_cpu += d.cpu;
-    gemm_total += g.both;
-    direct_total += d.both;
-    gemm_fwd += g.forward;
-    direct_fwd += d.forward;
+    line(name, t[0], t[1], t[2], t[0].cpu / t[1].cpu);
+    for (int k = 0; k < 3; ++k) {
+      total[k].forward += t[k].forward;
+      total[k].both += t[k].both;
+      cpu[k] += t[k].cpu;
+    }
   }
-  std::printf("%-16s %10.2f %10.2f %6.1fx | %10.2f %10.2f %6.1fx | %6.1fx\n", "all", gemm_fwd, direct_fwd,
-              gemm_fwd / direct_fwd, gemm_total, direct_total, gemm_total / direct_total, gemm_cpu / direct_cpu);
+  line("all", total[0], total[1], total[2], cpu[0] / cpu[1]);
   return 0;
 }

@@ -597,6 +597,48 @@ TEST(ConvolutionLayer, DepthwiseMatchesGroupedGemm) {
   ExpectDepthwiseMatchesGemm(one, {2, 4, 3, 5});
 }
 
+// Stride 1 with the output plane as large as the input, at least 24 wide:
+// the loops read the input in place (no padded copy) and rebuild the border
+// rows and columns separately (depthwise_conv.cpp, InPlace).
+TEST(ConvolutionLayer, DepthwiseInPlaceMatchesGroupedGemm) {
+  Spec mobilenet = Square(3, 3, 1, 1);  // MobileNet's 3x3 pad 1
+  mobilenet.group = 3;
+  ExpectDepthwiseMatchesGemm(mobilenet, {2, 3, 26, 30});
+  ExpectDepthwiseMatchesGemm(mobilenet, {1, 3, 3, 24});  // a single interior row
+  Spec large = Square(2, 3, 1, 1);  // interior longer than one block (1024 outputs)
+  large.group = 2;
+  ExpectDepthwiseMatchesGemm(large, {2, 2, 41, 37});
+  Spec multiplier = Square(6, 3, 1, 1);  // forward in place, data gradient through the phases
+  multiplier.group = 3;
+  ExpectDepthwiseMatchesGemm(multiplier, {2, 3, 9, 25});
+  Spec five = Square(2, 5, 1, 2);  // two border rows and columns on each side
+  five.group = 2;
+  five.bias = false;
+  ExpectDepthwiseMatchesGemm(five, {2, 2, 7, 27});
+  Spec dilated = Square(2, 3, 1, 2);  // dilation 2 x 3, pad 2 x 3: still the input's size
+  dilated.group = 2;
+  dilated.dilation_h = 2;
+  dilated.dilation_w = 3;
+  dilated.pad_w = 3;
+  ExpectDepthwiseMatchesGemm(dilated, {2, 2, 8, 29});
+  Spec column = Square(4, 3, 1, 1);  // 3x1 kernel: no border columns
+  column.group = 4;
+  column.kernel_w = 1;
+  column.pad_w = 0;
+  ExpectDepthwiseMatchesGemm(column, {1, 4, 6, 24});
+  Spec row = Square(4, 3, 1, 1);  // 1x3 kernel: no border rows
+  row.group = 4;
+  row.kernel_h = 1;
+  row.pad_h = 0;
+  ExpectDepthwiseMatchesGemm(row, {1, 4, 5, 24});
+  Spec one = Square(2, 1, 1, 0);  // 1x1: all interior
+  one.group = 2;
+  ExpectDepthwiseMatchesGemm(one, {2, 2, 3, 24});
+  Spec narrow = Square(3, 3, 1, 1);  // 23 wide: the padded path, next to the switch
+  narrow.group = 3;
+  ExpectDepthwiseMatchesGemm(narrow, {2, 3, 5, 23});
+}
+
 TEST(ConvolutionLayer, DepthwiseIsChosenOnlyForGroupEqualToChannels) {
   const auto uses = [](const std::string& param, const std::vector<int>& shape) {
     auto layer = Make("name: 'conv' type: 'Convolution' convolution_param { " + param + " }");
@@ -618,6 +660,9 @@ TEST(ConvolutionLayer, DepthwiseGradient) {
   d.group = 2;
   d.dilation_h = d.dilation_w = 2;
   GradientCase(d, {2, 2, 5, 5});
+  Spec in_place = Square(2, 3, 1, 1);  // read in place (24 wide, stride 1, same size)
+  in_place.group = 2;
+  GradientCase(in_place, {1, 2, 4, 24});
 }
 
 // ---- GPU (engine: CAFFE: our own im2col + cuBLAS kernels) -------------------

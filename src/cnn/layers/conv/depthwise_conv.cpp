@@ -273,6 +273,84 @@ std::vector<PhaseTaps> TapsByPhase(const Plane& p) {
   return phases;
 }
 
+// out[c] += a * x[c]: one tap along a border row of the in-place path.
+CNN_SIMD_CLONES void AxpyRow(float* out, const float* x, float a, int n) {
+#pragma omp simd
+  for (int c = 0; c < n; ++c) out[c] += a * x[c];
+}
+
+// Stride 1 with "same" padding (output plane == input plane, MobileNet's
+// 3x3 pad 1 layers): the taps read the input plane in place, with no padded
+// copy. Tap k reads in[(h + di[k]) * W + w + dj[k]] for output (h, w), a
+// fixed flat offset, so the rows where every tap's row is inside the plane
+// are one flat GatherTaps from their first interior column to their last:
+// its reads stay inside the plane, and the outputs it gets wrong (border
+// columns, where a tap wraps into the next or previous row instead of
+// reading padding) are rewritten afterwards with the taps that are in range.
+// The border rows are built row by row, one vector loop per tap.
+struct InPlace {
+  int H, W, n;
+  std::vector<int> di, dj;
+  std::vector<int64_t> off;
+  int r0, r1, c0, c1;  // the interior: rows [r0, r1), columns [c0, c1)
+  // Taps of output (h, w) at input (h + sign*(i*dh - ph), w + sign*(j*dw - pw)):
+  // sign +1 for the forward pass, -1 for the data gradient (its transpose).
+  InPlace(const Plane& p, int sign) : H(p.H), W(p.W), n(p.kh * p.kw) {
+    int lo_i = 0, hi_i = 0, lo_j = 0, hi_j = 0;
+    for (int i = 0; i < p.kh; ++i) {
+      for (int j = 0; j < p.kw; ++j) {
+        di.push_back(sign * (i * p.dh - p.ph));
+        dj.push_back(sign * (j * p.dw - p.pw));
+        off.push_back(static_cast<int64_t>(di.back()) * W + dj.back());
+        lo_i = std::min(lo_i, di.back()), hi_i = std::max(hi_i, di.back());
+        lo_j = std::min(lo_j, dj.back()), hi_j = std::max(hi_j, dj.back());
+      }
+    }
+    r0 = -lo_i, r1 = H - hi_i, c0 = -lo_j, c1 = W - hi_j;
+  }
+  // Worth it where the plane equals the output, the interior is most of it
+  // (narrow planes are mostly border, and the padded copy is cheap there).
+  static bool Applies(const Plane& p) {
+    return p.unit_stride() && p.OH == p.H && p.OW == p.W && p.W >= kMinWidth && p.H > 2 * p.ph + 1 &&
+           p.W > 2 * p.pw + 1;
+  }
+  static constexpr int kMinWidth = 24;
+};
+
+// out (H x W) = init + sum_k w[k] in[tap k], with zeros where a tap falls
+// outside the plane. It assigns only: the flat pass overwrites the border
+// columns before they are rebuilt.
+void GatherInPlace(const InPlace& t, const float* in, const float* w, float init, float* out) {
+  const int W = t.W;
+  const int64_t first = static_cast<int64_t>(t.r0) * W + t.c0, last = static_cast<int64_t>(t.r1 - 1) * W + t.c1;
+  GatherTaps(out + first, in + first, t.off.data(), w, t.n, init, false, last - first);
+  // One border pixel: the taps that land inside the plane, in tap order.
+  const auto pixel = [&](int h, int c) {
+    float sum = init;
+    for (int k = 0; k < t.n; ++k) {
+      const int y = h + t.di[k], x = c + t.dj[k];
+      if (y >= 0 && y < t.H && x >= 0 && x < W) sum += w[k] * in[static_cast<int64_t>(y) * W + x];
+    }
+    out[static_cast<int64_t>(h) * W + c] = sum;
+  };
+  for (int h = t.r0; h < t.r1; ++h) {
+    for (int c = 0; c < t.c0; ++c) pixel(h, c);
+    for (int c = t.c1; c < W; ++c) pixel(h, c);
+  }
+  for (int h = 0; h < t.H; ++h) {
+    if (h == t.r0) h = t.r1;  // skip the interior rows
+    if (h >= t.H) break;
+    float* row = out + static_cast<int64_t>(h) * W;
+    std::fill(row, row + W, init);
+    for (int k = 0; k < t.n; ++k) {
+      const int y = h + t.di[k];
+      if (y < 0 || y >= t.H) continue;
+      const int lo = std::max(0, -t.dj[k]), hi = std::min(W, W - t.dj[k]);
+      if (lo < hi) AxpyRow(row + lo, in + static_cast<int64_t>(y) * W + lo + t.dj[k], w[k], hi - lo);
+    }
+  }
+}
+
 }  // namespace
 
 void DepthwiseForward(const float* in, int num, const ConvGeometry& g, int multiplier, const float* weight,
@@ -283,6 +361,17 @@ void DepthwiseForward(const float* in, int num, const ConvGeometry& g, int multi
   const int64_t in_plane = static_cast<int64_t>(p.H) * p.W, out_plane = static_cast<int64_t>(p.OH) * p.OW;
   const int taps = p.kh * p.kw;
   const std::vector<int64_t> off = TapOffsets(p);
+  if (InPlace::Applies(p)) {
+    const InPlace t(p, 1);
+#pragma omp parallel for schedule(static) if (ParallelLoopPays(planes * out_plane * taps))
+    for (int64_t q = 0; q < planes; ++q) {
+      const int m = static_cast<int>(q % outputs);
+      const int64_t source = q / outputs * g.channels + m / multiplier;
+      GatherInPlace(t, in + source * in_plane, weight + static_cast<int64_t>(m) * taps, bias ? bias[m] : 0.f,
+                    out + q * out_plane);
+    }
+    return;
+  }
 #pragma omp parallel if (ParallelLoopPays(planes * out_plane * taps))
   {
     Buffers buf(p);
@@ -319,6 +408,16 @@ void DepthwiseBackwardData(const float* dy, int num, const ConvGeometry& g, int 
   // The transpose of Forward's gather, as a gather again: pixel u of phase
   // (a, b) collects w_k dy_wide[u - off_k] over the taps k that read that
   // phase, in one pass per kChunk taps instead of a scatter per tap.
+  if (multiplier == 1 && InPlace::Applies(p)) {
+    // Each input plane has one output plane, the same size: the transpose is
+    // the forward gather with the taps mirrored.
+    const InPlace t(p, -1);
+#pragma omp parallel for schedule(static) if (ParallelLoopPays(planes * out_plane * taps))
+    for (int64_t q = 0; q < planes; ++q) {
+      GatherInPlace(t, dy + q * out_plane, weight + (q % g.channels) * taps, 0.f, dx + q * in_plane);
+    }
+    return;
+  }
   std::vector<PhaseTaps> by_phase = TapsByPhase(p);
   int64_t slack = 0;  // the widened gradient needs zeros this far before it
   for (PhaseTaps& t : by_phase) {
