@@ -311,8 +311,8 @@ struct InPlace {
   // Worth it where the plane equals the output, the interior is most of it
   // (narrow planes are mostly border, and the padded copy is cheap there).
   static bool Applies(const Plane& p) {
-    return p.unit_stride() && p.OH == p.H && p.OW == p.W && p.W >= kMinWidth && p.H > 2 * p.ph + 1 &&
-           p.W > 2 * p.pw + 1;
+    return p.unit_stride() && p.OH == p.H && p.OW == p.W && p.W >= kMinWidth && p.H > 2 * p.ph &&
+           p.W > 2 * p.pw;
   }
   static constexpr int kMinWidth = 24;
 };
@@ -347,6 +347,56 @@ void GatherInPlace(const InPlace& t, const float* in, const float* w, float init
       if (y < 0 || y >= t.H) continue;
       const int lo = std::max(0, -t.dj[k]), hi = std::min(W, W - t.dj[k]);
       if (lo < hi) AxpyRow(row + lo, in + static_cast<int64_t>(y) * W + lo + t.dj[k], w[k], hi - lo);
+    }
+  }
+}
+
+// sum_c y[c] x[c], for the border rows of the in-place weight gradient.
+CNN_SIMD_CLONES float DotRow(const float* y, const float* x, int n) {
+  float sum = 0.f;
+#pragma omp simd reduction(+ : sum)
+  for (int c = 0; c < n; ++c) sum += y[c] * x[c];
+  return sum;
+}
+
+// sums[k] += sum over the plane of dy * (input at tap k), zeros outside the
+// plane, for the forward taps of `t`. The interior rows are one flat
+// DotTaps on a copy of their gradient with the border columns zeroed
+// (`masked`, H x W), so the wrapped reads there add nothing; the border
+// columns and rows are added separately, with the taps in range.
+void DotInPlace(const InPlace& t, const float* dy, const float* in, float* masked, float* sums) {
+  const int W = t.W;
+  for (int h = t.r0; h < t.r1; ++h) {
+    float* row = masked + static_cast<int64_t>(h) * W;
+    const float* src = dy + static_cast<int64_t>(h) * W;
+    std::fill(row, row + t.c0, 0.f);
+    std::memcpy(row + t.c0, src + t.c0, sizeof(float) * (t.c1 - t.c0));
+    std::fill(row + t.c1, row + W, 0.f);
+  }
+  const int64_t first = static_cast<int64_t>(t.r0) * W + t.c0, last = static_cast<int64_t>(t.r1 - 1) * W + t.c1;
+  DotTaps(masked + first, in + first, t.off.data(), t.n, last - first, sums);
+  for (int h = t.r0; h < t.r1; ++h) {
+    for (int c = 0; c < W; ++c) {
+      if (c == t.c0) c = t.c1;  // the interior columns are done
+      if (c >= W) break;
+      const float v = dy[static_cast<int64_t>(h) * W + c];
+      for (int k = 0; k < t.n; ++k) {
+        const int x = c + t.dj[k];  // interior rows: every tap's row is inside
+        if (x >= 0 && x < W) sums[k] += v * in[static_cast<int64_t>(h + t.di[k]) * W + x];
+      }
+    }
+  }
+  for (int h = 0; h < t.H; ++h) {
+    if (h == t.r0) h = t.r1;
+    if (h >= t.H) break;
+    for (int k = 0; k < t.n; ++k) {
+      const int y = h + t.di[k];
+      if (y < 0 || y >= t.H) continue;
+      const int lo = std::max(0, -t.dj[k]), hi = std::min(W, W - t.dj[k]);
+      if (lo < hi) {
+        sums[k] += DotRow(dy + static_cast<int64_t>(h) * W + lo, in + static_cast<int64_t>(y) * W + lo + t.dj[k],
+                          hi - lo);
+      }
     }
   }
 }
@@ -469,6 +519,25 @@ void DepthwiseBackwardWeight(const float* dy, const float* in, int num, const Co
   const std::vector<int64_t> off = TapOffsets(p);
   // One output channel per iteration: it owns its taps' sums, which run over
   // the images in order, so the result does not depend on the threads.
+  if (InPlace::Applies(p)) {
+    const InPlace t(p, 1);
+#pragma omp parallel if (ParallelLoopPays(static_cast<int64_t>(num) * outputs * out_plane * taps))
+    {
+      std::vector<float> masked(in_plane), acc(taps);
+#pragma omp for schedule(static)
+      for (int m = 0; m < outputs; ++m) {
+        std::fill(acc.begin(), acc.end(), 0.f);
+        for (int n = 0; n < num; ++n) {
+          DotInPlace(t, dy + (static_cast<int64_t>(n) * outputs + m) * out_plane,
+                     in + (static_cast<int64_t>(n) * g.channels + m / multiplier) * in_plane, masked.data(),
+                     acc.data());
+        }
+        float* wd = weight_diff + static_cast<int64_t>(m) * taps;
+        for (int k = 0; k < taps; ++k) wd[k] += acc[k];
+      }
+    }
+    return;
+  }
 #pragma omp parallel if (ParallelLoopPays(static_cast<int64_t>(num) * outputs * out_plane * taps))
   {
     Buffers buf(p);
