@@ -597,6 +597,35 @@ TEST(ConvolutionLayer, DepthwiseMatchesGroupedGemm) {
   ExpectDepthwiseMatchesGemm(one, {2, 4, 3, 5});
 }
 
+// Small planes run stacked, several images of a channel one below the other
+// in one tall plane (depthwise_conv.cpp, Plane): about 8192 padded floats a
+// stack, so these shapes make stacks of 2 with a last one of 1 image.
+TEST(ConvolutionLayer, DepthwiseStackedMatchesGroupedGemm) {
+  Spec strided = Square(2, 3, 2, 1);
+  strided.group = 2;
+  ExpectDepthwiseMatchesGemm(strided, {3, 2, 55, 56});  // padded 57 x 58
+  Spec narrow = Square(2, 3, 1, 1);  // stride 1 under 24 wide: the padded path
+  narrow.group = 2;
+  ExpectDepthwiseMatchesGemm(narrow, {5, 2, 150, 20});
+  Spec multiplier = Square(4, 3, 2, 1);  // multiplier 2: both outputs of a stack
+  multiplier.group = 2;
+  ExpectDepthwiseMatchesGemm(multiplier, {3, 2, 60, 50});
+  Spec sparse = Square(4, 1, 3, 0);  // 1x1 stride 3: outputs span more rows than the input plus pad
+  sparse.group = 4;
+  ExpectDepthwiseMatchesGemm(sparse, {3, 4, 7, 8});
+  Spec mobilenet = Square(16, 3, 1, 1);  // 7x7, ten images in one stack
+  mobilenet.group = 16;
+  ExpectDepthwiseMatchesGemm(mobilenet, {10, 16, 7, 7});
+  Spec mobilenet2 = Square(16, 3, 2, 1);
+  mobilenet2.group = 16;
+  ExpectDepthwiseMatchesGemm(mobilenet2, {10, 16, 14, 14});
+  Spec dilated = Square(2, 3, 2, 2);
+  dilated.group = 2;
+  dilated.dilation_h = 2;
+  dilated.stride_w = 1;
+  ExpectDepthwiseMatchesGemm(dilated, {4, 2, 9, 10});
+}
+
 // Stride 1 with the output plane as large as the input, at least 24 wide:
 // the loops read the input in place (no padded copy) and rebuild the border
 // rows and columns separately (depthwise_conv.cpp, InPlace).

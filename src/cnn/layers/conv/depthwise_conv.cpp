@@ -23,16 +23,35 @@ namespace {
 // feed a sum). The loops run over OH * Wq elements instead of one short,
 // strided row, which is what makes 14x14 and 7x7 planes and stride 2 fast.
 // With stride 1 the single phase is the padded plane itself.
+//
+// Small planes (MobileNet's 14x14 and 7x7, and stride 2 up to 28x28) are
+// stacked: `stack` images of one channel, which share the weights, one
+// below the other, image b's rows starting at row b * pitch of a tall plane,
+// zero rows between them. The pitch leaves at least the padding between two
+// images, so each output row reads one image only, and a multiple of the
+// stride, so every image starts in phase 0; its output rows start at b *
+// pitch / sh. One loop then covers `stack` planes, which is what makes the
+// per-plane overheads (calls, block tails, the extra columns) small.
 struct Plane {
   int H, W, OH, OW, kh, kw, sh, sw, ph, pw, dh, dw;
-  int Hp, Wp;           // padded input
+  int image_h, image_oh;  // one image's input and output height
+  int stack, pitch;       // images per tall plane, rows from one to the next
+  int Hp, Wp;           // padded input (the tall plane: H = (stack - 1) * pitch + image_h)
   int Hq, Wq;           // one stride phase
   int64_t phase_size;   // one phase, with slack for the reads of the extra columns
   int64_t wide;         // OH * Wq: the output plane at the phase width
-  explicit Plane(const ConvGeometry& g)
+  explicit Plane(const ConvGeometry& g, int images = 1)
       : H(g.height), W(g.width), OH(g.out_h()), OW(g.out_w()), kh(g.kernel_h), kw(g.kernel_w), sh(g.stride_h),
-        sw(g.stride_w), ph(g.pad_h), pw(g.pad_w), dh(g.dilation_h), dw(g.dilation_w), Hp(H + 2 * ph),
-        Wp(W + 2 * pw), Hq((Hp + sh - 1) / sh), Wq((Wp + sw - 1) / sw) {
+        sw(g.stride_w), ph(g.pad_h), pw(g.pad_w), dh(g.dilation_h), dw(g.dilation_w), image_h(H), image_oh(OH),
+        stack(images) {
+    pitch = std::max(H + ph, OH * sh);
+    pitch = (pitch + sh - 1) / sh * sh;
+    H = (stack - 1) * pitch + image_h;
+    OH = (stack - 1) * pitch / sh + image_oh;
+    Hp = H + 2 * ph;
+    Wp = W + 2 * pw;
+    Hq = (Hp + sh - 1) / sh;
+    Wq = (Wp + sw - 1) / sw;
     // Flat position t < OH * Wq plus the largest tap offset stays below
     // Hq * Wq + (kw - 1) * dw / sw + 1.
     phase_size = static_cast<int64_t>(Hq) * Wq + static_cast<int64_t>(kw - 1) * dw / sw + 1;
@@ -92,9 +111,19 @@ struct PhaseWindow {
   int cols() const { return std::max(0, c_hi - c_lo); }
 };
 
-// Input plane x (H x W) into the phases, zeros where the padding is: each
-// phase element is written once, no padded copy in between.
-void Split(const Plane& p, const float* x, Buffers* buf) {
+// Row h of the tall input plane: image b's row h - b * pitch, or null in the
+// rows between images and for images past `images` (a last, partial stack);
+// x points at the first image, the next ones `step` floats apart.
+const float* TallRow(const Plane& p, const float* x, int64_t step, int images, int h) {
+  if (h < 0 || h >= p.H) return nullptr;
+  const int b = h / p.pitch, r = h - b * p.pitch;
+  if (b >= images || r >= p.image_h) return nullptr;
+  return x + b * step + static_cast<int64_t>(r) * p.W;
+}
+
+// Input planes x (stacked, see Plane) into the phases, zeros where the
+// padding is: each phase element is written once, no padded copy in between.
+void Split(const Plane& p, const float* x, int64_t step, int images, Buffers* buf) {
   float* out = buf->phase.data();
   for (int a = 0; a < p.sh; ++a) {
     for (int b = 0; b < p.sw; ++b) {
@@ -102,14 +131,13 @@ void Split(const Plane& p, const float* x, Buffers* buf) {
       const PhaseWindow win(p, b);
       for (int r = 0; r < p.Hq; ++r) {
         float* dst = q + static_cast<int64_t>(r) * p.Wq;
-        const int h = r * p.sh + a - p.ph;
-        if (h < 0 || h >= p.H || win.cols() == 0) {
+        const float* row = TallRow(p, x, step, images, r * p.sh + a - p.ph);
+        if (row == nullptr || win.cols() == 0) {
           std::fill(dst, dst + p.Wq, 0.f);
           continue;
         }
         std::fill(dst, dst + win.c_lo, 0.f);
-        GatherStrided(dst + win.c_lo, x + static_cast<int64_t>(h) * p.W + win.c_lo * p.sw + b - p.pw, win.cols(),
-                      p.sw);
+        GatherStrided(dst + win.c_lo, row + win.c_lo * p.sw + b - p.pw, win.cols(), p.sw);
         std::fill(dst + win.c_lo + win.cols(), dst + p.Wq, 0.f);
       }
       std::fill(q + static_cast<int64_t>(p.Hq) * p.Wq, q + p.phase_size, 0.f);  // the slack
@@ -117,31 +145,53 @@ void Split(const Plane& p, const float* x, Buffers* buf) {
   }
 }
 
-// The phases' gradient back onto the input plane dx (H x W), overwriting it:
-// Split's copies in reverse, skipping the padding.
-void Merge(const Plane& p, const float* phases, float* dx) {
+// The phases' gradient back onto the input planes dx (stacked as in Split),
+// overwriting them: Split's copies in reverse, skipping the padding.
+void Merge(const Plane& p, const float* phases, float* dx, int64_t step, int images) {
   for (int a = 0; a < p.sh; ++a) {
     for (int b = 0; b < p.sw; ++b) {
       const float* q = phases + (a * p.sw + b) * p.phase_size;
       const PhaseWindow win(p, b);
       if (win.cols() == 0) continue;
       for (int r = 0; r < p.Hq; ++r) {
-        const int h = r * p.sh + a - p.ph;
-        if (h < 0 || h >= p.H) continue;
-        ScatterStrided(dx + static_cast<int64_t>(h) * p.W + win.c_lo * p.sw + b - p.pw,
-                       q + static_cast<int64_t>(r) * p.Wq + win.c_lo, win.cols(), p.sw);
+        float* row = const_cast<float*>(TallRow(p, dx, step, images, r * p.sh + a - p.ph));
+        if (row == nullptr) continue;
+        ScatterStrided(row + win.c_lo * p.sw + b - p.pw, q + static_cast<int64_t>(r) * p.Wq + win.c_lo, win.cols(),
+                       p.sw);
       }
     }
   }
 }
 
-// An OH x OW gradient plane at the phase width, zeros in the extra columns.
-void Widen(const Plane& p, const float* y, float* yw) {
+// Output row o of the tall plane: image b's row o - b * pitch / sh, or null
+// between images and past `images`; y points at the first image's plane, the
+// next ones `step` floats apart.
+const float* TallOutRow(const Plane& p, const float* y, int64_t step, int images, int o) {
+  const int out_pitch = p.pitch / p.sh, b = o / out_pitch, r = o - b * out_pitch;
+  if (b >= images || r >= p.image_oh) return nullptr;
+  return y + b * step + static_cast<int64_t>(r) * p.OW;
+}
+
+// Gradient planes (stacked) at the phase width, zeros in the extra columns
+// and between the images, so that the outputs nobody uses feed nothing.
+void Widen(const Plane& p, const float* y, int64_t step, int images, float* yw) {
   for (int oh = 0; oh < p.OH; ++oh) {
     float* row = yw + static_cast<int64_t>(oh) * p.Wq;
-    std::memcpy(row, y + static_cast<int64_t>(oh) * p.OW, sizeof(float) * p.OW);
+    const float* src = TallOutRow(p, y, step, images, oh);
+    if (src == nullptr) {
+      std::fill(row, row + p.Wq, 0.f);
+      continue;
+    }
+    std::memcpy(row, src, sizeof(float) * p.OW);
     std::fill(row + p.OW, row + p.Wq, 0.f);
   }
+}
+
+// Images per tall plane: about kStackFloats input floats, at most `num`.
+constexpr int64_t kStackFloats = 8192;
+int StackOf(const ConvGeometry& g, int num) {
+  const int64_t padded = static_cast<int64_t>(g.height + 2 * g.pad_h) * (g.width + 2 * g.pad_w);
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(num, kStackFloats / std::max<int64_t>(1, padded))));
 }
 
 // The loops run in blocks of this many outputs, all taps per block: a block
@@ -401,18 +451,23 @@ void DotInPlace(const InPlace& t, const float* dy, const float* in, float* maske
   }
 }
 
+// The output rows a stack of `images` (the first ones of the tall plane)
+// reaches, at the phase width: where the loops over a last, partial stack end.
+int64_t StackWide(const Plane& p, int images) {
+  return (static_cast<int64_t>(images - 1) * (p.pitch / p.sh) + p.image_oh) * p.Wq;
+}
+
 }  // namespace
 
 void DepthwiseForward(const float* in, int num, const ConvGeometry& g, int multiplier, const float* weight,
                       const float* bias, float* out) {
-  const Plane p(g);
   const int outputs = g.channels * multiplier;
   const int64_t planes = static_cast<int64_t>(num) * outputs;
-  const int64_t in_plane = static_cast<int64_t>(p.H) * p.W, out_plane = static_cast<int64_t>(p.OH) * p.OW;
-  const int taps = p.kh * p.kw;
-  const std::vector<int64_t> off = TapOffsets(p);
-  if (InPlace::Applies(p)) {
-    const InPlace t(p, 1);
+  const int64_t in_plane = static_cast<int64_t>(g.height) * g.width;
+  const int64_t out_plane = static_cast<int64_t>(g.out_h()) * g.out_w();
+  const int taps = g.kernel_h * g.kernel_w;
+  if (InPlace::Applies(Plane(g))) {
+    const InPlace t(Plane(g), 1);
 #pragma omp parallel for schedule(static) if (ParallelLoopPays(planes * out_plane * taps))
     for (int64_t q = 0; q < planes; ++q) {
       const int m = static_cast<int>(q % outputs);
@@ -422,27 +477,35 @@ void DepthwiseForward(const float* in, int num, const ConvGeometry& g, int multi
     }
     return;
   }
+  const int stack = StackOf(g, num), stacks = (num + stack - 1) / stack;
+  const Plane p(g, stack);
+  const std::vector<int64_t> off = TapOffsets(p);
+  const int64_t units = static_cast<int64_t>(stacks) * outputs;
 #pragma omp parallel if (ParallelLoopPays(planes * out_plane * taps))
   {
     Buffers buf(p);
-    int64_t split = -1;  // the input plane the phases hold
+    int64_t split = -1;  // the (stack, input channel) the phases hold
 #pragma omp for schedule(static)
-    for (int64_t q = 0; q < planes; ++q) {
-      const int m = static_cast<int>(q % outputs);
-      const int64_t n = q / outputs;
+    for (int64_t u = 0; u < units; ++u) {
+      const int m = static_cast<int>(u % outputs);
+      const int64_t n0 = u / outputs * stack;
+      const int images = static_cast<int>(std::min<int64_t>(stack, num - n0));
       // Consecutive output channels of one input channel reuse its phases.
-      const int64_t source = n * g.channels + m / multiplier;
+      const int64_t source = n0 * g.channels + m / multiplier;
       if (source != split) {
-        Split(p, in + source * in_plane, &buf);
+        Split(p, in + source * in_plane, g.channels * in_plane, images, &buf);
         split = source;
       }
       float* acc = buf.wide.data();
       GatherTaps(acc, buf.phase.data(), off.data(), weight + static_cast<int64_t>(m) * taps, taps,
-                 bias ? bias[m] : 0.f, false, p.wide);
-      float* y = out + q * out_plane;
-      for (int oh = 0; oh < p.OH; ++oh) {
-        std::memcpy(y + static_cast<int64_t>(oh) * p.OW, acc + static_cast<int64_t>(oh) * p.Wq,
-                    sizeof(float) * p.OW);
+                 bias ? bias[m] : 0.f, false, StackWide(p, images));
+      for (int b = 0; b < images; ++b) {
+        float* y = out + ((n0 + b) * outputs + m) * out_plane;
+        const float* src = acc + static_cast<int64_t>(b) * (p.pitch / p.sh) * p.Wq;
+        for (int oh = 0; oh < p.image_oh; ++oh) {
+          std::memcpy(y + static_cast<int64_t>(oh) * p.OW, src + static_cast<int64_t>(oh) * p.Wq,
+                      sizeof(float) * p.OW);
+        }
       }
     }
   }
@@ -450,24 +513,26 @@ void DepthwiseForward(const float* in, int num, const ConvGeometry& g, int multi
 
 void DepthwiseBackwardData(const float* dy, int num, const ConvGeometry& g, int multiplier, const float* weight,
                            float* dx) {
-  const Plane p(g);
   const int outputs = g.channels * multiplier;
   const int64_t planes = static_cast<int64_t>(num) * g.channels;
-  const int64_t in_plane = static_cast<int64_t>(p.H) * p.W, out_plane = static_cast<int64_t>(p.OH) * p.OW;
-  const int taps = p.kh * p.kw;
-  // The transpose of Forward's gather, as a gather again: pixel u of phase
-  // (a, b) collects w_k dy_wide[u - off_k] over the taps k that read that
-  // phase, in one pass per kChunk taps instead of a scatter per tap.
-  if (multiplier == 1 && InPlace::Applies(p)) {
+  const int64_t in_plane = static_cast<int64_t>(g.height) * g.width;
+  const int64_t out_plane = static_cast<int64_t>(g.out_h()) * g.out_w();
+  const int taps = g.kernel_h * g.kernel_w;
+  if (multiplier == 1 && InPlace::Applies(Plane(g))) {
     // Each input plane has one output plane, the same size: the transpose is
     // the forward gather with the taps mirrored.
-    const InPlace t(p, -1);
+    const InPlace t(Plane(g), -1);
 #pragma omp parallel for schedule(static) if (ParallelLoopPays(planes * out_plane * taps))
     for (int64_t q = 0; q < planes; ++q) {
       GatherInPlace(t, dy + q * out_plane, weight + (q % g.channels) * taps, 0.f, dx + q * in_plane);
     }
     return;
   }
+  // The transpose of Forward's gather, as a gather again: pixel u of phase
+  // (a, b) collects w_k dy_wide[u - off_k] over the taps k that read that
+  // phase, in one pass per kChunk taps instead of a scatter per tap.
+  const int stack = StackOf(g, num), stacks = (num + stack - 1) / stack;
+  const Plane p(g, stack);
   std::vector<PhaseTaps> by_phase = TapsByPhase(p);
   int64_t slack = 0;  // the widened gradient needs zeros this far before it
   for (PhaseTaps& t : by_phase) {
@@ -476,7 +541,8 @@ void DepthwiseBackwardData(const float* dy, int num, const ConvGeometry& g, int 
       o = -o;
     }
   }
-  // One input plane per iteration: it gathers the gradients of its
+  const int64_t units = static_cast<int64_t>(stacks) * g.channels;
+  // One stack of input planes per iteration: it gathers the gradients of its
   // `multiplier` output planes, so no two iterations write the same pixel.
 #pragma omp parallel if (ParallelLoopPays(planes * multiplier * out_plane * taps))
   {
@@ -486,13 +552,14 @@ void DepthwiseBackwardData(const float* dy, int num, const ConvGeometry& g, int 
     std::vector<float> dphase(p.phases() * p.phase_size), yw(slack + std::max(p.wide, p.phase_size), 0.f);
     std::vector<float> w_phase(taps);
 #pragma omp for schedule(static)
-    for (int64_t q = 0; q < planes; ++q) {
-      const int c = static_cast<int>(q % g.channels);
-      const int64_t n = q / g.channels;
+    for (int64_t u = 0; u < units; ++u) {
+      const int c = static_cast<int>(u % g.channels);
+      const int64_t n0 = u / g.channels * stack;
+      const int images = static_cast<int>(std::min<int64_t>(stack, num - n0));
       for (int k = 0; k < multiplier; ++k) {
         const int m = c * multiplier + k;
         const float* w = weight + static_cast<int64_t>(m) * taps;
-        Widen(p, dy + (n * outputs + m) * out_plane, yw.data() + slack);
+        Widen(p, dy + (n0 * outputs + m) * out_plane, outputs * out_plane, images, yw.data() + slack);
         for (int ph = 0; ph < p.phases(); ++ph) {
           float* dst = dphase.data() + ph * p.phase_size;
           const PhaseTaps& t = by_phase[ph];
@@ -505,23 +572,23 @@ void DepthwiseBackwardData(const float* dy, int num, const ConvGeometry& g, int 
                      k > 0, p.phase_size);
         }
       }
-      Merge(p, dphase.data(), dx + q * in_plane);
+      Merge(p, dphase.data(), dx + (n0 * g.channels + c) * in_plane, g.channels * in_plane, images);
     }
   }
 }
 
 void DepthwiseBackwardWeight(const float* dy, const float* in, int num, const ConvGeometry& g, int multiplier,
                              float* weight_diff) {
-  const Plane p(g);
   const int outputs = g.channels * multiplier;
-  const int64_t in_plane = static_cast<int64_t>(p.H) * p.W, out_plane = static_cast<int64_t>(p.OH) * p.OW;
-  const int taps = p.kh * p.kw;
-  const std::vector<int64_t> off = TapOffsets(p);
+  const int64_t in_plane = static_cast<int64_t>(g.height) * g.width;
+  const int64_t out_plane = static_cast<int64_t>(g.out_h()) * g.out_w();
+  const int taps = g.kernel_h * g.kernel_w;
+  const bool pays = ParallelLoopPays(static_cast<int64_t>(num) * outputs * out_plane * taps);
   // One output channel per iteration: it owns its taps' sums, which run over
   // the images in order, so the result does not depend on the threads.
-  if (InPlace::Applies(p)) {
-    const InPlace t(p, 1);
-#pragma omp parallel if (ParallelLoopPays(static_cast<int64_t>(num) * outputs * out_plane * taps))
+  if (InPlace::Applies(Plane(g))) {
+    const InPlace t(Plane(g), 1);
+#pragma omp parallel if (pays)
     {
       std::vector<float> masked(in_plane), acc(taps);
 #pragma omp for schedule(static)
@@ -538,17 +605,21 @@ void DepthwiseBackwardWeight(const float* dy, const float* in, int num, const Co
     }
     return;
   }
-#pragma omp parallel if (ParallelLoopPays(static_cast<int64_t>(num) * outputs * out_plane * taps))
+  const int stack = StackOf(g, num);
+  const Plane p(g, stack);
+  const std::vector<int64_t> off = TapOffsets(p);
+#pragma omp parallel if (pays)
   {
     Buffers buf(p);
     std::vector<float> acc(taps);
 #pragma omp for schedule(static)
     for (int m = 0; m < outputs; ++m) {
       std::fill(acc.begin(), acc.end(), 0.f);
-      for (int n = 0; n < num; ++n) {
-        Split(p, in + (static_cast<int64_t>(n) * g.channels + m / multiplier) * in_plane, &buf);
-        Widen(p, dy + (static_cast<int64_t>(n) * outputs + m) * out_plane, buf.wide.data());
-        DotTaps(buf.wide.data(), buf.phase.data(), off.data(), taps, p.wide, acc.data());
+      for (int64_t n0 = 0; n0 < num; n0 += stack) {
+        const int images = static_cast<int>(std::min<int64_t>(stack, num - n0));
+        Split(p, in + (n0 * g.channels + m / multiplier) * in_plane, g.channels * in_plane, images, &buf);
+        Widen(p, dy + (n0 * outputs + m) * out_plane, outputs * out_plane, images, buf.wide.data());
+        DotTaps(buf.wide.data(), buf.phase.data(), off.data(), taps, StackWide(p, images), acc.data());
       }
       float* wd = weight_diff + static_cast<int64_t>(m) * taps;
       for (int t = 0; t < taps; ++t) wd[t] += acc[t];
