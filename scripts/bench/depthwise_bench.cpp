@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
   const int batch = argc > 1 ? std::atoi(argv[1]) : 10;
   const int repeats = argc > 2 ? std::atoi(argv[2]) : 5;
   if (batch <= 0 || repeats <= 0) {
-    std::fprintf(stderr, "usage: depthwise_bench [BATCH>0] [REPEATS>0]\n");
+    std::fprintf(stderr, "usage: depthwise_bench [BATCH>0] [REPEATS>0] [CHANNELSxSIZE]\n");
     return 1;
   }
   cnn::Context::set_random_seed(1701);
@@ -107,7 +107,9 @@ int main(int argc, char** argv) {
                 d.forward, o.forward, g.forward / d.forward, o.forward / d.forward, g.both, d.both, o.both,
                 g.both / d.both, o.both / d.both, cpu_ratio);
   };
+  const std::string only = argc > 3 ? argv[3] : "";  // e.g. "1024x7": that shape alone (for a profiler)
   for (const Shape& s : shapes) {
+    if (!only.empty() && only != std::to_string(s.channels) + "x" + std::to_string(s.size)) continue;
     // Alternated so that drifting machine load hits all paths alike.
     const Timing none = {std::nan(""), std::nan(""), std::nan("")};  // a build without oneDNN
     const Timing t[3] = {Run(s, batch, repeats, Path::kGemm), Run(s, batch, repeats, Path::kDirect),

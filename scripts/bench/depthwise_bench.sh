@@ -27,4 +27,4 @@ out="$build_dir/depthwise_bench"
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 lscpu | grep -E 'Model name|^CPU\(s\)' || true
 "$build_dir/tools/cnn" version 2>/dev/null | grep -i -E 'blas|core' || true
-"$out" "${1:-10}" "${2:-5}"
+"$out" "${1:-10}" "${2:-5}" ${3:+"$3"}
