@@ -175,6 +175,26 @@ TEST(DnnlEngine, ConvolutionFallsBackWhereOneDnnDiffers) {
                            {1, 2, 2, 2, 2, 2}));
 }
 
+// DEFAULT leaves depthwise layers to our direct loops; engine: DNNL (in the
+// prototxt or by the override) still runs them on oneDNN.
+TEST(DnnlEngine, DefaultRunsDepthwiseOnOurLoops) {
+  const std::string params =
+      "convolution_param { num_output: 4 group: 4 kernel_size: 3 pad: 1 weight_filler { type: 'gaussian' } }";
+  const auto built = [&](Engine engine) {
+    Built b = Build(WithEngine(LayerOf("Convolution", params), engine), {{1, 4, 6, 6}});
+    auto& l = dynamic_cast<DnnlConvolutionLayer&>(*b.layer);
+    return std::make_pair(l.uses_dnnl(), l.uses_depthwise());
+  };
+  EXPECT_EQ(built(Engine::DEFAULT), std::make_pair(false, true));
+  EXPECT_EQ(built(Engine::DNNL), std::make_pair(true, true));
+  LayerRegistry::OverrideEngine(Engine::DNNL);
+  EXPECT_EQ(built(Engine::DEFAULT), std::make_pair(true, true));
+  LayerRegistry::ClearEngineOverride();
+  EXPECT_TRUE(UsesDnnl<DnnlConvolutionLayer>(  // group 2 of 4 channels: not depthwise, oneDNN
+      "Convolution", "convolution_param { num_output: 4 kernel_size: 3 group: 2 weight_filler { type: 'gaussian' } }",
+      {1, 4, 6, 6}));
+}
+
 TEST(DnnlEngine, PoolingFallsBackWhereCaffesWindowsDiffer) {
   using L = DnnlPoolingLayer;
   // MAX stays ours: oneDNN's window maximum starts from -FLT_MAX and skips NaN.

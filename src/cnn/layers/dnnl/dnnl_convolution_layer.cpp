@@ -28,12 +28,13 @@ struct DnnlConvolutionLayer::Primitives {
   std::vector<float> bias_diff_values;
 };
 
-DnnlConvolutionLayer::DnnlConvolutionLayer(const LayerParameter& param) : ConvolutionLayer(param) {}
+DnnlConvolutionLayer::DnnlConvolutionLayer(const LayerParameter& param)
+    : ConvolutionLayer(param), by_default_(LayerRegistry::ChosenByDefault(param)) {}
 DnnlConvolutionLayer::~DnnlConvolutionLayer() = default;
 
 bool DnnlConvolutionLayer::Supported() const {
   return !padded_.padding().active() && geom_.axes >= 1 && geom_.axes <= 3 && !force_nd_ && num_ > 0 &&
-         geom_.channels > 0;
+         geom_.channels > 0 && !(by_default_ && uses_depthwise());
 }
 
 void DnnlConvolutionLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
