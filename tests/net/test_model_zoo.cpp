@@ -91,6 +91,9 @@ TEST_P(ModelZoo, TrainsTwoIterations) {
   solver.set_max_iter(2);
   solver.set_test_interval(0);
   solver.clear_test_iter();
+  const auto test_states = solver.test_state();
+  solver.clear_test_state();
+  solver.clear_early_stop_output();  // early stopping needs the test nets cleared above
   solver.set_snapshot(0);
   solver.set_snapshot_after_train(false);
   solver.set_display(0);
@@ -99,11 +102,17 @@ TEST_P(ModelZoo, TrainsTwoIterations) {
   s->Solve();
   EXPECT_EQ(s->iter(), 2);
   EXPECT_TRUE(std::isfinite(s->smoothed_loss())) << s->smoothed_loss();
-  // The TEST phase builds and runs too (accuracy layers, ...).
-  NetParameter test_net = net;
-  test_net.mutable_state()->set_phase(TEST);
-  Net built(test_net);
-  built.Forward();
+  // The TEST phase builds and runs too (accuracy layers, ...), once per test
+  // net the solver asks for (the text models test on a "val" and a "test" stage).
+  std::vector<NetState> states(test_states.begin(), test_states.end());
+  if (states.empty()) states.emplace_back();
+  for (NetState state : states) {
+    state.set_phase(TEST);
+    NetParameter test_net = net;
+    *test_net.mutable_state() = state;
+    Net built(test_net);
+    built.Forward();
+  }
 }
 
 TEST_P(ModelZoo, DeployNetRunsInCnnTime) {
