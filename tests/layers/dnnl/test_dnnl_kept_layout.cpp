@@ -55,7 +55,7 @@ std::string WithMaxPool() {
          Layer("pool", "Pooling", "relu2", "pool", "pooling_param { pool: AVE kernel_size: 3 stride: 2 }") + kTail;
 }
 
-struct Run {
+struct NetRun {
   std::vector<std::vector<float>> data, diff;  // per blob, then per parameter
   int64_t reorders = 0;                        // in the last iteration
   bool kept_somewhere = false;                 // a blob was left in a private layout
@@ -63,7 +63,7 @@ struct Run {
 
 std::vector<float> Values(const float* p, int n) { return std::vector<float>(p, p + n); }
 
-Run RunNet(const std::string& text, bool keep, bool backward = true, bool share = false) {
+NetRun RunNet(const std::string& text, bool keep, bool backward = true, bool share = false) {
   dnnl_util::SetKeepLayout(keep);
   NetParameter param;
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString("force_backward: true " + text, &param));
@@ -73,7 +73,7 @@ Run RunNet(const std::string& text, bool keep, bool backward = true, bool share 
   Net net(param);
   test::FillGaussian(net.blob_by_name("data").get());
   test::FillGaussian(net.blob_by_name("target").get());
-  Run r;
+  NetRun r;
   for (int iter = 0; iter < 2; ++iter) {
     const int64_t before = dnnl_util::ReorderCount();
     net.ClearParamDiffs();
@@ -121,8 +121,8 @@ void ExpectSame(const std::vector<std::vector<float>>& a, const std::vector<std:
 }
 
 void ExpectKeepingChangesNothing(const std::string& net) {
-  const Run off = RunNet(net, false);
-  const Run on = RunNet(net, true);
+  const NetRun off = RunNet(net, false);
+  const NetRun on = RunNet(net, true);
   EXPECT_FALSE(off.kept_somewhere);
   EXPECT_TRUE(on.kept_somewhere);
   ExpectSame(off.data, on.data, "data");
@@ -139,8 +139,8 @@ TEST(DnnlKeptLayout, NetWithOurMaxPoolMatches) { ExpectKeepingChangesNothing(Wit
 // share_activations: blobs sharing one buffer, forward only.
 TEST(DnnlKeptLayout, SharedActivationsMatch) {
   for (const std::string& net : {AllDnnl(), WithMaxPool()}) {
-    const Run off = RunNet(net, false, false, true);
-    const Run on = RunNet(net, true, false, true);
+    const NetRun off = RunNet(net, false, false, true);
+    const NetRun on = RunNet(net, true, false, true);
     ExpectSame(off.data, on.data, "data");
   }
 }
