@@ -28,7 +28,7 @@ struct ReorderLog {
     const char* v = std::getenv("CNN_DNNL_COUNT_REORDERS");
     if (v && std::strcmp(v, "1") == 0) {
       // At exit glog may be gone already.
-      std::fprintf(stderr, "oneDNN reorders of activations and gradients: %lld (layouts kept: %s)\n",
+      std::fprintf(stderr, "oneDNN reorders run (activations, gradients and weights): %lld (layouts kept: %s)\n",
                    static_cast<long long>(g_reorders.load()), Keep().load() ? "yes" : "no");
     }
   }
