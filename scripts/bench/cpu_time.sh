@@ -13,7 +13,8 @@
 # OUT_DIR (where the raw logs go; default BUILD_DIR/bench), ENGINES (unset: one
 # cnn run with each layer's own engine; else a space-separated list of
 # `cnn time --engine` values, e.g. "CAFFE DNNL", each timed as its own column
-# in the same alternating rounds).
+# in the same alternating rounds; `ENGINE+VAR=value` runs that engine with one
+# environment setting, e.g. "DNNL+CNN_DNNL_KEEP_LAYOUT=0 DNNL").
 # Exits 1 when a run fails; a slower-than-anchor net is reported, not fatal.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -101,7 +102,9 @@ for round in $(seq 1 "$rounds"); do
       elif [ "$tool" = cnn ]; then
         cmd=("$cnn" time "${cnn_flags[@]}")
       else
-        cmd=("$cnn" time "${cnn_flags[@]}" --engine="${tool#cnn-}")
+        spec=${tool#cnn-}
+        cmd=("$cnn" time "${cnn_flags[@]}" --engine="${spec%%+*}")
+        if [[ "$spec" == *+* ]]; then cmd=(env "${spec#*+}" "${cmd[@]}"); fi
       fi
       if "${cmd[@]}" >"$log" 2>&1 && [ -n "$(fwd_bwd "$log")" ]; then
         ms=$(fwd_bwd "$log")

@@ -21,6 +21,12 @@ void Blob::Reshape(const std::vector<int>& shape) {
     count *= d;
     CNN_CHECK(count <= INT_MAX, "blob of " << count << "+ elements exceeds the 2^31 element limit");
   }
+  // A private layout describes the old shape: its values go plain, which
+  // any shape reads alike.
+  if (shape != shape_) {
+    if (data_) data_->drop_prv();
+    if (diff_) diff_->drop_prv();
+  }
   shape_ = shape;
   count_ = static_cast<int>(count);
   if (static_cast<size_t>(count_) > capacity_) {

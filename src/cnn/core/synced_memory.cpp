@@ -78,6 +78,7 @@ size_t CpuAllocationCount() { return g_allocations.load(); }
 
 SyncedMemory::~SyncedMemory() {
   host_free(cpu_ptr_, size_);
+  host_free(prv_ptr_, prv_bytes_);
 #ifdef CNN_WITH_CUDA
   gpu::Release(gpu_ptr_);
 #endif
@@ -97,6 +98,11 @@ void SyncedMemory::to_cpu() {
       head_ = Head::SYNCED;
 #endif
       break;
+    case Head::AT_PRV:
+      if (!cpu_ptr_) cpu_ptr_ = host_alloc(size_);
+      prv_layout_->ToPlain(prv_ptr_, cpu_ptr_);
+      head_ = Head::AT_CPU;  // prv_current_ stays: both sides agree
+      break;
     case Head::AT_CPU:
     case Head::SYNCED:
       break;
@@ -105,6 +111,7 @@ void SyncedMemory::to_cpu() {
 
 void SyncedMemory::to_gpu() {
 #ifdef CNN_WITH_CUDA
+  if (head_ == Head::AT_PRV) to_cpu();
   switch (head_) {
     case Head::UNINITIALIZED:
       gpu_ptr_ = gpu::Allocate(size_);
@@ -119,6 +126,7 @@ void SyncedMemory::to_gpu() {
       break;
     case Head::AT_GPU:
     case Head::SYNCED:
+    case Head::AT_PRV:
       break;
   }
 #else
@@ -152,6 +160,7 @@ const void* SyncedMemory::cpu_data() {
 void* SyncedMemory::mutable_cpu_data() {
   to_cpu();
   head_ = Head::AT_CPU;
+  prv_current_ = false;
   return cpu_ptr_;
 }
 
@@ -163,7 +172,52 @@ const void* SyncedMemory::gpu_data() {
 void* SyncedMemory::mutable_gpu_data() {
   to_gpu();
   head_ = Head::AT_GPU;
+  prv_current_ = false;
   return gpu_ptr_;
+}
+
+const void* SyncedMemory::prv_data(const PrivateLayout& layout) const {
+  return prv_current_ && layout.Same(*prv_layout_) ? prv_ptr_ : nullptr;
+}
+
+const void* SyncedMemory::prv_data_from_plain(std::shared_ptr<const PrivateLayout> layout) {
+  if (const void* p = prv_data(*layout)) return p;
+  const void* plain = cpu_data();
+  const Head before = head_;
+  void* prv = mutable_prv_data(std::move(layout));
+  prv_layout_->FromPlain(plain, prv);
+  head_ = before;  // the plain values are as current as the private ones
+  return prv;
+}
+
+void* SyncedMemory::mutable_prv_data(std::shared_ptr<const PrivateLayout> layout) {
+  CNN_CHECK(layout->plain_bytes() <= size_, "internal: a private layout of " << layout->plain_bytes()
+                                                << " plain bytes for a memory of " << size_);
+  // A GPU head would leave its values behind unseen; the CPU layers that
+  // ask for the private side run on host data.
+  if (head_ == Head::AT_GPU) to_cpu();
+  if (!prv_layout_ || !layout->Same(*prv_layout_)) {
+    if (!prv_ptr_ || layout->bytes() > prv_bytes_) {
+      host_free(prv_ptr_, prv_bytes_);
+      prv_ptr_ = nullptr;
+      prv_bytes_ = 0;
+      prv_ptr_ = host_alloc(layout->bytes());
+      prv_bytes_ = layout->bytes();
+    }
+    prv_layout_ = std::move(layout);
+  }
+  head_ = Head::AT_PRV;
+  prv_current_ = true;
+  return prv_ptr_;
+}
+
+void SyncedMemory::drop_prv() {
+  if (head_ == Head::AT_PRV) to_cpu();
+  host_free(prv_ptr_, prv_bytes_);
+  prv_ptr_ = nullptr;
+  prv_bytes_ = 0;
+  prv_layout_.reset();
+  prv_current_ = false;
 }
 
 }  // namespace cnn

@@ -1,5 +1,7 @@
 #include "cnn/layers/dnnl/dnnl_arg.hpp"
 
+#include "cnn/layers/dnnl/dnnl_layout.hpp"
+
 namespace cnn {
 namespace dnnl_util {
 
@@ -32,9 +34,15 @@ void DnnlArg::Reset(const dnnl::memory::desc& ours, const dnnl::memory::desc& ch
   ours_ = dnnl::memory(ours, engine, DNNL_MEMORY_NONE);
   chosen_desc_ = chosen;
   own_ = accumulate || chosen != ours;
+  layout_.reset();
+  target_kept_ = false;
   if (!own_) {
     chosen_ = ours_;
     return;
+  }
+  if (!accumulate) {
+    layout_ = std::make_shared<DnnlLayout>(ours, chosen);
+    kept_ = dnnl::memory(chosen, engine, DNNL_MEMORY_NONE);
   }
   chosen_ = dnnl::memory(chosen, engine);  // allocates
   in_ = dnnl::reorder(ours_, chosen_);
@@ -49,7 +57,10 @@ void DnnlArg::Reset(const dnnl::memory::desc& ours, const dnnl::memory::desc& ch
 
 const dnnl::memory& DnnlArg::Read(const float* data) {
   ours_.set_data_handle(const_cast<float*>(data));
-  if (own_) in_.execute(dnnl_util::Stream(), ours_, chosen_);
+  if (own_) {
+    in_.execute(dnnl_util::Stream(), ours_, chosen_);
+    dnnl_util::CountReorder();
+  }
   return chosen_;
 }
 
@@ -62,6 +73,28 @@ void DnnlArg::Store(float* data) {
   if (!own_) return;
   ours_.set_data_handle(data);
   out_.execute(dnnl_util::Stream(), chosen_, ours_);
+  dnnl_util::CountReorder();
+}
+
+bool DnnlArg::Keeps() const { return layout_ && dnnl_util::KeepLayout(); }
+
+const dnnl::memory& DnnlArg::Read(SyncedMemory& mem) {
+  if (!Keeps()) return Read(static_cast<const float*>(mem.cpu_data()));
+  const void* p = mem.prv_data(*layout_);
+  if (!p) p = mem.prv_data_from_plain(layout_);
+  kept_.set_data_handle(const_cast<void*>(p));
+  return kept_;
+}
+
+const dnnl::memory& DnnlArg::Target(SyncedMemory& mem) {
+  target_kept_ = Keeps();
+  if (!target_kept_) return Target(static_cast<float*>(mem.mutable_cpu_data()));
+  kept_.set_data_handle(mem.mutable_prv_data(layout_));
+  return kept_;
+}
+
+void DnnlArg::Store(SyncedMemory& mem) {
+  if (!target_kept_) Store(static_cast<float*>(mem.mutable_cpu_data()));
 }
 
 }  // namespace cnn

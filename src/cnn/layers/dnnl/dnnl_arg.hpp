@@ -9,13 +9,21 @@
 // read; DnnlArg then owns a buffer in that layout and reorders into or out
 // of our array around the call. Where the choice is our layout, it reads or
 // writes our array in place.
+//
+// The SyncedMemory forms of Read/Target/Store keep layouts between oneDNN
+// layers (dnnl_layout.hpp): an output stays in the chosen layout on the
+// blob's private side, and the next oneDNN layer that wants that layout
+// reads it where it is.
 #pragma once
 
 #include <dnnl.hpp>
 #include <glog/logging.h>
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "cnn/core/synced_memory.hpp"
 
 namespace cnn {
 namespace dnnl_util {
@@ -44,6 +52,8 @@ bool Prepared(const std::string& where, const std::string& what, Prepare prepare
 
 }  // namespace dnnl_util
 
+class DnnlLayout;
+
 class DnnlArg {
  public:
   // `ours` is the layout of our array, `chosen` the primitive's. With
@@ -58,14 +68,32 @@ class DnnlArg {
   const dnnl::memory& Target(float* data);
   void Store(float* data);
 
+  // The same on a blob's data() or diff(), for activations and their
+  // gradients. With kept layouts (dnnl_util::KeepLayout()): Read uses the
+  // private buffer when it is in the chosen layout, or reorders the plain
+  // values onto the private side once (later readers in that layout find
+  // them); Target hands out the private buffer in the chosen layout, head
+  // AT_PRV, and Store does nothing. Without, or for accumulate, they are
+  // the float* forms on the plain values.
+  const dnnl::memory& Read(SyncedMemory& mem);
+  const dnnl::memory& Target(SyncedMemory& mem);
+  void Store(SyncedMemory& mem);
+
   bool reorders() const { return own_; }
+  // The chosen layout as a kept one (null where it is ours, or accumulate).
+  const std::shared_ptr<const DnnlLayout>& layout() const { return layout_; }
 
  private:
+  bool Keeps() const;
+
   dnnl::memory ours_;     // our array; the handle is set on each call
   dnnl::memory chosen_;   // the primitive's view: ours_ or the own buffer
   dnnl::memory::desc chosen_desc_;
   bool own_ = false;      // chosen_ is an own buffer
   dnnl::reorder in_, out_;
+  std::shared_ptr<const DnnlLayout> layout_;
+  dnnl::memory kept_;  // a view of a blob's private buffer
+  bool target_kept_ = false;
 };
 
 }  // namespace cnn

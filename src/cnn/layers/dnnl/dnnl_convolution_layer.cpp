@@ -96,8 +96,8 @@ void DnnlConvolutionLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top
     bias = memory(dnnl_util::Plain(p.bias), dnnl_util::Engine(), const_cast<float*>(blobs_[1]->cpu_data()));
   }
   for (size_t i = 0; i < bottom.size(); ++i) {
-    float* y = top[i]->mutable_cpu_data();
-    std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, p.src_arg.Read(bottom[i]->cpu_data())},
+    SyncedMemory& y = *top[i]->data();
+    std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, p.src_arg.Read(*bottom[i]->data())},
                                             {DNNL_ARG_WEIGHTS, weights},
                                             {DNNL_ARG_DST, p.dst_arg.Target(y)}};
     if (bias_term_) args[DNNL_ARG_BIAS] = bias;
@@ -150,9 +150,9 @@ void DnnlConvolutionLayer::Backward_cpu(const BlobVec& top, const std::vector<bo
   Primitives& p = *prims_;
   dnnl::stream& s = dnnl_util::Stream();
   for (size_t i = 0; i < top.size(); ++i) {
-    const float* dy = top[i]->cpu_diff();
+    SyncedMemory& dy = *top[i]->diff();
     if (weight_grad || bias_grad) {
-      std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, p.bw_src.Read(bottom[i]->cpu_data())},
+      std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, p.bw_src.Read(*bottom[i]->data())},
                                               {DNNL_ARG_DIFF_DST, p.bw_diff_dst.Read(dy)},
                                               {DNNL_ARG_DIFF_WEIGHTS, p.bw_diff_weights.Target(nullptr)}};
       if (bias_term_) args[DNNL_ARG_DIFF_BIAS] = p.bias_diff;
@@ -163,7 +163,7 @@ void DnnlConvolutionLayer::Backward_cpu(const BlobVec& top, const std::vector<bo
       if (bias_grad) cpu_axpy(num_output_, 1.f, p.bias_diff_values.data(), blobs_[1]->mutable_cpu_diff());
     }
     if (propagate_down[i]) {
-      float* dx = bottom[i]->mutable_cpu_diff();
+      SyncedMemory& dx = *bottom[i]->diff();
       p.bwd_data->execute(s, {{DNNL_ARG_DIFF_DST, p.bd_diff_dst.Read(dy)},
                               {DNNL_ARG_WEIGHTS, p.bd_weights.Read(blobs_[0]->cpu_data())},
                               {DNNL_ARG_DIFF_SRC, p.bd_diff_src.Target(dx)}});

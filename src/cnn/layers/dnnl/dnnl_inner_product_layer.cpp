@@ -99,8 +99,8 @@ void DnnlInnerProductLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& to
   if (!uses_dnnl_) return InnerProductLayer::Forward_cpu(bottom, top);
   Primitives& p = *prims_;
   dnnl::stream& s = dnnl_util::Stream();
-  float* y = top[0]->mutable_cpu_data();
-  std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, p.src_arg.Read(bottom[0]->cpu_data())},
+  SyncedMemory& y = *top[0]->data();
+  std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, p.src_arg.Read(*bottom[0]->data())},
                                           {DNNL_ARG_WEIGHTS, p.weights_arg.Read(blobs_[0]->cpu_data())},
                                           {DNNL_ARG_DST, p.dst_arg.Target(y)}};
   if (bias_term_) {
@@ -124,9 +124,9 @@ void DnnlInnerProductLayer::Backward_cpu(const BlobVec& top, const std::vector<b
   }
   Primitives& p = *prims_;
   dnnl::stream& s = dnnl_util::Stream();
-  const float* dy = top[0]->cpu_diff();
+  SyncedMemory& dy = *top[0]->diff();
   if (weight_grad || bias_grad) {
-    std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, p.bw_src.Read(bottom[0]->cpu_data())},
+    std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, p.bw_src.Read(*bottom[0]->data())},
                                             {DNNL_ARG_DIFF_DST, p.bw_diff_dst.Read(dy)},
                                             {DNNL_ARG_DIFF_WEIGHTS, p.bw_diff_weights.Target(nullptr)}};
     if (bias_term_) args[DNNL_ARG_DIFF_BIAS] = p.bias_diff;
@@ -137,7 +137,7 @@ void DnnlInnerProductLayer::Backward_cpu(const BlobVec& top, const std::vector<b
     if (bias_grad) cpu_axpy(num_output_, 1.f, p.bias_diff_values.data(), blobs_[1]->mutable_cpu_diff());
   }
   if (propagate_down[0]) {
-    float* dx = bottom[0]->mutable_cpu_diff();
+    SyncedMemory& dx = *bottom[0]->diff();
     p.bwd_data->execute(s, {{DNNL_ARG_DIFF_DST, p.bd_diff_dst.Read(dy)},
                             {DNNL_ARG_WEIGHTS, p.bd_weights.Read(blobs_[0]->cpu_data())},
                             {DNNL_ARG_DIFF_SRC, p.bd_diff_src.Target(dx)}});

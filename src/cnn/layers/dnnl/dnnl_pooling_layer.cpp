@@ -8,6 +8,7 @@
 #include "cnn/core/common.hpp"
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/layers/dnnl/dnnl_arg.hpp"
+#include "cnn/layers/dnnl/dnnl_layout.hpp"
 
 namespace cnn {
 namespace {
@@ -26,6 +27,7 @@ using dnnl::memory;
 
 struct DnnlPoolingLayer::Primitives {
   memory::dims src, dst, strides, kernel, pad_l, pad_r;
+  memory::desc src_md;  // the input layout these were built for
   dnnl::algorithm algorithm;
   dnnl::pooling_forward::primitive_desc fwd_pd;
   dnnl::pooling_forward fwd;
@@ -62,7 +64,7 @@ void DnnlPoolingLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
   uses_dnnl_ = Supported();
 }
 
-void DnnlPoolingLayer::Prepare() {
+void DnnlPoolingLayer::Prepare(const DnnlLayout* kept) {
   using namespace dnnl_util;
   auto p = std::make_unique<Primitives>();
   p->src = {num_, channels_, height_, width_};
@@ -77,16 +79,20 @@ void DnnlPoolingLayer::Prepare() {
   p->algorithm =
       padded ? dnnl::algorithm::pooling_avg_include_padding : dnnl::algorithm::pooling_avg_exclude_padding;
   // The source keeps our layout: pooling reads each input once, so a reorder
-  // into a blocked one would cost as much as the pooling itself.
-  dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_training, p->algorithm, Plain(p->src), Plain(p->dst),
-                                p->strides, p->kernel, p->pad_l, p->pad_r);
+  // into a blocked one would cost as much as the pooling itself. A source
+  // already in a kept blocked layout is pooled in it, into the layout
+  // oneDNN picks for that (the same blocking).
+  p->src_md = kept ? kept->desc() : Plain(p->src);
+  const memory::desc dst_md = kept ? Any(p->dst) : Plain(p->dst);
+  dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_training, p->algorithm, p->src_md, dst_md, p->strides,
+                                p->kernel, p->pad_l, p->pad_r);
   p->fwd_pd = dnnl::pooling_forward::primitive_desc(d, Engine());
   p->fwd = dnnl::pooling_forward(p->fwd_pd);
   p->src_arg.Reset(Plain(p->src), p->fwd_pd.src_desc());
   p->dst_arg.Reset(Plain(p->dst), p->fwd_pd.dst_desc());
   // Built with the forward, so that a refusal comes before either pass runs.
-  dnnl::pooling_backward::desc bd(p->algorithm, Plain(p->src), Plain(p->dst), p->strides, p->kernel, p->pad_l,
-                                  p->pad_r);
+  dnnl::pooling_backward::desc bd(p->algorithm, kept ? Any(p->src) : Plain(p->src), dst_md, p->strides,
+                                  p->kernel, p->pad_l, p->pad_r);
   dnnl::pooling_backward::primitive_desc bpd(bd, Engine(), p->fwd_pd);
   p->bwd = dnnl::pooling_backward(bpd);
   p->diff_dst_arg.Reset(Plain(p->dst), bpd.diff_dst_desc());
@@ -95,14 +101,19 @@ void DnnlPoolingLayer::Prepare() {
 }
 
 void DnnlPoolingLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
+  std::shared_ptr<const DnnlLayout> kept = dnnl_util::KeepLayout() ? DnnlLayoutOf(*bottom[0]->data()) : nullptr;
+  const memory::dims src{num_, channels_, height_, width_};
+  if (kept && kept->desc().dims() != src) kept.reset();
+  // Primitives are kept per input layout: rebuilt when it changes.
+  if (uses_dnnl_ && prims_ && prims_->src_md != (kept ? kept->desc() : dnnl_util::Plain(src))) prims_.reset();
   if (uses_dnnl_ && !prims_) {
-    uses_dnnl_ = dnnl_util::Prepared(where(), "pooling for this geometry", [&] { Prepare(); });
+    uses_dnnl_ = dnnl_util::Prepared(where(), "pooling for this geometry", [&] { Prepare(kept.get()); });
   }
   if (!uses_dnnl_) return PoolingLayer::Forward_cpu(bottom, top);
   Primitives& p = *prims_;
   dnnl::stream& s = dnnl_util::Stream();
-  float* y = top[0]->mutable_cpu_data();
-  std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, p.src_arg.Read(bottom[0]->cpu_data())},
+  SyncedMemory& y = *top[0]->data();
+  std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, p.src_arg.Read(*bottom[0]->data())},
                                           {DNNL_ARG_DST, p.dst_arg.Target(y)}};
   p.fwd.execute(s, args);
   p.dst_arg.Store(y);
@@ -115,8 +126,8 @@ void DnnlPoolingLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>&
   if (!uses_dnnl_ || !prims_) return PoolingLayer::Backward_cpu(top, propagate_down, bottom);
   Primitives& p = *prims_;
   dnnl::stream& s = dnnl_util::Stream();
-  float* dx = bottom[0]->mutable_cpu_diff();
-  std::unordered_map<int, memory> args = {{DNNL_ARG_DIFF_DST, p.diff_dst_arg.Read(top[0]->cpu_diff())},
+  SyncedMemory& dx = *bottom[0]->diff();
+  std::unordered_map<int, memory> args = {{DNNL_ARG_DIFF_DST, p.diff_dst_arg.Read(*top[0]->diff())},
                                           {DNNL_ARG_DIFF_SRC, p.diff_src_arg.Target(dx)}};
   p.bwd.execute(s, args);
   p.diff_src_arg.Store(dx);

@@ -11,6 +11,7 @@
 // include-padding rule where no window overhangs the padding, and its
 // exclude-padding rule with no padding at all; a padded AVE window that
 // also overhangs (ceil mode) has neither. GPU passes are our layer's.
+// An input in a kept oneDNN layout (dnnl_layout.hpp) is pooled in it.
 #pragma once
 
 #include <memory>
@@ -19,6 +20,8 @@
 #include "cnn/layers/pool/pooling_layer.hpp"
 
 namespace cnn {
+
+class DnnlLayout;
 
 class DnnlPoolingLayer : public PoolingLayer {
  public:
@@ -35,7 +38,8 @@ class DnnlPoolingLayer : public PoolingLayer {
  private:
   struct Primitives;
   bool Supported() const;
-  void Prepare();
+  // On our layout, or on `kept`, the input's kept oneDNN layout.
+  void Prepare(const DnnlLayout* kept);
 
   bool uses_dnnl_ = false;
   std::vector<int> shape_;  // the input shape uses_dnnl_ was decided for
