@@ -9,6 +9,7 @@
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/core/math.hpp"
 #include "cnn/layers/dnnl/dnnl_arg.hpp"
+#include "cnn/layers/dnnl/dnnl_workspace.hpp"
 
 namespace cnn {
 
@@ -75,9 +76,9 @@ DnnlConvolutionLayer::Primitives& DnnlConvolutionLayer::Prepare() {
                                     p->pad_l, p->pad_r);
   p->fwd_pd = dnnl::convolution_forward::primitive_desc(d, Engine());
   p->fwd = dnnl::convolution_forward(p->fwd_pd);
-  p->src_arg.Reset(Plain(p->src), p->fwd_pd.src_desc());
-  p->weights_arg.Reset(Plain(p->weights), p->fwd_pd.weights_desc());
-  p->dst_arg.Reset(Plain(p->dst), p->fwd_pd.dst_desc());
+  p->src_arg.ResetBorrowed(Plain(p->src), p->fwd_pd.src_desc());
+  p->weights_arg.ResetBorrowed(Plain(p->weights), p->fwd_pd.weights_desc());
+  p->dst_arg.ResetBorrowed(Plain(p->dst), p->fwd_pd.dst_desc());
   prims_ = std::move(p);
   return *prims_;
 }
@@ -88,6 +89,7 @@ void DnnlConvolutionLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top
   }
   if (!uses_dnnl_) return ConvolutionLayer::Forward_cpu(bottom, top);
   Primitives& p = *prims_;
+  LendFromWorkspace({&p.src_arg, &p.weights_arg, &p.dst_arg});
   dnnl::stream& s = dnnl_util::Stream();
   const memory& weights = p.weights_arg.Read(blobs_[0]->cpu_data());
   memory bias;

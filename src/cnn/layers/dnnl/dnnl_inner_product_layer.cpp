@@ -9,6 +9,7 @@
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/core/math.hpp"
 #include "cnn/layers/dnnl/dnnl_arg.hpp"
+#include "cnn/layers/dnnl/dnnl_workspace.hpp"
 
 namespace cnn {
 
@@ -60,9 +61,9 @@ void DnnlInnerProductLayer::Prepare() {
                                       Plain(p->dst));
   p->fwd_pd = dnnl::inner_product_forward::primitive_desc(d, Engine());
   p->fwd = dnnl::inner_product_forward(p->fwd_pd);
-  p->src_arg.Reset(Plain(p->src), p->fwd_pd.src_desc());
-  p->weights_arg.Reset(p->weights_ours, p->fwd_pd.weights_desc());
-  p->dst_arg.Reset(Plain(p->dst), p->fwd_pd.dst_desc());
+  p->src_arg.ResetBorrowed(Plain(p->src), p->fwd_pd.src_desc());
+  p->weights_arg.ResetBorrowed(p->weights_ours, p->fwd_pd.weights_desc());
+  p->dst_arg.ResetBorrowed(Plain(p->dst), p->fwd_pd.dst_desc());
   prims_ = std::move(p);
 }
 
@@ -99,6 +100,7 @@ void DnnlInnerProductLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& to
   if (!uses_dnnl_) return InnerProductLayer::Forward_cpu(bottom, top);
   Primitives& p = *prims_;
   dnnl::stream& s = dnnl_util::Stream();
+  LendFromWorkspace({&p.src_arg, &p.weights_arg, &p.dst_arg});
   float* y = top[0]->mutable_cpu_data();
   std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, p.src_arg.Read(bottom[0]->cpu_data())},
                                           {DNNL_ARG_WEIGHTS, p.weights_arg.Read(blobs_[0]->cpu_data())},

@@ -8,6 +8,7 @@
 #include "cnn/core/common.hpp"
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/layers/dnnl/dnnl_arg.hpp"
+#include "cnn/layers/dnnl/dnnl_workspace.hpp"
 
 namespace cnn {
 namespace {
@@ -82,8 +83,8 @@ void DnnlPoolingLayer::Prepare() {
                                 p->strides, p->kernel, p->pad_l, p->pad_r);
   p->fwd_pd = dnnl::pooling_forward::primitive_desc(d, Engine());
   p->fwd = dnnl::pooling_forward(p->fwd_pd);
-  p->src_arg.Reset(Plain(p->src), p->fwd_pd.src_desc());
-  p->dst_arg.Reset(Plain(p->dst), p->fwd_pd.dst_desc());
+  p->src_arg.ResetBorrowed(Plain(p->src), p->fwd_pd.src_desc());
+  p->dst_arg.ResetBorrowed(Plain(p->dst), p->fwd_pd.dst_desc());
   // Built with the forward, so that a refusal comes before either pass runs.
   dnnl::pooling_backward::desc bd(p->algorithm, Plain(p->src), Plain(p->dst), p->strides, p->kernel, p->pad_l,
                                   p->pad_r);
@@ -101,6 +102,7 @@ void DnnlPoolingLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
   if (!uses_dnnl_) return PoolingLayer::Forward_cpu(bottom, top);
   Primitives& p = *prims_;
   dnnl::stream& s = dnnl_util::Stream();
+  LendFromWorkspace({&p.src_arg, &p.dst_arg});
   float* y = top[0]->mutable_cpu_data();
   std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, p.src_arg.Read(bottom[0]->cpu_data())},
                                           {DNNL_ARG_DST, p.dst_arg.Target(y)}};
