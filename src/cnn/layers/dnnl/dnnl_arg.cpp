@@ -27,8 +27,8 @@ dnnl::memory::desc Any(const dnnl::memory::dims& dims) { return dnnl::memory::de
 
 }  // namespace dnnl_util
 
-void DnnlArg::ResetBorrowed(const dnnl::memory::desc& ours, const dnnl::memory::desc& chosen) {
-  Reset(ours, chosen, false, true);
+void DnnlArg::ResetBorrowed(const dnnl::memory::desc& ours, const dnnl::memory::desc& chosen, bool accumulate) {
+  Reset(ours, chosen, accumulate, true);
 }
 
 void DnnlArg::Reset(const dnnl::memory::desc& ours, const dnnl::memory::desc& chosen, bool accumulate) {

@@ -51,10 +51,10 @@ class DnnlArg {
   // always go to the own buffer and Store adds them into our array.
   void Reset(const dnnl::memory::desc& ours, const dnnl::memory::desc& chosen, bool accumulate = false);
   // Reset for an argument whose own buffer only lives during one call (a
-  // forward pass's reorders): none is allocated, the layer lends one of
+  // pass's reorders): none is allocated, the layer lends one of
   // bytes() bytes before each Read/Target (dnnl_workspace.hpp lends the
   // thread's CpuWorkspace, which every layer shares).
-  void ResetBorrowed(const dnnl::memory::desc& ours, const dnnl::memory::desc& chosen);
+  void ResetBorrowed(const dnnl::memory::desc& ours, const dnnl::memory::desc& chosen, bool accumulate = false);
   size_t bytes() const { return own_ ? chosen_desc_.get_size() : 0; }
   void Lend(void* buffer) {
     if (own_) chosen_.set_data_handle(buffer);

@@ -116,9 +116,9 @@ void DnnlConvolutionLayer::PrepareBackward(bool data, bool weights) {
                                             Any(p.dst), p.strides, p.dilates, p.pad_l, p.pad_r);
     dnnl::convolution_backward_data::primitive_desc pd(d, Engine(), p.fwd_pd);
     p.bwd_data.emplace(pd);
-    p.bd_diff_dst.Reset(Plain(p.dst), pd.diff_dst_desc());
-    p.bd_weights.Reset(Plain(p.weights), pd.weights_desc());
-    p.bd_diff_src.Reset(Plain(p.src), pd.diff_src_desc());
+    p.bd_diff_dst.ResetBorrowed(Plain(p.dst), pd.diff_dst_desc());
+    p.bd_weights.ResetBorrowed(Plain(p.weights), pd.weights_desc());
+    p.bd_diff_src.ResetBorrowed(Plain(p.src), pd.diff_src_desc());
   }
   if (weights && !p.bwd_weights) {
     const memory::desc bias_md = bias_term_ ? Plain(p.bias) : memory::desc();
@@ -126,9 +126,9 @@ void DnnlConvolutionLayer::PrepareBackward(bool data, bool weights) {
                                                bias_md, Any(p.dst), p.strides, p.dilates, p.pad_l, p.pad_r);
     dnnl::convolution_backward_weights::primitive_desc pd(d, Engine(), p.fwd_pd);
     p.bwd_weights.emplace(pd);
-    p.bw_src.Reset(Plain(p.src), pd.src_desc());
-    p.bw_diff_dst.Reset(Plain(p.dst), pd.diff_dst_desc());
-    p.bw_diff_weights.Reset(Plain(p.weights), pd.diff_weights_desc(), true);
+    p.bw_src.ResetBorrowed(Plain(p.src), pd.src_desc());
+    p.bw_diff_dst.ResetBorrowed(Plain(p.dst), pd.diff_dst_desc());
+    p.bw_diff_weights.ResetBorrowed(Plain(p.weights), pd.diff_weights_desc(), true);
     if (bias_term_) {
       p.bias_diff_values.assign(num_output_, 0.f);
       p.bias_diff = memory(Plain(p.bias), Engine(), p.bias_diff_values.data());
@@ -149,6 +149,7 @@ void DnnlConvolutionLayer::Backward_cpu(const BlobVec& top, const std::vector<bo
     return ConvolutionLayer::Backward_cpu(top, propagate_down, bottom);
   }
   Primitives& p = *prims_;
+  LendFromWorkspace({&p.bd_diff_dst, &p.bd_weights, &p.bd_diff_src, &p.bw_src, &p.bw_diff_dst, &p.bw_diff_weights});
   dnnl::stream& s = dnnl_util::Stream();
   for (size_t i = 0; i < top.size(); ++i) {
     const float* dy = top[i]->cpu_diff();

@@ -74,18 +74,18 @@ void DnnlInnerProductLayer::PrepareBackward(bool data, bool weights) {
     dnnl::inner_product_backward_data::desc d(Plain(p.src), p.weights_ours, Plain(p.dst));
     dnnl::inner_product_backward_data::primitive_desc pd(d, Engine(), p.fwd_pd);
     p.bwd_data.emplace(pd);
-    p.bd_diff_dst.Reset(Plain(p.dst), pd.diff_dst_desc());
-    p.bd_weights.Reset(p.weights_ours, pd.weights_desc());
-    p.bd_diff_src.Reset(Plain(p.src), pd.diff_src_desc());
+    p.bd_diff_dst.ResetBorrowed(Plain(p.dst), pd.diff_dst_desc());
+    p.bd_weights.ResetBorrowed(p.weights_ours, pd.weights_desc());
+    p.bd_diff_src.ResetBorrowed(Plain(p.src), pd.diff_src_desc());
   }
   if (weights && !p.bwd_weights) {
     const memory::desc bias_md = bias_term_ ? Plain(p.bias) : memory::desc();
     dnnl::inner_product_backward_weights::desc d(Plain(p.src), p.weights_ours, bias_md, Plain(p.dst));
     dnnl::inner_product_backward_weights::primitive_desc pd(d, Engine(), p.fwd_pd);
     p.bwd_weights.emplace(pd);
-    p.bw_src.Reset(Plain(p.src), pd.src_desc());
-    p.bw_diff_dst.Reset(Plain(p.dst), pd.diff_dst_desc());
-    p.bw_diff_weights.Reset(p.weights_ours, pd.diff_weights_desc(), true);
+    p.bw_src.ResetBorrowed(Plain(p.src), pd.src_desc());
+    p.bw_diff_dst.ResetBorrowed(Plain(p.dst), pd.diff_dst_desc());
+    p.bw_diff_weights.ResetBorrowed(p.weights_ours, pd.diff_weights_desc(), true);
     if (bias_term_) {
       p.bias_diff_values.assign(num_output_, 0.f);
       p.bias_diff = memory(Plain(p.bias), Engine(), p.bias_diff_values.data());
@@ -125,6 +125,7 @@ void DnnlInnerProductLayer::Backward_cpu(const BlobVec& top, const std::vector<b
     return InnerProductLayer::Backward_cpu(top, propagate_down, bottom);
   }
   Primitives& p = *prims_;
+  LendFromWorkspace({&p.bd_diff_dst, &p.bd_weights, &p.bd_diff_src, &p.bw_src, &p.bw_diff_dst, &p.bw_diff_weights});
   dnnl::stream& s = dnnl_util::Stream();
   const float* dy = top[0]->cpu_diff();
   if (weight_grad || bias_grad) {

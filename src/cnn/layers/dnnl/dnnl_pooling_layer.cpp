@@ -90,8 +90,8 @@ void DnnlPoolingLayer::Prepare() {
                                   p->pad_r);
   dnnl::pooling_backward::primitive_desc bpd(bd, Engine(), p->fwd_pd);
   p->bwd = dnnl::pooling_backward(bpd);
-  p->diff_dst_arg.Reset(Plain(p->dst), bpd.diff_dst_desc());
-  p->diff_src_arg.Reset(Plain(p->src), bpd.diff_src_desc());
+  p->diff_dst_arg.ResetBorrowed(Plain(p->dst), bpd.diff_dst_desc());
+  p->diff_src_arg.ResetBorrowed(Plain(p->src), bpd.diff_src_desc());
   prims_ = std::move(p);
 }
 
@@ -117,6 +117,7 @@ void DnnlPoolingLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>&
   if (!uses_dnnl_ || !prims_) return PoolingLayer::Backward_cpu(top, propagate_down, bottom);
   Primitives& p = *prims_;
   dnnl::stream& s = dnnl_util::Stream();
+  LendFromWorkspace({&p.diff_dst_arg, &p.diff_src_arg});
   float* dx = bottom[0]->mutable_cpu_diff();
   std::unordered_map<int, memory> args = {{DNNL_ARG_DIFF_DST, p.diff_dst_arg.Read(top[0]->cpu_diff())},
                                           {DNNL_ARG_DIFF_SRC, p.diff_src_arg.Target(dx)}};
