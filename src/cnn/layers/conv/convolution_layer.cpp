@@ -179,6 +179,8 @@ void ConvolutionLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
     }
     return;
   }
+  // The tops first: a top too large for memory is then named as the blob it is.
+  for (Blob* t : top) t->mutable_cpu_data();
   const ChunkBuffers buffers = BorrowChunkBuffers();
   for (size_t i = 0; i < bottom.size(); ++i) {
     const float* input = bottom[i]->cpu_data();

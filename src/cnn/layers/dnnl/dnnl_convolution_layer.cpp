@@ -89,6 +89,8 @@ void DnnlConvolutionLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top
   }
   if (!uses_dnnl_) return ConvolutionLayer::Forward_cpu(bottom, top);
   Primitives& p = *prims_;
+  // The tops first: a top too large for memory is then named as the blob it is.
+  for (Blob* t : top) t->mutable_cpu_data();
   LendFromWorkspace({&p.src_arg, &p.weights_arg, &p.dst_arg});
   dnnl::stream& s = dnnl_util::Stream();
   const memory& weights = p.weights_arg.Read(blobs_[0]->cpu_data());
