@@ -15,6 +15,8 @@
 
 #include "cnn/core/common.hpp"
 #include "cnn/core/context.hpp"
+#include "cnn/core/cpu_memory_limit.hpp"
+#include "cnn/core/cpu_workspace.hpp"
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/core/math.hpp"
 #include "cnn/core/parallel.hpp"
@@ -322,6 +324,50 @@ TEST(ConvolutionLayer, BatchLargerThanChunk) {
   CompareWithReference(s, {6, 3, 32, 32}, 4);
   // Whole batch in one chunk.
   CompareWithReference(Square(5, 5, 1, 0), {8, 2, 12, 12});
+}
+
+// Two layers of a net borrow one column buffer, the thread's CpuWorkspace:
+// once the larger has run, the smaller allocates nothing, both still match
+// the direct convolution, and the larger's top survives the smaller's passes
+// through the shared buffer.
+TEST(ConvolutionLayer, TwoLayersShareOneWorkspace) {
+  Context::set_random_seed(99);
+  const Spec big = Square(8, 5, 1, 2), small = Square(3, 3, 1, 1);
+  auto a = Make(Text(big));
+  auto b = Make(Text(small));
+  Blob a_bottom(std::vector<int>{6, 4, 20, 20}), a_top, b_bottom(std::vector<int>{2, 2, 10, 10}), b_top;
+  FillGaussian(&a_bottom);
+  FillGaussian(&b_bottom);
+  a->SetUp({&a_bottom}, {&a_top});
+  b->SetUp({&b_bottom}, {&b_top});
+  const size_t big_floats = size_t{4 * 25} * 6 * 400 + size_t{8} * 6 * 400;  // columns + chunk product
+  a->Forward({&a_bottom}, {&a_top});
+  const std::vector<float> a_out = DataOf(a_top);
+  CpuWorkspace& workspace = CpuWorkspace::ThisThread();
+  EXPECT_GE(workspace.capacity_floats(), big_floats);
+  const float* shared = workspace.Get(0);
+  // The blobs' own memory, taken now so that the count below sees only
+  // what the passes borrow.
+  for (Blob* blob : {&a_top, &a_bottom, &b_top, &b_bottom, a->blobs()[0].get(), a->blobs()[1].get(),
+                     b->blobs()[0].get(), b->blobs()[1].get()}) {
+    blob->mutable_cpu_data();
+    blob->mutable_cpu_diff();
+  }
+  const size_t allocations = CpuAllocationCount();
+  {
+    SCOPED_TRACE("small layer after the large one");
+    CheckAgainstReference(*b, b_bottom, b_top, small);
+  }
+  EXPECT_EQ(CpuAllocationCount(), allocations) << "the smaller layer took a buffer of its own";
+  EXPECT_EQ(workspace.Get(0), shared);
+  const Reference ref(a_bottom, big);
+  const float* bias = a->blobs()[1]->cpu_data();
+  ExpectNear(a_out, ref.Forward(a_bottom.cpu_data(), a->blobs()[0]->cpu_data(), bias), "large layer's top");
+  {
+    SCOPED_TRACE("large layer again");
+    CheckAgainstReference(*a, a_bottom, a_top, big);
+  }
+  EXPECT_EQ(CpuAllocationCount(), allocations);
 }
 
 TEST(ConvolutionLayer, ParallelLoopsMatchReference) {

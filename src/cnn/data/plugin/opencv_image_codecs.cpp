@@ -1,7 +1,7 @@
 // The image codecs' table (image_codecs.hpp) over OpenCV's imgcodecs. Built
-// twice: linked into the tool and the tests (CNN_IMAGE_CODECS_LINKED: it
-// provides itself before main), and as libcnn_image_codecs.so, which the
-// Python module loads on first use. Nothing here calls into the core.
+// twice: linked into the tests (CNN_IMAGE_CODECS_LINKED: it provides itself
+// before main), and as libcnn_image_codecs.so, which the Python module and
+// the tool load on first use. Nothing here calls into the core.
 #include <opencv2/imgcodecs.hpp>
 
 #include "cnn/data/image_codecs.hpp"

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "cnn/core/common.hpp"
+#include "cnn/core/cpu_workspace.hpp"
 #include "cnn/core/filler.hpp"
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/layers/conv/conv_geometry_param.hpp"
@@ -142,17 +143,23 @@ void ConvolutionLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
 
   ChooseChunk();
   const int columns = chunk_ * geom_.out_size();
-  if (!uses_depthwise()) {
-    if (!(is_1x1_ && chunk_ == 1)) col_buffer_.Reshape({geom_.col_rows(), columns});
-    if (chunk_ > 1) out_buffer_.Reshape({num_output_, columns});
-  }
+  // The column buffers are borrowed per pass (BorrowChunkBuffers), not sized
+  // here: engines deriving from this layer (oneDNN, cuDNN) and the GPU path
+  // never use them.
   if (bias_term_ && ones_.size() != static_cast<size_t>(columns)) ones_.assign(columns, 1.f);
 }
 
-const float* ConvolutionLayer::Columns(const float* input, int n0, int count) {
+ConvolutionLayer::ChunkBuffers ConvolutionLayer::BorrowChunkBuffers() const {
+  const size_t columns = static_cast<size_t>(chunk_) * geom_.out_size();
+  const size_t col = is_1x1_ && chunk_ == 1 ? 0 : static_cast<size_t>(geom_.col_rows()) * columns;
+  const size_t out = chunk_ > 1 ? static_cast<size_t>(num_output_) * columns : 0;
+  float* base = CpuWorkspace::ThisThread().Get(TwoRegions(col, out));
+  return {base, SecondRegion(base, col)};
+}
+
+const float* ConvolutionLayer::Columns(const float* input, int n0, int count, float* col) {
   const float* images = input + static_cast<int64_t>(n0) * geom_.image_size();
   if (is_1x1_ && count == 1) return images;
-  float* col = col_buffer_.mutable_cpu_data();
   Im2Col(images, count, geom_, col, force_nd_);
   return col;
 }
@@ -172,16 +179,19 @@ void ConvolutionLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
     }
     return;
   }
+  // The tops first: a top too large for memory is then named as the blob it is.
+  for (Blob* t : top) t->mutable_cpu_data();
+  const ChunkBuffers buffers = BorrowChunkBuffers();
   for (size_t i = 0; i < bottom.size(); ++i) {
     const float* input = bottom[i]->cpu_data();
     float* output = top[i]->mutable_cpu_data();
     for (int n0 = 0; n0 < num_; n0 += chunk_) {
       const int count = std::min(chunk_, num_ - n0);
       const int64_t columns = static_cast<int64_t>(count) * out_size;
-      const float* col = Columns(input, n0, count);
+      const float* col = Columns(input, n0, count, buffers.col);
       // One image's product already has the top's layout; several images'
       // products come out channel-major and are scattered below.
-      float* out = count == 1 ? output + static_cast<int64_t>(n0) * out_dim : out_buffer_.mutable_cpu_data();
+      float* out = count == 1 ? output + static_cast<int64_t>(n0) * out_dim : buffers.out;
       for (int g = 0; g < group_; ++g) {
         cpu_gemm(false, false, m, static_cast<int>(columns), k, 1.f, weight + static_cast<int64_t>(g) * m * k,
                  col + g * k * columns, 0.f, out + g * m * columns);
@@ -243,6 +253,7 @@ void ConvolutionLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>&
     return;
   }
 
+  const ChunkBuffers buffers = BorrowChunkBuffers();
   for (size_t i = 0; i < top.size(); ++i) {
     if (!bias_grad && !weight_grad && !propagate_down[i]) continue;
     const float* top_diff = top[i]->cpu_diff();
@@ -256,7 +267,7 @@ void ConvolutionLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>&
       if (count > 1) {
         // Gather the chunk's top gradient into the channel-major layout of the
         // forward product.
-        float* gathered = out_buffer_.mutable_cpu_data();
+        float* gathered = buffers.out;
         const int outputs = num_output_;
 #pragma omp parallel for collapse(2) schedule(static) if (ParallelLoopPays(columns * outputs))
         for (int b = 0; b < count; ++b) {
@@ -274,7 +285,7 @@ void ConvolutionLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>&
                  blobs_[1]->mutable_cpu_diff());
       }
       if (weight_grad) {
-        const float* col = Columns(input, n0, count);
+        const float* col = Columns(input, n0, count, buffers.col);
         for (int g = 0; g < group_; ++g) {
           AccumulateWeightGradient(m, k, columns, dout + g * m * columns, col + g * k * columns,
                                    weight_diff + static_cast<int64_t>(g) * m * k);
@@ -285,7 +296,7 @@ void ConvolutionLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>&
         const bool direct = is_1x1_ && count == 1;
         // The 1x1 path's column matrix is the input itself, so its gradient
         // lands in the bottom diff without a col2im.
-        float* dcol = direct ? images_diff : col_buffer_.mutable_cpu_data();
+        float* dcol = direct ? images_diff : buffers.col;
         for (int g = 0; g < group_; ++g) {
           cpu_gemm(true, false, k, static_cast<int>(columns), m, 1.f,
                    weight + static_cast<int64_t>(g) * m * k, dout + g * m * columns, 0.f,

@@ -9,7 +9,8 @@
 // The CPU path lowers the convolution to matrix products: im2col of a chunk
 // of images into one column matrix, then one gemm per group for the whole
 // chunk (small images give products too small for BLAS to run near peak one
-// at a time). A 1x1 convolution with stride 1 and no padding multiplies the
+// at a time). The column matrix lives in the thread's CpuWorkspace
+// (cpu_workspace.hpp), which all layers of a net share. A 1x1 convolution with stride 1 and no padding multiplies the
 // input directly when a chunk holds a single image.
 //
 // The lowering takes im2col.hpp's 2-D loops for one or two spatial axes and
@@ -89,13 +90,21 @@ class ConvolutionLayer : public Layer {
   virtual std::vector<int> WeightShape() const;
   virtual const char* WeightAxes() const { return "(num_output, channels / group, kernel per spatial axis)"; }
   void CheckOrCreateBlobs();
+  // This pass's column matrix and, when chunk_ > 1, the channel-major product
+  // of a chunk, num_output x (chunk * out_size): both borrowed from the
+  // thread's CpuWorkspace, shared with every other layer of the net.
+  struct ChunkBuffers {
+    float* col;
+    float* out;
+  };
+  ChunkBuffers BorrowChunkBuffers() const;
 
  private:
   void ReadGeometry(const Blob& bottom);
   void ChooseChunk();
   // The column matrix of images [n0, n0 + count) of `input`: the input itself
-  // on the 1x1 path, else im2col into col_buffer_.
-  const float* Columns(const float* input, int n0, int count);
+  // on the 1x1 path, else im2col into `col`.
+  const float* Columns(const float* input, int n0, int count, float* col);
 
  protected:  // the settings below are also read by the cuDNN engine (cudnn_<name>_layer beside it)
   ConvGeometryNd geom_;
@@ -108,8 +117,6 @@ class ConvolutionLayer : public Layer {
   bool is_1x1_ = false;
   bool allow_depthwise_ = true;
   int chunk_ = 1;
-  Blob col_buffer_;          // col_rows x (chunk * out_size)
-  Blob out_buffer_;          // num_output x (chunk * out_size), used when chunk > 1
   std::vector<float> ones_;  // chunk * out_size ones: the bias gradient sums rows against it
   PaddedBlobs padded_;       // padding_mode's buffers; inactive for ZEROS
 #ifdef CNN_WITH_CUDA

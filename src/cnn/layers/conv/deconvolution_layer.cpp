@@ -78,7 +78,6 @@ void DeconvolutionLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
   for (Blob* t : top) t->Reshape(top_shape);
 
   chunk_ = 1;
-  if (!is_1x1_) col_buffer_.Reshape({geom_.col_rows(), geom_.out_size()});
   const size_t top_spatial = geom_.in_size();
   if (bias_term_ && ones_.size() != top_spatial) ones_.assign(top_spatial, 1.f);
 }
@@ -96,13 +95,15 @@ void DeconvolutionLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) 
   const int k = geom_.col_rows() / group_;  // column rows per group
   const float* weight = blobs_[0]->cpu_data();
   const float* bias = bias_term_ ? blobs_[1]->cpu_data() : nullptr;
+  // chunk_ is 1: one image's column matrix, from the shared workspace.
+  float* col_buffer = BorrowChunkBuffers().col;
   for (size_t i = 0; i < bottom.size(); ++i) {
     const float* input = bottom[i]->cpu_data();
     float* output = top[i]->mutable_cpu_data();
     for (int n = 0; n < num_; ++n) {
       float* image = output + n * out_dim;
       // A 1x1, stride 1, unpadded kernel's col2im is the identity.
-      float* col = is_1x1_ ? image : col_buffer_.mutable_cpu_data();
+      float* col = is_1x1_ ? image : col_buffer;
       for (int g = 0; g < group_; ++g) {
         cpu_gemm(true, false, k, in_size, m, 1.f, weight + static_cast<int64_t>(g) * m * k,
                  input + n * in_dim + static_cast<int64_t>(g) * m * in_size, 0.f,
@@ -129,6 +130,7 @@ void DeconvolutionLayer::Backward_cpu(const BlobVec& top, const std::vector<bool
   const bool weight_grad = param_propagate_down(0);
   const bool bias_grad = bias_term_ && param_propagate_down(1);
   float* weight_diff = weight_grad ? blobs_[0]->mutable_cpu_diff() : nullptr;
+  float* col_buffer = BorrowChunkBuffers().col;
   for (size_t i = 0; i < top.size(); ++i) {
     if (!bias_grad && !weight_grad && !propagate_down[i]) continue;
     const float* top_diff = top[i]->cpu_diff();
@@ -142,7 +144,7 @@ void DeconvolutionLayer::Backward_cpu(const BlobVec& top, const std::vector<bool
       if (!weight_grad && !bottom_diff) continue;
       const float* col = dimage;
       if (!is_1x1_) {
-        float* c = col_buffer_.mutable_cpu_data();
+        float* c = col_buffer;
         Im2Col(dimage, 1, geom_, c, force_nd_);
         col = c;
       }

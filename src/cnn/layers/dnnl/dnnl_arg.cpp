@@ -29,7 +29,16 @@ dnnl::memory::desc Any(const dnnl::memory::dims& dims) { return dnnl::memory::de
 
 }  // namespace dnnl_util
 
+void DnnlArg::ResetBorrowed(const dnnl::memory::desc& ours, const dnnl::memory::desc& chosen, bool accumulate) {
+  Reset(ours, chosen, accumulate, true);
+}
+
 void DnnlArg::Reset(const dnnl::memory::desc& ours, const dnnl::memory::desc& chosen, bool accumulate) {
+  Reset(ours, chosen, accumulate, false);
+}
+
+void DnnlArg::Reset(const dnnl::memory::desc& ours, const dnnl::memory::desc& chosen, bool accumulate,
+                    bool borrowed) {
   dnnl::engine& engine = dnnl_util::Engine();
   ours_ = dnnl::memory(ours, engine, DNNL_MEMORY_NONE);
   chosen_desc_ = chosen;
@@ -44,7 +53,7 @@ void DnnlArg::Reset(const dnnl::memory::desc& ours, const dnnl::memory::desc& ch
     layout_ = std::make_shared<DnnlLayout>(ours, chosen);
     kept_ = dnnl::memory(chosen, engine, DNNL_MEMORY_NONE);
   }
-  chosen_ = dnnl::memory(chosen, engine);  // allocates
+  chosen_ = borrowed ? dnnl::memory(chosen, engine, DNNL_MEMORY_NONE) : dnnl::memory(chosen, engine);
   in_ = dnnl::reorder(ours_, chosen_);
   dnnl::primitive_attr attr;
   if (accumulate) {

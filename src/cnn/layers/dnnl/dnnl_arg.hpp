@@ -60,6 +60,15 @@ class DnnlArg {
   // accumulate (parameter gradients, which Caffe's layers add to), outputs
   // always go to the own buffer and Store adds them into our array.
   void Reset(const dnnl::memory::desc& ours, const dnnl::memory::desc& chosen, bool accumulate = false);
+  // Reset for an argument whose own buffer only lives during one call (a
+  // pass's reorders): none is allocated, the layer lends one of
+  // bytes() bytes before each Read/Target (dnnl_workspace.hpp lends the
+  // thread's CpuWorkspace, which every layer shares).
+  void ResetBorrowed(const dnnl::memory::desc& ours, const dnnl::memory::desc& chosen, bool accumulate = false);
+  size_t bytes() const { return own_ ? chosen_desc_.get_size() : 0; }
+  void Lend(void* buffer) {
+    if (own_) chosen_.set_data_handle(buffer);
+  }
 
   // Input: the chosen-layout memory holding `data`'s values.
   const dnnl::memory& Read(const float* data);
@@ -85,6 +94,7 @@ class DnnlArg {
 
  private:
   bool Keeps() const;
+  void Reset(const dnnl::memory::desc& ours, const dnnl::memory::desc& chosen, bool accumulate, bool borrowed);
 
   dnnl::memory ours_;     // our array; the handle is set on each call
   dnnl::memory chosen_;   // the primitive's view: ours_ or the own buffer

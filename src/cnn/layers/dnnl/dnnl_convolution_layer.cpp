@@ -9,6 +9,7 @@
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/core/math.hpp"
 #include "cnn/layers/dnnl/dnnl_arg.hpp"
+#include "cnn/layers/dnnl/dnnl_workspace.hpp"
 
 namespace cnn {
 
@@ -76,9 +77,9 @@ DnnlConvolutionLayer::Primitives& DnnlConvolutionLayer::Prepare() {
                                     p->pad_l, p->pad_r);
   p->fwd_pd = dnnl::convolution_forward::primitive_desc(d, Engine());
   p->fwd = dnnl::convolution_forward(p->fwd_pd);
-  p->src_arg.Reset(Plain(p->src), p->fwd_pd.src_desc());
-  p->weights_arg.Reset(Plain(p->weights), p->fwd_pd.weights_desc());
-  p->dst_arg.Reset(Plain(p->dst), p->fwd_pd.dst_desc());
+  p->src_arg.ResetBorrowed(Plain(p->src), p->fwd_pd.src_desc());
+  p->weights_arg.ResetBorrowed(Plain(p->weights), p->fwd_pd.weights_desc());
+  p->dst_arg.ResetBorrowed(Plain(p->dst), p->fwd_pd.dst_desc());
   prims_ = std::move(p);
   return *prims_;
 }
@@ -89,6 +90,9 @@ void DnnlConvolutionLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top
   }
   if (!uses_dnnl_) return ConvolutionLayer::Forward_cpu(bottom, top);
   Primitives& p = *prims_;
+  // The tops first: a top too large for memory is then named as the blob it is.
+  for (Blob* t : top) t->mutable_cpu_data();
+  LendFromWorkspace({&p.src_arg, &p.weights_arg, &p.dst_arg});
   dnnl::stream& s = dnnl_util::Stream();
   const memory& weights = p.weights_arg.Read(blobs_[0]->cpu_data());
   memory bias;
@@ -115,9 +119,9 @@ void DnnlConvolutionLayer::PrepareBackward(bool data, bool weights) {
                                             Any(p.dst), p.strides, p.dilates, p.pad_l, p.pad_r);
     dnnl::convolution_backward_data::primitive_desc pd(d, Engine(), p.fwd_pd);
     p.bwd_data.emplace(pd);
-    p.bd_diff_dst.Reset(Plain(p.dst), pd.diff_dst_desc());
-    p.bd_weights.Reset(Plain(p.weights), pd.weights_desc());
-    p.bd_diff_src.Reset(Plain(p.src), pd.diff_src_desc());
+    p.bd_diff_dst.ResetBorrowed(Plain(p.dst), pd.diff_dst_desc());
+    p.bd_weights.ResetBorrowed(Plain(p.weights), pd.weights_desc());
+    p.bd_diff_src.ResetBorrowed(Plain(p.src), pd.diff_src_desc());
   }
   if (weights && !p.bwd_weights) {
     const memory::desc bias_md = bias_term_ ? Plain(p.bias) : memory::desc();
@@ -125,9 +129,9 @@ void DnnlConvolutionLayer::PrepareBackward(bool data, bool weights) {
                                                bias_md, Any(p.dst), p.strides, p.dilates, p.pad_l, p.pad_r);
     dnnl::convolution_backward_weights::primitive_desc pd(d, Engine(), p.fwd_pd);
     p.bwd_weights.emplace(pd);
-    p.bw_src.Reset(Plain(p.src), pd.src_desc());
-    p.bw_diff_dst.Reset(Plain(p.dst), pd.diff_dst_desc());
-    p.bw_diff_weights.Reset(Plain(p.weights), pd.diff_weights_desc(), true);
+    p.bw_src.ResetBorrowed(Plain(p.src), pd.src_desc());
+    p.bw_diff_dst.ResetBorrowed(Plain(p.dst), pd.diff_dst_desc());
+    p.bw_diff_weights.ResetBorrowed(Plain(p.weights), pd.diff_weights_desc(), true);
     if (bias_term_) {
       p.bias_diff_values.assign(num_output_, 0.f);
       p.bias_diff = memory(Plain(p.bias), Engine(), p.bias_diff_values.data());
@@ -148,6 +152,7 @@ void DnnlConvolutionLayer::Backward_cpu(const BlobVec& top, const std::vector<bo
     return ConvolutionLayer::Backward_cpu(top, propagate_down, bottom);
   }
   Primitives& p = *prims_;
+  LendFromWorkspace({&p.bd_diff_dst, &p.bd_weights, &p.bd_diff_src, &p.bw_src, &p.bw_diff_dst, &p.bw_diff_weights});
   dnnl::stream& s = dnnl_util::Stream();
   for (size_t i = 0; i < top.size(); ++i) {
     SyncedMemory& dy = *top[i]->diff();

@@ -9,6 +9,7 @@
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/core/math.hpp"
 #include "cnn/layers/dnnl/dnnl_arg.hpp"
+#include "cnn/layers/dnnl/dnnl_workspace.hpp"
 
 namespace cnn {
 
@@ -60,9 +61,9 @@ void DnnlInnerProductLayer::Prepare() {
                                       Plain(p->dst));
   p->fwd_pd = dnnl::inner_product_forward::primitive_desc(d, Engine());
   p->fwd = dnnl::inner_product_forward(p->fwd_pd);
-  p->src_arg.Reset(Plain(p->src), p->fwd_pd.src_desc());
-  p->weights_arg.Reset(p->weights_ours, p->fwd_pd.weights_desc());
-  p->dst_arg.Reset(Plain(p->dst), p->fwd_pd.dst_desc());
+  p->src_arg.ResetBorrowed(Plain(p->src), p->fwd_pd.src_desc());
+  p->weights_arg.ResetBorrowed(p->weights_ours, p->fwd_pd.weights_desc());
+  p->dst_arg.ResetBorrowed(Plain(p->dst), p->fwd_pd.dst_desc());
   prims_ = std::move(p);
 }
 
@@ -73,18 +74,18 @@ void DnnlInnerProductLayer::PrepareBackward(bool data, bool weights) {
     dnnl::inner_product_backward_data::desc d(Plain(p.src), p.weights_ours, Plain(p.dst));
     dnnl::inner_product_backward_data::primitive_desc pd(d, Engine(), p.fwd_pd);
     p.bwd_data.emplace(pd);
-    p.bd_diff_dst.Reset(Plain(p.dst), pd.diff_dst_desc());
-    p.bd_weights.Reset(p.weights_ours, pd.weights_desc());
-    p.bd_diff_src.Reset(Plain(p.src), pd.diff_src_desc());
+    p.bd_diff_dst.ResetBorrowed(Plain(p.dst), pd.diff_dst_desc());
+    p.bd_weights.ResetBorrowed(p.weights_ours, pd.weights_desc());
+    p.bd_diff_src.ResetBorrowed(Plain(p.src), pd.diff_src_desc());
   }
   if (weights && !p.bwd_weights) {
     const memory::desc bias_md = bias_term_ ? Plain(p.bias) : memory::desc();
     dnnl::inner_product_backward_weights::desc d(Plain(p.src), p.weights_ours, bias_md, Plain(p.dst));
     dnnl::inner_product_backward_weights::primitive_desc pd(d, Engine(), p.fwd_pd);
     p.bwd_weights.emplace(pd);
-    p.bw_src.Reset(Plain(p.src), pd.src_desc());
-    p.bw_diff_dst.Reset(Plain(p.dst), pd.diff_dst_desc());
-    p.bw_diff_weights.Reset(p.weights_ours, pd.diff_weights_desc(), true);
+    p.bw_src.ResetBorrowed(Plain(p.src), pd.src_desc());
+    p.bw_diff_dst.ResetBorrowed(Plain(p.dst), pd.diff_dst_desc());
+    p.bw_diff_weights.ResetBorrowed(p.weights_ours, pd.diff_weights_desc(), true);
     if (bias_term_) {
       p.bias_diff_values.assign(num_output_, 0.f);
       p.bias_diff = memory(Plain(p.bias), Engine(), p.bias_diff_values.data());
@@ -100,6 +101,7 @@ void DnnlInnerProductLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& to
   Primitives& p = *prims_;
   dnnl::stream& s = dnnl_util::Stream();
   SyncedMemory& y = *top[0]->data();
+  LendFromWorkspace({&p.src_arg, &p.weights_arg, &p.dst_arg});
   std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, p.src_arg.Read(*bottom[0]->data())},
                                           {DNNL_ARG_WEIGHTS, p.weights_arg.Read(blobs_[0]->cpu_data())},
                                           {DNNL_ARG_DST, p.dst_arg.Target(y)}};
@@ -123,6 +125,7 @@ void DnnlInnerProductLayer::Backward_cpu(const BlobVec& top, const std::vector<b
     return InnerProductLayer::Backward_cpu(top, propagate_down, bottom);
   }
   Primitives& p = *prims_;
+  LendFromWorkspace({&p.bd_diff_dst, &p.bd_weights, &p.bd_diff_src, &p.bw_src, &p.bw_diff_dst, &p.bw_diff_weights});
   dnnl::stream& s = dnnl_util::Stream();
   SyncedMemory& dy = *top[0]->diff();
   if (weight_grad || bias_grad) {

@@ -9,6 +9,7 @@
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/layers/dnnl/dnnl_arg.hpp"
 #include "cnn/layers/dnnl/dnnl_layout.hpp"
+#include "cnn/layers/dnnl/dnnl_workspace.hpp"
 
 namespace cnn {
 namespace {
@@ -88,15 +89,15 @@ void DnnlPoolingLayer::Prepare(const DnnlLayout* kept) {
                                 p->kernel, p->pad_l, p->pad_r);
   p->fwd_pd = dnnl::pooling_forward::primitive_desc(d, Engine());
   p->fwd = dnnl::pooling_forward(p->fwd_pd);
-  p->src_arg.Reset(Plain(p->src), p->fwd_pd.src_desc());
-  p->dst_arg.Reset(Plain(p->dst), p->fwd_pd.dst_desc());
+  p->src_arg.ResetBorrowed(Plain(p->src), p->fwd_pd.src_desc());
+  p->dst_arg.ResetBorrowed(Plain(p->dst), p->fwd_pd.dst_desc());
   // Built with the forward, so that a refusal comes before either pass runs.
   dnnl::pooling_backward::desc bd(p->algorithm, kept ? Any(p->src) : Plain(p->src), dst_md, p->strides,
                                   p->kernel, p->pad_l, p->pad_r);
   dnnl::pooling_backward::primitive_desc bpd(bd, Engine(), p->fwd_pd);
   p->bwd = dnnl::pooling_backward(bpd);
-  p->diff_dst_arg.Reset(Plain(p->dst), bpd.diff_dst_desc());
-  p->diff_src_arg.Reset(Plain(p->src), bpd.diff_src_desc());
+  p->diff_dst_arg.ResetBorrowed(Plain(p->dst), bpd.diff_dst_desc());
+  p->diff_src_arg.ResetBorrowed(Plain(p->src), bpd.diff_src_desc());
   prims_ = std::move(p);
 }
 
@@ -113,6 +114,7 @@ void DnnlPoolingLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
   Primitives& p = *prims_;
   dnnl::stream& s = dnnl_util::Stream();
   SyncedMemory& y = *top[0]->data();
+  LendFromWorkspace({&p.src_arg, &p.dst_arg});
   std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, p.src_arg.Read(*bottom[0]->data())},
                                           {DNNL_ARG_DST, p.dst_arg.Target(y)}};
   p.fwd.execute(s, args);
@@ -127,6 +129,7 @@ void DnnlPoolingLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>&
   Primitives& p = *prims_;
   dnnl::stream& s = dnnl_util::Stream();
   SyncedMemory& dx = *bottom[0]->diff();
+  LendFromWorkspace({&p.diff_dst_arg, &p.diff_src_arg});
   std::unordered_map<int, memory> args = {{DNNL_ARG_DIFF_DST, p.diff_dst_arg.Read(*top[0]->diff())},
                                           {DNNL_ARG_DIFF_SRC, p.diff_src_arg.Target(dx)}};
   p.bwd.execute(s, args);

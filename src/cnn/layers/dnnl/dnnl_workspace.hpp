@@ -1,0 +1,30 @@
+// Lends the reorder buffers of one oneDNN call (arguments Reset with
+// ResetBorrowed) out of the thread's CpuWorkspace, which the layers of a net
+// share as they run one at a time: a net's forward reorders then need the
+// largest layer's buffers, not the sum over all layers (GoogLeNet's
+// convolutions held ~320 MiB of their own at batch 10).
+#pragma once
+
+#include <initializer_list>
+
+#include "cnn/core/cpu_workspace.hpp"
+#include "cnn/layers/dnnl/dnnl_arg.hpp"
+
+namespace cnn {
+
+// Each argument gets its own 64-byte aligned region; valid until the next
+// CpuWorkspace request on this thread that grows it, so a layer lends once
+// per pass, before its first Read or Target.
+inline void LendFromWorkspace(std::initializer_list<DnnlArg*> args) {
+  size_t floats = 0;
+  for (const DnnlArg* a : args) floats = TwoRegions(floats, (a->bytes() + sizeof(float) - 1) / sizeof(float));
+  float* base = CpuWorkspace::ThisThread().Get(floats);
+  size_t offset = 0;
+  for (DnnlArg* a : args) {
+    offset = TwoRegions(offset, 0);
+    a->Lend(base + offset);
+    offset += (a->bytes() + sizeof(float) - 1) / sizeof(float);
+  }
+}
+
+}  // namespace cnn
