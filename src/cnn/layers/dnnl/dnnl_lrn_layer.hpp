@@ -2,7 +2,10 @@
 // divided by the window's size (n across channels, n^2 within) as Caffe's
 // is, and its windows are centred, zero padded and always divided by that
 // full size, which is Caffe's rule for the odd local_size our layer insists
-// on; WITHIN_CHANNEL gets k = 1, as Caffe's pooling-based form has. Our own
+// on; WITHIN_CHANNEL gets k = 1, as Caffe's pooling-based form has. With
+// channels a multiple of 16 the primitives run on nChw16c copies (oneDNN's
+// plain-layout LRN is a slow reference kernel), reordered around each call.
+// Our own
 // CPU code runs in place (oneDNN's backward reads the overwritten input),
 // for an empty blob and where oneDNN refuses the shape. GPU passes are ours.
 #pragma once
