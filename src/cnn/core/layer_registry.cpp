@@ -87,6 +87,9 @@ const char* EngineMessageField(const std::string& type) {
       {"Sigmoid", "sigmoid_param"},         {"TanH", "tanh_param"},
       {"BatchNorm", "batch_norm_param"},  // our own field (Caffe's BatchNorm has no engine)
       {"InnerProduct", "inner_product_param"},  // our own field too
+      {"ELU", "elu_param"},                     // and these three
+      {"Concat", "concat_param"},
+      {"Eltwise", "eltwise_param"},
   };
   auto it = fields.find(type);
   return it == fields.end() ? nullptr : it->second;

@@ -21,8 +21,9 @@ using test::DiffOf;
 using test::FillGaussian;
 using test::ParseLayer;
 
+// Our own kernels (engine: CAFFE): the oneDNN layer's tests are in tests/layers/dnnl/.
 std::unique_ptr<Layer> Make(const std::string& param) {
-  return LayerRegistry::Create(ParseLayer(R"(name: "norm" type: "LRN" lrn_param { )" + param + " }"));
+  return LayerRegistry::Create(ParseLayer(R"(name: "norm" type: "LRN" lrn_param { engine: CAFFE )" + param + " }"));
 }
 
 
