@@ -59,13 +59,13 @@ void BatchNormLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
   inner_ = in.count(2);
   top[0]->ReshapeLike(in);
   x_hat_.ReshapeLike(in);
-  for (Blob* b : {&mean_, &inv_std_, &mean_dy_, &mean_dy_x_hat_}) b->Reshape(std::vector<int>{channels_});
+  for (Blob* b : {&mean_, &inv_std_, &var_, &mean_dy_, &mean_dy_x_hat_}) b->Reshape(std::vector<int>{channels_});
 }
 
-void BatchNormLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
-  const float* x = bottom[0]->cpu_data();
+void BatchNormLayer::ComputeStatistics(const float* x) {
   float* mean = mean_.mutable_cpu_data();
   float* inv_std = inv_std_.mutable_cpu_data();
+  float* variance = var_.mutable_cpu_data();
   const int64_t per_channel = static_cast<int64_t>(num_) * inner_;
   const int64_t c_stride = inner_;
   const int64_t n_stride = static_cast<int64_t>(channels_) * inner_;
@@ -75,7 +75,8 @@ void BatchNormLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
     const float* sum_var = blobs_[1]->cpu_data();
     for (int c = 0; c < channels_; ++c) {
       mean[c] = sum_mean[c] * scale;
-      inv_std[c] = norm::InvStd(sum_var[c] * scale, eps_);
+      variance[c] = sum_var[c] * scale;
+      inv_std[c] = norm::InvStd(variance[c], eps_);
     }
   } else {
     float* sum_mean = blobs_[0]->mutable_cpu_data();
@@ -105,6 +106,7 @@ void BatchNormLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
       }
       const double var = per_channel > 0 ? ss / per_channel : 0.0;
       mean[c] = m;
+      variance[c] = static_cast<float>(var);
       inv_std[c] = norm::InvStd(var, eps_);
       sum_mean[c] = norm::FoldIntoSum(m, f, sum_mean[c]);
       sum_var[c] = norm::FoldIntoSum(static_cast<float>(unbiased * var), f, sum_var[c]);
@@ -112,6 +114,15 @@ void BatchNormLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
     float* total = blobs_[2]->mutable_cpu_data();
     total[0] = norm::FoldIntoSum(1.f, f, total[0]);
   }
+}
+
+void BatchNormLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
+  const float* x = bottom[0]->cpu_data();
+  ComputeStatistics(x);
+  const float* mean = mean_.cpu_data();
+  const float* inv_std = inv_std_.cpu_data();
+  const int64_t c_stride = inner_;
+  const int64_t n_stride = static_cast<int64_t>(channels_) * inner_;
   float* y = top[0]->mutable_cpu_data();
   // Backward with global statistics is a per-channel scale that never reads
   // x_hat; not writing it spares a deploy net an activation-sized buffer

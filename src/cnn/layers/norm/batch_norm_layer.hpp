@@ -41,7 +41,12 @@ class BatchNormLayer : public Layer {
                     const BlobVec& bottom) override;
 #endif
 
- protected:
+  // Fills mean_ and inv_std_ (and var_, the variance normalised with) for
+  // this pass: from the stored sums with global statistics, else from the
+  // batch in x, which is then folded into the sums. Shared with
+  // DnnlBatchNormLayer, so both engines keep the same statistics bit for bit.
+  void ComputeStatistics(const float* x);
+
   // Shared with CudnnBatchNormLayer, which keeps the same statistics.
   bool use_global_stats_ = false;
   float moving_average_fraction_ = 0.999f;
@@ -52,6 +57,7 @@ class BatchNormLayer : public Layer {
 
   Blob mean_;     // C: the statistics this pass normalised with
   Blob inv_std_;  // C: 1 / sqrt(var + eps)
+  Blob var_;      // C: var (biased for a batch, the stored one with global statistics)
   // The normalised values, kept for backward because the top (which holds
   // the same values) is the bottom when the layer runs in place, and later
   // in-place layers (Scale, ReLU) overwrite it.
