@@ -18,6 +18,9 @@ class Communicator {
   virtual ~Communicator() = default;
   virtual int rank() const = 0;
   virtual int size() const = 0;
+  // Whether the collectives take device pointers (NCCL): then DataParallel
+  // hands over the GPU gradients themselves; host pointers still work.
+  virtual bool device_memory() const { return false; }
   // In place: every rank ends with the element-wise sum over all ranks. The
   // sum's order of additions is the library's; ranks receive the same bits.
   virtual void AllReduceSum(float* data, size_t count) = 0;
@@ -48,7 +51,7 @@ class LocalCommunicator : public Communicator {
   [[noreturn]] void Abort(int code) override;
 };
 
-// The communicator of this process (a LocalCommunicator until SetWorld).
+// The communicator of this thread (a LocalCommunicator until SetWorld).
 Communicator& World();
 void SetWorld(std::unique_ptr<Communicator> world);
 
