@@ -23,8 +23,10 @@ constexpr size_t kBucketFloats = size_t{1} << 22;
 
 // Every layer and solver kernel runs on the legacy default stream
 // (gpu/device_context.hpp): queued there, a collective follows backward and
-// precedes the update without the host waiting.
-const cudaStream_t kStream = cudaStreamLegacy;
+// precedes the update without the host waiting. Stream 0 is that stream in
+// code built without per-thread default streams (ours), and the handle NCCL
+// documents for it.
+const cudaStream_t kStream = nullptr;
 
 bool IsDevicePointer(const void* p) {
   cudaPointerAttributes attributes;
