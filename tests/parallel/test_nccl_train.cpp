@@ -32,13 +32,16 @@ constexpr int kRecords = 160;
 void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 // A conv, a ReLU and a classifier, no random layer: as in test_mpi_train.cpp.
+// The convolution runs our kernels (engine CAFFE): cuDNN's fastest backward
+// algorithms may add with atomics in any order, so two plain runs would
+// already differ in the last bits.
 std::string NetText(const std::string& db, int batch) {
   return R"(name: "small"
 layer { name: "data" type: "Data" top: "x" top: "y"
   data_param { source: ")" + db + R"(" backend: LMDB batch_size: )" + std::to_string(batch) + R"( }
   transform_param { scale: 0.00390625 } }
 layer { name: "conv" type: "Convolution" bottom: "x" top: "c"
-  convolution_param { num_output: 4 kernel_size: 3 weight_filler { type: "gaussian" std: 0.1 } } }
+  convolution_param { engine: CAFFE num_output: 4 kernel_size: 3 weight_filler { type: "gaussian" std: 0.1 } } }
 layer { name: "relu" type: "ReLU" bottom: "c" top: "c" }
 layer { name: "fc" type: "InnerProduct" bottom: "c" top: "score"
   inner_product_param { num_output: 5 weight_filler { type: "xavier" } } }
