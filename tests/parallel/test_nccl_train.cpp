@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "support/gpu_check.hpp"
 #include "support/test_support.hpp"
 #ifdef CNN_WITH_NCCL
+#include "cnn/parallel/nccl_api.hpp"
 #include "cnn/parallel/nccl_communicator.hpp"
 #endif
 
@@ -107,6 +109,30 @@ class NcclTrain : public ::testing::Test {
 
   std::string dir_;
 };
+
+bool NcclMapped() {
+  std::ifstream maps("/proc/self/maps");
+  const std::string text((std::istreambuf_iterator<char>(maps)), std::istreambuf_iterator<char>());
+  return text.find("libnccl") != std::string::npos;
+}
+
+// No GPU needed: the library is not mapped until first use, then loads and
+// is the major version we compiled against.
+TEST(NcclApi, LoadedOnFirstUseOnly) {
+#ifndef CNN_WITH_NCCL
+  GTEST_SKIP() << "cnn built without NCCL (CNN_WITH_NCCL=OFF)";
+#else
+  EXPECT_FALSE(NcclMapped()) << "libnccl is mapped before any NCCL call: is it linked?";
+  int version = 0;
+  ASSERT_EQ(parallel::NcclLib().GetVersion(&version), ncclSuccess);
+  EXPECT_TRUE(NcclMapped());
+  // 2.19 and later number versions major*10000 + minor*100 + patch.
+  EXPECT_EQ(version / 10000, NCCL_MAJOR) << version;
+  EXPECT_GE(version, NCCL_VERSION(2, 0, 0));
+  EXPECT_NE(std::string(parallel::NcclLib().GetErrorString(ncclInvalidArgument)).find("invalid argument"),
+            std::string::npos);
+#endif
+}
 
 // One rank: the all-reduce is a copy and the scale 1, so every step (the
 // device buckets, the staged control values, the initial broadcast) must
