@@ -112,6 +112,8 @@ int Train(const std::vector<std::string>& args, int gpu, bool in_thread);
 // per thread); rank 0 (the first GPU listed) logs, tests and snapshots.
 int TrainOnGpus(const std::vector<std::string>& args, const std::vector<int>& devices) {
   std::vector<std::unique_ptr<parallel::Communicator>> comms = parallel::StartGpuThreads(devices);
+  ApplyThreadsFlag();
+  ApplyEngineFlag();
   std::vector<int> codes(devices.size(), 1);
   std::vector<std::thread> threads;
   for (size_t r = 0; r < devices.size(); ++r) {
@@ -190,14 +192,15 @@ int Train(const std::vector<std::string>& args, int gpu, bool in_thread) {
   SolverParameter param = ReadSolverParamsFromTextFile(FLAGS_solver);
   if (!FLAGS_log_json.empty()) param.set_log_json(FLAGS_log_json);
   ApplyLevelAndStages(param.mutable_train_state());
-  ApplyThreadsFlag();
+  // Process-wide settings: the replica threads' caller applied them once.
+  if (!in_thread) ApplyThreadsFlag();
   if (gpu >= 0) {
     SelectGpu(gpu);
   } else if (param.solver_mode() == SolverParameter::GPU && param.has_solver_mode()) {
     LOG(INFO) << "solver_mode: GPU in " << FLAGS_solver << " is ignored without --gpu; training on the CPU";
   }
 
-  ApplyEngineFlag();
+  if (!in_thread) ApplyEngineFlag();
   const int snapshot_interval = param.snapshot();
   if (world.size() > 1) {
     const int threads = parallel::ShareCores(parallel::RanksOnThisHost());
