@@ -3,7 +3,8 @@
 // The solver and data layers know only this interface; the single-process
 // default (LocalCommunicator) makes every collective a no-op, so nothing
 // changes for a run of one process. mpi_communicator.hpp implements it over
-// MPI (built with CNN_WITH_MPI).
+// MPI (built with CNN_WITH_MPI), nccl_communicator.hpp over NCCL between GPUs
+// (CNN_WITH_NCCL).
 #pragma once
 
 #include <cstddef>
