@@ -256,7 +256,8 @@ std::vector<std::string> SplitList(const std::string& list) {
 int GpuFromFlag() {
   const std::string& gpu = FLAGS_gpu;
   if (gpu.empty() || gpu == "-1") return -1;
-  CNN_CHECK(gpu != "all", "--gpu=all: training on several GPUs is not supported yet; give one device, e.g. --gpu=0");
+  CNN_CHECK(gpu != "all" && gpu != "local" && gpu.find(',') == std::string::npos,
+            "--gpu=" << gpu << ": several GPUs are for cnn train only; give one device, e.g. --gpu=0");
   CNN_CHECK(gpu.find_first_not_of("0123456789") == std::string::npos && gpu.size() < 6,
             "--gpu must be a device number such as 0, got '" << gpu << "'");
   return std::stoi(gpu);

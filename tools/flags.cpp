@@ -4,7 +4,8 @@
 DEFINE_string(model, "", "The net definition (prototxt).");
 DEFINE_int32(iterations, 50, "The number of iterations to run.");
 DEFINE_string(phase, "", "The net phase, TRAIN or TEST; empty takes the command's default.");
-DEFINE_string(gpu, "", "The GPU to run on, by number (CUDA builds only); empty runs on the CPU.");
+DEFINE_string(gpu, "", "The GPU to run on, by number (CUDA builds only); empty runs on the CPU. cnn train also takes "
+              "several: a list (0,1) or all (one thread per GPU, NCCL), or local under mpirun (one rank per GPU).");
 DEFINE_string(weights, "", "Trained weights (.caffemodel) to start from; several are separated by commas.");
 DEFINE_int32(level, 0, "The net state's level, for min_level/max_level rules.");
 DEFINE_string(stage, "", "The net state's stages, separated by commas, for stage/not_stage rules.");

@@ -12,10 +12,14 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <thread>
 
 #include "cnn/core/common.hpp"
+#include "cnn/core/context.hpp"
 #include "cnn/io/proto_io.hpp"
 #include "cnn/parallel/data_parallel.hpp"
+#include "cnn/parallel/gpu_launch.hpp"
+#include "cnn/parallel/gpu_plan.hpp"
 #include "cnn/parallel/launch.hpp"
 #include "cnn/solvers/solver_registry.hpp"
 #include "commands.hpp"
@@ -99,18 +103,60 @@ class SignalGuard {
   struct sigaction old_int_ = {}, old_hup_ = {};
 };
 
-int Train(const std::vector<std::string>& args);
+// `gpu` < 0 trains on the CPU; `in_thread`: one of several replicas of this
+// process (`--gpu=0,1`), which share glog's settings.
+int Train(const std::vector<std::string>& args, int gpu, bool in_thread);
+
+// `cnn train --gpu=0,1|all`: one replica per GPU, each in a thread of its own
+// with its own net, solver, data shard and NCCL communicator (World() is
+// per thread); rank 0 (the first GPU listed) logs, tests and snapshots.
+int TrainOnGpus(const std::vector<std::string>& args, const std::vector<int>& devices) {
+  std::vector<std::unique_ptr<parallel::Communicator>> comms = parallel::StartGpuThreads(devices);
+  ApplyThreadsFlag();
+  ApplyEngineFlag();
+  std::vector<int> codes(devices.size(), 1);
+  std::vector<std::thread> threads;
+  for (size_t r = 0; r < devices.size(); ++r) {
+    threads.emplace_back([&, r] {
+      parallel::SetWorld(std::move(comms[r]));
+      parallel::Communicator& world = parallel::World();
+      try {
+        codes[r] = Train(args, devices[r], true);
+        parallel::LeaveRun();
+      } catch (const std::exception& e) {
+        std::string message = e.what();
+        std::replace(message.begin(), message.end(), '\n', ' ');
+        std::cerr << "cnn: error: rank " << r << " of " << devices.size() << " (GPU " << devices[r]
+                  << "): " << message << std::endl;
+        world.Abort(1);  // ends the process: the other replicas would wait in their next all-reduce
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  return *std::max_element(codes.begin(), codes.end());
+}
 
 }  // namespace
 
 // A rank that fails must end the run: the others would wait for it in the
 // next all-reduce. Its message names it.
 int TrainCommand(const std::vector<std::string>& args) {
-  parallel::JoinLaunchedRun(FLAGS_collective_timeout);
+  // The driver is asked for its devices only when --gpu names some, so a CPU
+  // run of a CUDA build never initialises CUDA.
+  const bool wants_gpu = !FLAGS_gpu.empty() && FLAGS_gpu != "-1";
+  const parallel::GpuPlan plan =
+      parallel::PlanGpus(FLAGS_gpu, wants_gpu ? Context::gpu_count() : 0, parallel::LaunchedWorldSize(),
+                         parallel::LaunchedLocalRank(), parallel::ThisBuild());
+  if (plan.kind == parallel::GpuPlan::Kind::THREADS) return TrainOnGpus(args, plan.devices);
+  const int gpu = plan.devices.empty() ? -1 : plan.devices[0];
+  if (plan.kind == parallel::GpuPlan::Kind::RANKS)
+    parallel::JoinLaunchedGpuRun(FLAGS_collective_timeout, gpu);
+  else
+    parallel::JoinLaunchedRun(FLAGS_collective_timeout);
   parallel::Communicator& world = parallel::World();
-  if (world.size() == 1) return Train(args);
+  if (world.size() == 1) return Train(args, gpu, false);
   try {
-    const int rc = Train(args);
+    const int rc = Train(args, gpu, false);
     parallel::LeaveRun();
     return rc;
   } catch (const std::exception& e) {
@@ -124,7 +170,7 @@ int TrainCommand(const std::vector<std::string>& args) {
 
 namespace {
 
-int Train(const std::vector<std::string>& args) {
+int Train(const std::vector<std::string>& args, int gpu, bool in_thread) {
   ExpectNoArguments("train", args);
   CNN_CHECK(!FLAGS_solver.empty(), "cnn train needs --solver=SOLVER.prototxt");
   CNN_CHECK(FLAGS_snapshot.empty() || FLAGS_weights.empty(),
@@ -136,7 +182,7 @@ int Train(const std::vector<std::string>& args) {
   parallel::Communicator& world = parallel::World();
   const bool level_chosen = !gflags::GetCommandLineFlagInfoOrDie("minloglevel").is_default;
   // Rank 0 alone reports; the others show errors only.
-  if (world.rank() > 0 && !level_chosen) FLAGS_minloglevel = google::GLOG_ERROR;
+  if (world.rank() > 0 && !level_chosen && !in_thread) FLAGS_minloglevel = google::GLOG_ERROR;
   const bool progress = world.rank() == 0 && (FLAGS_progress == "always" ||
                                               (FLAGS_progress == "auto" && !level_chosen && isatty(2)));
   // Training reports progress through glog's INFO lines, in Caffe's format;
@@ -146,14 +192,15 @@ int Train(const std::vector<std::string>& args) {
   SolverParameter param = ReadSolverParamsFromTextFile(FLAGS_solver);
   if (!FLAGS_log_json.empty()) param.set_log_json(FLAGS_log_json);
   ApplyLevelAndStages(param.mutable_train_state());
-  ApplyThreadsFlag();
-  if (GpuFromFlag() >= 0) {
-    SelectGpu(GpuFromFlag());
+  // Process-wide settings: the replica threads' caller applied them once.
+  if (!in_thread) ApplyThreadsFlag();
+  if (gpu >= 0) {
+    SelectGpu(gpu);
   } else if (param.solver_mode() == SolverParameter::GPU && param.has_solver_mode()) {
     LOG(INFO) << "solver_mode: GPU in " << FLAGS_solver << " is ignored without --gpu; training on the CPU";
   }
 
-  ApplyEngineFlag();
+  if (!in_thread) ApplyEngineFlag();
   const int snapshot_interval = param.snapshot();
   if (world.size() > 1) {
     const int threads = parallel::ShareCores(parallel::RanksOnThisHost());
@@ -225,7 +272,7 @@ int Train(const std::vector<std::string>& args) {
               << "best model: " << best << "\n";
   const std::string memory = GpuMemoryReport();
   if (!memory.empty()) LOG(INFO) << memory;
-  PrintPeakMemory();
+  if (world.rank() == 0) PrintPeakMemory();
   return 0;
 }
 

@@ -69,6 +69,11 @@ int VersionCommand(const std::vector<std::string>& args) {
 #else
   std::printf("MPI: off\n");
 #endif
+#ifdef CNN_WITH_NCCL
+  std::printf("NCCL: on (loaded when training on several GPUs)\n");
+#else
+  std::printf("NCCL: off\n");
+#endif
 #ifdef CNN_TOOL_PYTHON_LAYERS
   std::printf("Python layers: on (Python %s, started when a net has one)\n", PY_VERSION_SHORT);
 #else

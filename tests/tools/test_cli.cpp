@@ -260,7 +260,8 @@ TEST_F(CliTest, TimeRejectsBadFlagValues) {
 #ifndef CNN_WITH_CUDA
   ExpectOneLineError(Cnn("time --model=" + path + " --gpu=0"), {"built without CUDA"});
 #endif
-  ExpectOneLineError(Cnn("time --model=" + path + " --gpu=all"), {"--gpu=all", "not supported yet"});
+  ExpectOneLineError(Cnn("time --model=" + path + " --gpu=all"), {"--gpu=all", "for cnn train only"});
+  ExpectOneLineError(Cnn("time --model=" + path + " --gpu=0,1"), {"--gpu=0,1", "for cnn train only"});
   ExpectOneLineError(Cnn("time --model=" + path + " --gpu=first"), {"device number"});
   ExpectOneLineError(Cnn("time --model=" + path + " --engine=MKL"), {"--engine must be CAFFE, DNNL or DEFAULT", "MKL"});
   // cuDNN has its own choice on the GPU; the flag is about the CPU kernels.

@@ -8,12 +8,14 @@ namespace parallel {
 namespace {
 
 std::unique_ptr<Communicator>& WorldSlot() {
-  static std::unique_ptr<Communicator> world = std::make_unique<LocalCommunicator>();
+  // Per thread: `cnn train --gpu=0,1` runs one replica per thread, each with
+  // its own communicator and data shard (an MPI run sets the main thread's).
+  thread_local std::unique_ptr<Communicator> world = std::make_unique<LocalCommunicator>();
   return world;
 }
 
 DataShard& ShardSlot() {
-  static DataShard shard;
+  thread_local DataShard shard;
   return shard;
 }
 

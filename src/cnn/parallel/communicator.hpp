@@ -3,7 +3,8 @@
 // The solver and data layers know only this interface; the single-process
 // default (LocalCommunicator) makes every collective a no-op, so nothing
 // changes for a run of one process. mpi_communicator.hpp implements it over
-// MPI (built with CNN_WITH_MPI).
+// MPI (built with CNN_WITH_MPI), nccl_communicator.hpp over NCCL between GPUs
+// (CNN_WITH_NCCL).
 #pragma once
 
 #include <cstddef>
@@ -18,6 +19,9 @@ class Communicator {
   virtual ~Communicator() = default;
   virtual int rank() const = 0;
   virtual int size() const = 0;
+  // Whether the collectives take device pointers (NCCL): then DataParallel
+  // hands over the GPU gradients themselves; host pointers still work.
+  virtual bool device_memory() const { return false; }
   // In place: every rank ends with the element-wise sum over all ranks. The
   // sum's order of additions is the library's; ranks receive the same bits.
   virtual void AllReduceSum(float* data, size_t count) = 0;
@@ -48,7 +52,7 @@ class LocalCommunicator : public Communicator {
   [[noreturn]] void Abort(int code) override;
 };
 
-// The communicator of this process (a LocalCommunicator until SetWorld).
+// The communicator of this thread (a LocalCommunicator until SetWorld).
 Communicator& World();
 void SetWorld(std::unique_ptr<Communicator> world);
 

@@ -149,6 +149,8 @@ void DataParallel::OnGradientsReady() {
   comm_->WaitAll();
   std::vector<Piece> pieces;
   int during_backward = 0, blobs = 0;
+  const bool on_device = comm_->device_memory() && Context::mode() == Mode::GPU;
+  std::vector<Blob*> device_blobs;
   const auto& params = net.learnable_params();
   for (size_t i = params.size(); i-- > 0;) {
     Blob* p = params[i];
@@ -160,7 +162,19 @@ void DataParallel::OnGradientsReady() {
       started_[i] = 0;
       continue;
     }
+    if (on_device) {
+      comm_->StartAllReduceSum(p->mutable_gpu_diff(), static_cast<size_t>(p->count()));
+      device_blobs.push_back(p);
+      continue;
+    }
     pieces.push_back({p->mutable_cpu_diff(), static_cast<size_t>(p->count()), gradient_scale_});
+  }
+  // A device communicator (NCCL) buckets and reduces the GPU gradients on
+  // the stream: no host copy, and the update's kernels follow in order.
+  if (!device_blobs.empty()) {
+    comm_->WaitAll();
+    if (gradient_scale_ != 1.f)
+      for (Blob* p : device_blobs) p->scale_diff(gradient_scale_);
   }
   pieces.push_back({extras.data(), extras.size() - 2, 1.f / comm_->size()});
   pieces.push_back({extras.data() + extras.size() - 2, 2, 1.f});
