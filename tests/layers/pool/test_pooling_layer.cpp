@@ -396,7 +396,9 @@ struct PoolGeometry {
 const std::vector<PoolGeometry> kGeometries = {
     {3, 3, 2, 2, 0, 0, 11, 13}, {3, 3, 2, 2, 1, 1, 12, 12}, {2, 2, 2, 2, 0, 0, 9, 7},
     {3, 2, 1, 3, 1, 1, 6, 10},  {5, 5, 3, 3, 2, 2, 8, 9},   {1, 4, 1, 2, 0, 3, 5, 5},
-    {4, 4, 1, 1, 3, 3, 2, 3},   {3, 3, 3, 3, 0, 0, 3, 3},   {3, 3, 1, 1, 1, 1, 7, 20}};
+    {4, 4, 1, 1, 3, 3, 2, 3},   {3, 3, 3, 3, 0, 0, 3, 3},   {3, 3, 1, 1, 1, 1, 7, 20},
+    // 2x2/2 tiling the input exactly (its own loop).
+    {2, 2, 2, 2, 0, 0, 8, 12},  {2, 2, 2, 2, 0, 0, 2, 34}};
 
 TEST(PoolingLayer, MaxEqualsAWindowScanOnTiesAndNonFinites) {
   std::mt19937 rng(7);

@@ -204,8 +204,64 @@ void PoolingLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& pro
   FoldInputGrad(bottom, false);
 }
 
+void PoolingLayer::ForwardMax2x2(const float* x, float* y) {
+  const int W = width_, PH = pooled_h_, PW = pooled_w_;
+  const int64_t rows = static_cast<int64_t>(planes_) * PH;  // output rows of all planes
+  int* index = index_.data();
+  // Blocks of output rows, each in two passes: the column pairs of all its
+  // input rows as one long contiguous loop (even W: no pair crosses a row),
+  // then each output row from its two input rows' pair maxima. Short rows
+  // (LeNet's 12 and 4) make a per-row loop of four taps mostly loop overhead.
+  // The pair pass keeps which column won, so the position is built only for
+  // the winner; taps are compared in row-major order, as the window scan.
+  constexpr int64_t kBlock = 64;
+#pragma omp parallel if (ParallelLoopPays(rows * 2 * W))
+  {
+    std::vector<float> pair_best(static_cast<size_t>(2 * kBlock * PW));
+    std::vector<int> pair_odd(pair_best.size());
+#pragma omp for schedule(static)
+    for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
+      const int64_t n_rows = std::min(kBlock, rows - r0);
+      const float* xb = x + r0 * 2 * W;
+      float* best = pair_best.data();
+      int* odd = pair_odd.data();
+      const int64_t pairs = n_rows * 2 * PW;
+#pragma omp simd
+      for (int64_t i = 0; i < pairs; ++i) {
+        float b = xb[2 * i];
+        int o = 0;
+        MaxPoolStep(xb[2 * i + 1], 1, &b, &o);
+        best[i] = b;
+        odd[i] = o;
+      }
+      for (int64_t q = 0; q < n_rows; ++q) {
+        const int base = 2 * static_cast<int>((r0 + q) % PH) * W;
+        const float* top_best = best + 2 * q * PW;
+        const float* bottom_best = top_best + PW;
+        const int* top_odd = odd + 2 * q * PW;
+        const int* bottom_odd = top_odd + PW;
+        float* out = y + (r0 + q) * PW;
+        int* out_arg = index + (r0 + q) * PW;
+#pragma omp simd
+        for (int pw = 0; pw < PW; ++pw) {
+          float v = top_best[pw];
+          int arg = base + 2 * pw + top_odd[pw];
+          MaxPoolStep(bottom_best[pw], base + W + 2 * pw + bottom_odd[pw], &v, &arg);
+          out[pw] = v;
+          out_arg[pw] = arg;
+        }
+      }
+    }
+  }
+}
+
 void PoolingLayer::ForwardMax(const float* x, float* y) {
   const int H = height_, W = width_, PH = pooled_h_, PW = pooled_w_;
+  // LeNet's and most nets' 2x2/2 windows that tile the input exactly.
+  if (kernel_h_ == 2 && kernel_w_ == 2 && stride_h_ == 2 && stride_w_ == 2 && pad_h_ == 0 && pad_w_ == 0 &&
+      H == 2 * PH && W == 2 * PW) {
+    return ForwardMax2x2(x, y);
+  }
   const int64_t in_plane = static_cast<int64_t>(H) * W, out_plane = static_cast<int64_t>(PH) * PW;
   int* index = index_.data();
   // Two passes per plane instead of one scan per window: first the maximum of

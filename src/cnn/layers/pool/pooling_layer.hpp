@@ -56,6 +56,8 @@ class PoolingLayer : public Layer {
 
  private:
   void ForwardMax(const float* x, float* y);
+  // ForwardMax for 2x2 windows at stride 2, unpadded, tiling the input.
+  void ForwardMax2x2(const float* x, float* y);
   void ForwardAve(const float* x, float* y);
   void ForwardStochasticTrain(const float* x, float* y);
   void ForwardStochasticTest(const float* x, float* y);
