@@ -202,17 +202,14 @@ int Train(const std::vector<std::string>& args, int gpu, bool in_thread) {
 
   if (!in_thread) ApplyEngineFlag();
   const int snapshot_interval = param.snapshot();
+  // Rank 0 alone runs the test passes; the others learn from it when early stopping ends the run.
+  const int test_interval = param.test_interval();
+  const bool test_initialization = param.test_initialization();
+  const bool early_stopping = !param.early_stop_output().empty() && param.patience() > 0;
   if (world.size() > 1) {
     const int threads = parallel::ShareCores(parallel::RanksOnThisHost());
     LOG(INFO) << "Data-parallel training: " << world.size() << " ranks, each reading its share of every global batch"
               << (threads > 0 ? "; " + std::to_string(threads) + " BLAS/OpenMP thread(s) per rank" : std::string());
-    // Rank 0 alone runs the test passes, so only it could decide to stop; the
-    // others would wait in the next all-reduce. Keeping the best model alone works.
-    CNN_CHECK(param.early_stop_output().empty() || param.patience() == 0,
-              FLAGS_solver << ": early stopping (early_stop_output '" << param.early_stop_output() << "', patience "
-                           << param.patience()
-                           << ") is not available in data-parallel training yet; patience: 0 keeps the best model "
-                              "without stopping");
     if (world.rank() > 0) parallel::DropRankZeroDuties(&param);
     parallel::SetTrainDataShard({world.rank(), world.size()});
   }
@@ -237,6 +234,9 @@ int Train(const std::vector<std::string>& args, int gpu, bool in_thread) {
     parallel::DataParallel::Options options;
     options.check_replicas = FLAGS_check_replicas;
     options.snapshot_interval = snapshot_interval;
+    options.test_interval = test_interval;
+    options.test_initialization = test_initialization;
+    options.early_stopping = early_stopping;
     data_parallel = std::make_unique<parallel::DataParallel>(solver.get(), &world, options);
     data_parallel->set_local_action([&signals] { return signals.Poll(); });
     parallel::DataParallel* dp = data_parallel.get();

@@ -95,6 +95,7 @@ DataParallel::DataParallel(Solver* solver, Communicator* comm, Options options)
   Solver::Callback callback;
   callback.on_start = [this] { OnStart(); };
   callback.on_gradients_ready = [this] { OnGradientsReady(); };
+  if (options_.early_stopping) callback.agree_stop = [this](bool stop) { return AgreeStop(stop); };
   solver_->add_callback(std::move(callback));
 }
 
@@ -117,6 +118,17 @@ void DataParallel::OnLayerBackward(int layer) {
     started_[i] = 1;
   }
   comm_->Progress();
+}
+
+bool DataParallel::AgreeStop(bool stop) {
+  const int iter = solver_->iter();
+  const bool tested = options_.test_interval > 0 && iter % options_.test_interval == 0 &&
+                      (iter > 0 || options_.test_initialization);
+  if (!tested) return stop;
+  // Only rank 0 scored the pass: its decision is everyone's.
+  unsigned char decision = stop ? 1 : 0;
+  comm_->Broadcast(&decision, sizeof decision, 0);
+  return decision != 0;
 }
 
 void DataParallel::OnStart() {

@@ -42,6 +42,12 @@ class DataParallel {
     // The solver's snapshot interval: rank 0 writes, the others wait for it
     // at a barrier (their own SolverParameter has snapshots off).
     int snapshot_interval = 0;
+    // Rank 0's test schedule (test_interval, test_initialization) where it
+    // stops early (patience > 0): after each of its test passes it tells the
+    // others whether to stop, so every rank ends at the same iteration.
+    int test_interval = 0;
+    bool test_initialization = true;
+    bool early_stopping = false;
   };
   // Hooks into `solver` (which must outlive this) and makes every rank start
   // from rank 0's weights. Throws Error when the train net reads its data
@@ -63,6 +69,7 @@ class DataParallel {
   void OnStart();
   void OnLayerBackward(int layer);
   void OnGradientsReady();
+  bool AgreeStop(bool stop);
   void CheckReplicas();
 
   Solver* solver_;

@@ -228,7 +228,15 @@ void Solver::Step(int iters) {
     if (param_.test_interval() > 0 && iter_ % param_.test_interval() == 0 &&
         (iter_ > 0 || param_.test_initialization())) {
       TestAll();
-      if (requested_early_exit_ || stopped_early_) break;
+    }
+    bool stop = requested_early_exit_ || stopped_early_;
+    for (const Callback& c : callbacks_) {
+      if (c.agree_stop) stop = c.agree_stop(stop);
+    }
+    if (stop) {
+      // Told to by another solver (rank 0's early stopping).
+      if (!stopped_early_) requested_early_exit_ = true;
+      break;
     }
     for (const Callback& c : callbacks_) {
       if (c.on_start) c.on_start();

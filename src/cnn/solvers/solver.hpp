@@ -93,9 +93,14 @@ class Solver {
   // from the listeners on purpose: a callback acts on the net mid-iteration
   // (it may change the gradients, before the divergence check reads them),
   // a listener only reads an event's figures afterwards.
+  // agree_stop, at the top of every iteration after the test pass that may
+  // have run, is given whether this solver wants to stop there (early
+  // stopping) and returns whether it stops: data-parallel ranks that run no
+  // test passes learn rank 0's decision through it.
   struct Callback {
     std::function<void()> on_start;
     std::function<void()> on_gradients_ready;
+    std::function<bool(bool)> agree_stop;
   };
   void add_callback(Callback cb) { callbacks_.push_back(std::move(cb)); }
 
