@@ -5,6 +5,7 @@
 
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/layers/dnnl/dnnl_arg.hpp"
+#include "cnn/layers/dnnl/dnnl_workspace.hpp"
 
 namespace cnn {
 
@@ -43,7 +44,8 @@ void DnnlLRNLayer::Prepare(const std::vector<int>& shape) {
   // and norm2, measured), so the arrays are reordered around each call.
   const bool blocked = dims.size() == 4 && dims[1] % 16 == 0;
   p->md = blocked ? memory::desc(dims, memory::data_type::f32, memory::format_tag::nChw16c) : Plain(dims);
-  for (DnnlArg* a : {&p->src, &p->dst, &p->diff_dst, &p->diff_src}) a->Reset(Plain(dims), p->md);
+  // The blocked copies live for one call: borrowed from the thread's workspace.
+  for (DnnlArg* a : {&p->src, &p->dst, &p->diff_dst, &p->diff_src}) a->ResetBorrowed(Plain(dims), p->md);
   const LRNParameter& lp = layer_param_.lrn_param();
   const bool across = lp.norm_region() == LRNParameter::ACROSS_CHANNELS;
   const dnnl::algorithm alg = across ? dnnl::algorithm::lrn_across_channels : dnnl::algorithm::lrn_within_channel;
@@ -62,6 +64,7 @@ void DnnlLRNLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
   if (!uses_dnnl_) return LRNLayer::Forward_cpu(bottom, top);
   Primitives& p = *prims_;
   float* y = top[0]->mutable_cpu_data();
+  LendFromWorkspace({&p.src, &p.dst});
   std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, p.src.Read(bottom[0]->cpu_data())},
                                           {DNNL_ARG_DST, p.dst.Target(y)}};
   if (p.workspace) args.emplace(DNNL_ARG_WORKSPACE, p.workspace);
@@ -77,6 +80,7 @@ void DnnlLRNLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& pro
   if (!uses_dnnl_) return LRNLayer::Backward_cpu(top, propagate_down, bottom);
   Primitives& p = *prims_;
   float* dx = bottom[0]->mutable_cpu_diff();
+  LendFromWorkspace({&p.src, &p.diff_dst, &p.diff_src});
   std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, p.src.Read(bottom[0]->cpu_data())},
                                           {DNNL_ARG_DIFF_DST, p.diff_dst.Read(top[0]->cpu_diff())},
                                           {DNNL_ARG_DIFF_SRC, p.diff_src.Target(dx)}};
