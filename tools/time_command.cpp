@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -190,14 +191,24 @@ void PrintTable(const Net& net, const std::vector<double>& fwd, const std::vecto
   }
   std::printf("%-*s  %-*s  %-*s  %11s  %11s  %7s\n", static_cast<int>(name_w), "layer", static_cast<int>(type_w),
               "type", static_cast<int>(shape_w), "top shape", "forward ms", "backward ms", "% total");
+  bool any_fused = false;
   for (size_t i = 0; i < n; ++i) {
-    char backward[32] = "-";
+    char forward[32], backward[32] = "-";
+    std::snprintf(forward, sizeof forward, "%.4f", fwd[i] / iterations);
     if (backward_run && net.layer_need_backward(static_cast<int>(i))) std::snprintf(backward, sizeof backward, "%.4f", bwd[i] / iterations);
-    std::printf("%-*s  %-*s  %-*s  %11.4f  %11s  %6.1f%%\n", static_cast<int>(name_w), net.layer_names()[i].c_str(),
+    // A layer taken into the fused passes of a layer above it has no time of its own.
+    const bool fused = net.FusedHead(static_cast<int>(i)) != static_cast<int>(i);
+    if (fused) {
+      std::snprintf(forward, sizeof forward, "fused*");
+      if (std::strcmp(backward, "-") != 0) std::snprintf(backward, sizeof backward, "fused*");
+      any_fused = true;
+    }
+    std::printf("%-*s  %-*s  %-*s  %11s  %11s  %6.1f%%\n", static_cast<int>(name_w), net.layer_names()[i].c_str(),
                 static_cast<int>(type_w), net.layers()[i]->type(), static_cast<int>(shape_w),
-                ShapeText(net.top_vecs()[i]).c_str(), fwd[i] / iterations, backward,
+                ShapeText(net.top_vecs()[i]).c_str(), forward, backward,
                 sum > 0 ? 100.0 * (fwd[i] + bwd[i]) / sum : 0.0);
   }
+  if (any_fused) std::printf("* run inside the passes of the layer above it (fusion; CNN_FUSE=0 runs each alone)\n");
 }
 
 }  // namespace
@@ -229,6 +240,9 @@ int TimeCommand(const std::vector<std::string>& args) {
   // reads them all again.
   if (!backward && phase == TEST && FLAGS_share_activations) param.set_share_activations(true);
   Net net(param);
+  // What a training step runs: no gradient for the inputs (PyTorch's
+  // timing computes none either).
+  if (!has_loss && backward) net.SkipInputGradients();
   FillInputs(net);
 
   const int n = static_cast<int>(net.layers().size());
@@ -241,7 +255,8 @@ int TimeCommand(const std::vector<std::string>& args) {
   if (!backward) {
     std::printf("forward pass only (--forward_only)\n");
   } else if (!has_loss) {
-    std::printf("net has no loss: backward timed from the outputs through every layer (force_backward)\n");
+    std::printf("net has no loss: backward timed from the outputs through every layer (force_backward), "
+                "without the inputs' gradients (as in a training step)\n");
   }
   if (net.activations_shared()) {
     const MemoryPlan& plan = net.memory_plan();
@@ -266,20 +281,24 @@ int TimeCommand(const std::vector<std::string>& args) {
     }
     SynchronizeDevice();
     const auto start = Clock::now();
+    // A fused chain (fusing_layer.hpp) runs as one pass: its time is its head's.
     for (int i = 0; i < n; ++i) {
+      const int last = net.FusedEnd(i);
       const auto t0 = Clock::now();
-      net.ForwardFromTo(i, i);
+      net.ForwardFromTo(i, last);
+      i = last;
       if (!per_layer) continue;
       SynchronizeDevice();
-      if (timed) fwd[i] += Ms(Clock::now() - t0);
+      if (timed) fwd[net.FusedHead(i)] += Ms(Clock::now() - t0);
     }
     for (int i = n - 1; i >= 0 && backward; --i) {
-      if (!net.layer_need_backward(i)) continue;
+      const int head = net.FusedHead(i);
       const auto t0 = Clock::now();
-      net.layers()[i]->Backward(net.top_vecs()[i], net.bottom_need_backward()[i], net.bottom_vecs()[i]);
+      net.BackwardFromTo(i, head);
+      i = head;
       if (!per_layer) continue;
       SynchronizeDevice();
-      if (timed) bwd[i] += Ms(Clock::now() - t0);
+      if (timed) bwd[head] += Ms(Clock::now() - t0);
     }
     SynchronizeDevice();
     return Ms(Clock::now() - start);

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <new>
 #include <sstream>
 
@@ -215,6 +217,7 @@ void Net::Init(const NetParameter& in_param) {
   for (const std::string& name : available) output_blobs_.push_back(blobs_[blob_index_.at(name)].get());
   ShareWeights();
   if (param.share_activations()) ShareActivations(param);
+  PlanFusions();
   VLOG(1) << "Net '" << name_ << "' built: " << layers_.size() << " layers, " << learnable_params_.size()
           << " learnable blobs";
 }
@@ -424,9 +427,22 @@ float Net::ForwardFromTo(int start, int end) {
                                            << ") outside its " << n << " layers");
   float loss = 0.f;
   for (int i = start; i <= end; ++i) {
+    // A chain runs fused only when the pass covers all of it: a pass that
+    // stops inside leaves each blob as the unfused layers would.
+    const int last = FusedEnd(i);
+    const bool fused = last > i && last <= end;
+    if (fusing_[i]) fusing_[i]->set_fused_pass(fused);
+    fused_ran_[i] = fused;
     // A reshape inside Forward can fail on new input shapes; say which layer.
     loss += InLayer(layers_[i]->layer_param(),
                     [&] { return layers_[i]->Forward(bottom_vecs_[i], top_vecs_[i]); });
+    if (fused) {
+      // The taken layers' own state follows the shapes, as their Forward would.
+      for (int j = i + 1; j <= last; ++j) {
+        InLayer(layers_[j]->layer_param(), [&] { layers_[j]->Reshape(bottom_vecs_[j], top_vecs_[j]); });
+      }
+      i = last;
+    }
     if (debug_info_) ForwardDebugInfo(i);
   }
   return loss;
@@ -439,10 +455,87 @@ void Net::BackwardFromTo(int start, int end) {
   CNN_CHECK(end >= 0 && start < n, "net '" << name_ << "': BackwardFromTo(" << start << ", " << end
                                            << ") outside its " << n << " layers");
   for (int i = start; i >= end; --i) {
+    const int head = FusedHead(i);
+    if (fused_ran_[head] && fused_count_[head] > 0) {
+      // The head's backward runs the whole chain the last forward ran fused.
+      const int last = head + fused_count_[head];
+      CNN_CHECK(i == last && head >= end,
+                "net '" << name_ << "': backward over layers " << layer_names_[start] << " .. " << layer_names_[end]
+                        << " starts or ends inside the chain " << layer_names_[head] << " .. " << layer_names_[last]
+                        << " that the last forward pass ran as one; cover all of it (or run the forward pass "
+                        << "only up to a layer inside it, which runs the layers one by one)");
+      bool any = false;
+      for (int j = head; j <= last; ++j) any = any || layer_need_backward_[j];
+      if (any) layers_[head]->Backward(top_vecs_[head], bottom_need_backward_[head], bottom_vecs_[head]);
+      for (int j = last; j >= head; --j) {
+        if (layer_need_backward_[j] && backward_hook_) backward_hook_(j);
+      }
+      i = head;
+      continue;
+    }
     if (!layer_need_backward_[i]) continue;
     layers_[i]->Backward(top_vecs_[i], bottom_need_backward_[i], bottom_vecs_[i]);
     if (debug_info_) BackwardDebugInfo(i);
     if (backward_hook_) backward_hook_(i);
+  }
+}
+
+int Net::FusedEnd(int i) const {
+  if (Context::mode() != Mode::CPU || fused_count_[i] == 0) return i;
+  return i + fused_count_[i];
+}
+
+void Net::PlanFusions() {
+  const int n = static_cast<int>(layers_.size());
+  fusing_.assign(n, nullptr);
+  fused_count_.assign(n, 0);
+  fused_head_.assign(n, -1);
+  fused_ran_.assign(n, false);
+  const char* env = std::getenv("CNN_FUSE");
+  if (debug_info_ || (env && std::strcmp(env, "0") == 0)) return;
+  for (int i = 0; i < n; ++i) {
+    fusing_[i] = dynamic_cast<FusingLayer*>(layers_[i].get());
+    if (!fusing_[i] || top_vecs_[i].size() != 1 || layers_[i]->loss(0) != 0.f) continue;
+    // The candidates: the layers right after, each in place on the head's
+    // top, none of them a loss (their passes would add to it).
+    Blob* top = top_vecs_[i][0];
+    std::vector<Layer*> next;
+    bool need_backward = layer_need_backward_[i];
+    for (int j = i + 1; j < n; ++j) {
+      const bool in_place = bottom_vecs_[j].size() == 1 && top_vecs_[j].size() == 1 && bottom_vecs_[j][0] == top &&
+                            top_vecs_[j][0] == top && layers_[j]->loss(0) == 0.f;
+      if (!in_place) break;
+      next.push_back(layers_[j].get());
+      need_backward = need_backward || layer_need_backward_[j];
+    }
+    if (next.empty()) continue;
+    const int taken = std::min<int>(fusing_[i]->Fuse(next, need_backward), static_cast<int>(next.size()));
+    if (taken <= 0) continue;
+    fused_count_[i] = taken;
+    for (int j = i + 1; j <= i + taken; ++j) fused_head_[j] = i;
+    VLOG(1) << "net '" << name_ << "': layer '" << layer_names_[i] << "' runs the " << taken
+            << " in-place layer(s) after it in its CPU passes, up to '" << layer_names_[i + taken] << "'";
+    i += taken;
+  }
+}
+
+void Net::SkipInputGradients() {
+  // learned[b]: some parameter a solver would update reaches blob b.
+  std::vector<bool> learned(blobs_.size(), false);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const LayerParameter& lp = layers_[i]->layer_param();
+    bool reaches = false;
+    for (size_t p = 0; p < layers_[i]->blobs().size(); ++p) {
+      reaches = reaches || (static_cast<int>(p) < lp.param_size() ? lp.param(p).lr_mult() != 0.f : true);
+    }
+    bool any_bottom = false;
+    for (size_t b = 0; b < bottom_id_vecs_[i].size(); ++b) {
+      const bool need = learned[bottom_id_vecs_[i][b]];
+      bottom_need_backward_[i][b] = bottom_need_backward_[i][b] && need;
+      any_bottom = any_bottom || need;
+    }
+    if (!reaches && !any_bottom) layer_need_backward_[i] = false;
+    for (int id : top_id_vecs_[i]) learned[id] = learned[id] || reaches || any_bottom;
   }
 }
 

@@ -15,6 +15,7 @@
 
 #include "cnn/cnn.pb.h"
 #include "cnn/core/blob.hpp"
+#include "cnn/core/fusing_layer.hpp"
 #include "cnn/core/layer.hpp"
 #include "cnn/net/memory_plan.hpp"
 
@@ -46,6 +47,19 @@ class Net {
   void set_backward_hook(std::function<void(int layer_id)> hook) { backward_hook_ = std::move(hook); }
   // Re-runs every layer's Reshape after an input blob changed shape.
   void Reshape();
+  // Layer fusion (fusing_layer.hpp): the last layer that a CPU pass runs
+  // together with layer i (i itself where i heads no fused chain, and on
+  // the GPU), and the head of the chain layer i was taken into (i for a
+  // layer no other takes). CNN_FUSE=0 in the environment, or debug_info,
+  // builds nets without fusion.
+  int FusedEnd(int i) const;
+  int FusedHead(int i) const { return fused_head_[i] < 0 ? i : fused_head_[i]; }
+  // force_backward (Caffe's meaning) also computes the gradients of the
+  // net's inputs and of every blob computed from them alone, which no
+  // training step needs: this drops those again, so that backward runs
+  // what a training step of the same layers runs (cnn time on a net
+  // without a loss).
+  void SkipInputGradients();
 
   // Zeroes the diffs of learnable parameters (call before each step).
   void ClearParamDiffs();
@@ -120,6 +134,8 @@ class Net {
   void ShareWeights();
   // share_activations: keeps inputs, outputs and keep_blob, plans the rest.
   void ShareActivations(const NetParameter& param);
+  // Asks each FusingLayer which in-place layers after it it takes.
+  void PlanFusions();
   void ForwardDebugInfo(int layer_id) const;
   void BackwardDebugInfo(int layer_id) const;
 
@@ -160,6 +176,13 @@ class Net {
   bool activations_shared_ = false;
   MemoryPlan memory_plan_;
   std::function<void(int)> backward_hook_;
+  // Fusion: per layer, the FusingLayer side of it (or null), how many
+  // layers after it it takes (0: none), the head of its chain (-1: not
+  // taken), and whether the last forward pass ran its chain fused.
+  std::vector<FusingLayer*> fusing_;
+  std::vector<int> fused_count_;
+  std::vector<int> fused_head_;
+  std::vector<bool> fused_ran_;
 };
 
 }  // namespace cnn

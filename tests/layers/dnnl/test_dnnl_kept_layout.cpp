@@ -55,6 +55,27 @@ std::string WithMaxPool() {
          Layer("pool", "Pooling", "relu2", "pool", "pooling_param { pool: AVE kernel_size: 3 stride: 2 }") + kTail;
 }
 
+// A ResNet block in Caffe's style: BatchNorm + Scale (+ ReLU) in place
+// after each convolution (run fused, fusing_layer.hpp, in the blocked
+// layout), two branches summed by Eltwise, and the block's output split
+// between the next convolution and the next shortcut.
+std::string BnScale(const std::string& blob, bool relu) {
+  std::string t = Layer(blob + "_bn", "BatchNorm", blob, blob) +
+                  Layer(blob + "_scale", "Scale", blob, blob,
+                        "scale_param { bias_term: true filler { type: 'gaussian' mean: 1 std: 0.2 } "
+                        "bias_filler { type: 'gaussian' std: 0.2 } }");
+  return relu ? t + Layer(blob + "_relu", "ReLU", blob, blob) : t;
+}
+
+std::string ResidualBlocks() {
+  return std::string(kInput) + Conv("stem", "data", 16) + BnScale("stem", true) +
+         Conv("a1", "stem", 16) + BnScale("a1", true) + Conv("a2", "a1", 16) + BnScale("a2", false) +
+         Layer("sum_a", "Eltwise", "a2", "sum_a", "bottom: 'stem'") + Layer("relu_a", "ReLU", "sum_a", "sum_a") +
+         Conv("b1", "sum_a", 16) + BnScale("b1", false) +
+         Layer("sum_b", "Eltwise", "b1", "sum_b", "bottom: 'sum_a' eltwise_param { coeff: 1 coeff: 0.5 }") +
+         Layer("pool", "Pooling", "sum_b", "pool", "pooling_param { pool: AVE kernel_size: 2 stride: 2 }") + kTail;
+}
+
 struct NetRun {
   std::vector<std::vector<float>> data, diff;  // per blob, then per parameter
   int64_t reorders = 0;                        // in the last iteration
@@ -144,6 +165,10 @@ void ExpectKeepingChangesNothing(const std::string& net) {
 TEST(DnnlKeptLayout, AllOneDnnNetMatches) { ExpectKeepingChangesNothing(AllDnnl()); }
 
 TEST(DnnlKeptLayout, NetWithOurMaxPoolMatches) { ExpectKeepingChangesNothing(WithMaxPool()); }
+
+// The fused BatchNorm chains, the Eltwise SUM (coefficients too) and the
+// Split's summed gradient in the blocked layout give what plain gives.
+TEST(DnnlKeptLayout, ResidualBlocksMatch) { ExpectKeepingChangesNothing(ResidualBlocks()); }
 
 // share_activations: blobs sharing one buffer, forward only.
 TEST(DnnlKeptLayout, SharedActivationsMatch) {

@@ -5,6 +5,7 @@
 
 #include "cnn/core/layer_registry.hpp"
 #include "cnn/layers/dnnl/dnnl_arg.hpp"
+#include "cnn/layers/dnnl/dnnl_layout.hpp"
 
 namespace cnn {
 
@@ -57,7 +58,40 @@ void DnnlBatchNormLayer::Prepare(const std::vector<int>& shape) {
   prims_ = std::move(p);
 }
 
+void DnnlBatchNormLayer::FusedForward_cpu(const BlobVec& bottom, const BlobVec& top) {
+  SyncedMemory& in = *bottom[0]->data();
+  std::shared_ptr<const DnnlLayout> layout = DnnlLayoutOf(in);
+  const int lanes = norm::ChannelView::kBlockedLanes;
+  // A last block with padding channels runs plain (the view has none).
+  const bool blocked = layout && dnnl_util::KeepLayout() && dnnl_util::IsChannelBlocked16(layout->desc()) && channels_ % lanes == 0;
+  if (!blocked) {
+    fused_layout_.reset();
+    fused_view_ = PlainView();
+    return FusedForward(fused_view_, bottom[0]->cpu_data(), top[0]->mutable_cpu_data());
+  }
+  fused_layout_ = layout;
+  fused_view_ = PlainView();
+  fused_view_.lanes = lanes;
+  // Read before the write: in place both are the same private buffer.
+  const float* x = static_cast<const float*>(in.prv_data(*layout));
+  FusedForward(fused_view_, x, static_cast<float*>(top[0]->data()->mutable_prv_data(layout)));
+}
+
+void DnnlBatchNormLayer::FusedBackward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                                           const BlobVec& bottom) {
+  SyncedMemory& dy_mem = *top[0]->diff();
+  if (!fused_layout_) {
+    return FusedBackward(fused_view_, top[0]->cpu_diff(), propagate_down[0] ? bottom[0]->mutable_cpu_diff() : nullptr);
+  }
+  // x_hat is in the forward pass's layout: the gradient follows it.
+  const void* dy = dy_mem.prv_data(*fused_layout_);
+  if (!dy) dy = dy_mem.prv_data_from_plain(fused_layout_);
+  float* dx = propagate_down[0] ? static_cast<float*>(bottom[0]->diff()->mutable_prv_data(fused_layout_)) : nullptr;
+  FusedBackward(fused_view_, static_cast<const float*>(dy), dx);
+}
+
 void DnnlBatchNormLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
+  if (fused_pass()) return FusedForward_cpu(bottom, top);
   if (!uses_dnnl_) return BatchNormLayer::Forward_cpu(bottom, top);
   const float* x = bottom[0]->cpu_data();
   ComputeStatistics(x);
@@ -77,6 +111,7 @@ void DnnlBatchNormLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) 
 
 void DnnlBatchNormLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                                       const BlobVec& bottom) {
+  if (fused_pass()) return FusedBackward_cpu(top, propagate_down, bottom);
   if (!propagate_down[0]) return;
   if (!uses_dnnl_) return BatchNormLayer::Backward_cpu(top, propagate_down, bottom);
   // With global statistics the gradient never reads the input (any values

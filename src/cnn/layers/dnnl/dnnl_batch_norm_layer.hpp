@@ -10,6 +10,11 @@
 // overwritten: in TRAIN the layer then keeps a copy of it (as our kernels
 // keep x_hat). Our own kernels run for an empty blob or a shape oneDNN
 // refuses; GPU passes are our layer's.
+//
+// Fused with its Scale and ReLU (batch_norm_layer.hpp) the layer runs our
+// fused passes, in the channel-blocked layout a oneDNN layer before it
+// kept (nChw16c and its 1-D and 3-D forms), so that the chain
+// between two oneDNN convolutions reorders nothing.
 #pragma once
 
 #include <memory>
@@ -18,6 +23,8 @@
 #include "cnn/layers/norm/batch_norm_layer.hpp"
 
 namespace cnn {
+
+class DnnlLayout;
 
 class DnnlBatchNormLayer : public BatchNormLayer {
  public:
@@ -34,11 +41,16 @@ class DnnlBatchNormLayer : public BatchNormLayer {
  private:
   struct Primitives;
   void Prepare(const std::vector<int>& shape);
+  void FusedForward_cpu(const BlobVec& bottom, const BlobVec& top);
+  void FusedBackward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down, const BlobVec& bottom);
 
   bool uses_dnnl_ = false;
   std::vector<int> shape_;             // the input shape uses_dnnl_ was decided for
   std::unique_ptr<Primitives> prims_;  // null until the first pass of a shape
   Blob saved_x_;                       // TRAIN in place: the input, for backward
+  // The blocked layout the last fused forward pass ran in (null: plain).
+  std::shared_ptr<const DnnlLayout> fused_layout_;
+  norm::ChannelView fused_view_;
 };
 
 }  // namespace cnn

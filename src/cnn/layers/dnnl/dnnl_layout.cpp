@@ -38,6 +38,16 @@ struct ReorderLog {
 
 bool KeepLayout() { return Keep().load(); }
 void SetKeepLayout(bool keep) { Keep().store(keep); }
+
+bool IsChannelBlocked16(const dnnl::memory::desc& desc) {
+  const dnnl::memory::dims dims = desc.dims();
+  using tag = dnnl::memory::format_tag;
+  const tag t = dims.size() == 3   ? tag::nCw16c
+                : dims.size() == 4 ? tag::nChw16c
+                : dims.size() == 5 ? tag::nCdhw16c
+                                   : tag::undef;
+  return t != tag::undef && dnnl::memory::desc(dims, dnnl::memory::data_type::f32, t) == desc;
+}
 int64_t ReorderCount() { return g_reorders.load(); }
 void CountReorder() { g_reorders.fetch_add(1, std::memory_order_relaxed); }
 

@@ -27,6 +27,11 @@ void SetKeepLayout(bool keep);
 int64_t ReorderCount();
 void CountReorder();
 
+// Whether `desc` is nCw16c, nChw16c or nCdhw16c (channels in blocks of 16
+// innermost, for N x C x spatial dims): the layout our own kernels for kept
+// layouts (the fused BatchNorm, MAX pooling) read.
+bool IsChannelBlocked16(const dnnl::memory::desc& desc);
+
 }  // namespace dnnl_util
 
 class DnnlLayout : public PrivateLayout {

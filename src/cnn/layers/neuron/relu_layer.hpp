@@ -19,7 +19,12 @@ struct ReLUOp {
   }
   // In place x holds the outputs, which have the inputs' signs for any
   // slope >= 0: enough to pick the branch.
-  CNN_HD float Backward(float x, float, float dy) const { return x > 0.f ? dy : negative_slope * dy; }
+  // Both products first: a select of two values vectorises, a multiply
+  // inside a branch does not (it might trap).
+  CNN_HD float Backward(float x, float, float dy) const {
+    const float sloped = negative_slope * dy;
+    return x > 0.f ? dy : sloped;
+  }
 };
 
 class ReLULayer : public NeuronLayer<ReLUOp> {

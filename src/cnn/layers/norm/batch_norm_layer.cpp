@@ -1,5 +1,6 @@
 #include "cnn/layers/norm/batch_norm_layer.hpp"
 
+#include <string>
 #include <vector>
 
 #include "cnn/core/common.hpp"
@@ -57,18 +58,16 @@ void BatchNormLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
                     << " channels (axis 1) the layer was set up with");
   num_ = in.shape(0);
   inner_ = in.count(2);
+  input_axes_ = in.num_axes();
   top[0]->ReshapeLike(in);
   x_hat_.ReshapeLike(in);
   for (Blob* b : {&mean_, &inv_std_, &var_, &mean_dy_, &mean_dy_x_hat_}) b->Reshape(std::vector<int>{channels_});
 }
 
-void BatchNormLayer::ComputeStatistics(const float* x) {
+void BatchNormLayer::ComputeStatistics(const float* x, const norm::ChannelView& view) {
   float* mean = mean_.mutable_cpu_data();
   float* inv_std = inv_std_.mutable_cpu_data();
   float* variance = var_.mutable_cpu_data();
-  const int64_t per_channel = static_cast<int64_t>(num_) * inner_;
-  const int64_t c_stride = inner_;
-  const int64_t n_stride = static_cast<int64_t>(channels_) * inner_;
   if (use_global_stats_) {
     const float scale = norm::StoredStatsScale(blobs_[2]->cpu_data()[0]);
     const float* sum_mean = blobs_[0]->cpu_data();
@@ -78,45 +77,76 @@ void BatchNormLayer::ComputeStatistics(const float* x) {
       variance[c] = sum_var[c] * scale;
       inv_std[c] = norm::InvStd(variance[c], eps_);
     }
-  } else {
-    float* sum_mean = blobs_[0]->mutable_cpu_data();
-    float* sum_var = blobs_[1]->mutable_cpu_data();
-    const double unbiased = norm::UnbiasedVarianceFactor(static_cast<double>(per_channel));
-    const float f = moving_average_fraction_;
-    // Channels are independent: one thread each, so the sums (and the
-    // result) do not depend on the thread count. `omp simd` lets the double
-    // sums be split into vector lanes, which strict IEEE order forbids.
-#pragma omp parallel for schedule(static) if (ParallelLoopPays(per_channel * channels_))
-    for (int c = 0; c < channels_; ++c) {
-      double s = 0;
-      for (int n = 0; n < num_; ++n) {
-        const float* xs = x + n * n_stride + c * c_stride;
-#pragma omp simd reduction(+ : s)
-        for (int i = 0; i < inner_; ++i) s += xs[i];
-      }
-      const float m = per_channel > 0 ? static_cast<float>(s / per_channel) : 0.f;
-      double ss = 0;
-      for (int n = 0; n < num_; ++n) {
-        const float* xs = x + n * n_stride + c * c_stride;
-#pragma omp simd reduction(+ : ss)
-        for (int i = 0; i < inner_; ++i) {
-          const double d = static_cast<double>(xs[i]) - m;
-          ss += d * d;
-        }
-      }
-      const double var = per_channel > 0 ? ss / per_channel : 0.0;
-      mean[c] = m;
-      variance[c] = static_cast<float>(var);
-      inv_std[c] = norm::InvStd(var, eps_);
-      sum_mean[c] = norm::FoldIntoSum(m, f, sum_mean[c]);
-      sum_var[c] = norm::FoldIntoSum(static_cast<float>(unbiased * var), f, sum_var[c]);
-    }
-    float* total = blobs_[2]->mutable_cpu_data();
-    total[0] = norm::FoldIntoSum(1.f, f, total[0]);
+    return;
   }
+  std::vector<double> var(channels_);
+  norm::ChannelMoments(view, x, mean, var.data());
+  float* sum_mean = blobs_[0]->mutable_cpu_data();
+  float* sum_var = blobs_[1]->mutable_cpu_data();
+  const double unbiased = norm::UnbiasedVarianceFactor(static_cast<double>(num_) * inner_);
+  const float f = moving_average_fraction_;
+  for (int c = 0; c < channels_; ++c) {
+    variance[c] = static_cast<float>(var[c]);
+    inv_std[c] = norm::InvStd(var[c], eps_);
+    sum_mean[c] = norm::FoldIntoSum(mean[c], f, sum_mean[c]);
+    sum_var[c] = norm::FoldIntoSum(static_cast<float>(unbiased * var[c]), f, sum_var[c]);
+  }
+  float* total = blobs_[2]->mutable_cpu_data();
+  total[0] = norm::FoldIntoSum(1.f, f, total[0]);
+}
+
+int BatchNormLayer::Fuse(const std::vector<Layer*>& next, bool need_backward) {
+  scale_ = nullptr;
+  if (next.empty() || std::string(next[0]->type()) != "Scale") return 0;
+  // A learned per-channel scale: one bottom, its blob C values along axis 1.
+  const ScaleParameter& sp = next[0]->layer_param().scale_param();
+  const std::vector<BlobPtr>& sb = next[0]->blobs();
+  if (sp.num_axes() != 1 || sb.empty() || sb[0]->num_axes() != 1 || sb[0]->count() != channels_ ||
+      sb.size() != (sp.bias_term() ? 2u : 1u)) {
+    return 0;
+  }
+  if (sp.axis() != 1 && sp.axis() != 1 - input_axes_) return 0;
+  scale_ = next[0];
+  relu_ = false;
+  if (next.size() > 1 && std::string(next[1]->type()) == "ReLU" &&
+      next[1]->layer_param().relu_param().negative_slope() >= 0.f) {
+    relu_ = true;
+    negative_slope_ = next[1]->layer_param().relu_param().negative_slope();
+  }
+  fused_backward_ = need_backward;
+  return relu_ ? 2 : 1;
+}
+
+norm::AffineAct BatchNormLayer::TakenAffine() const {
+  norm::AffineAct a;
+  a.gamma = scale_->blobs()[0]->cpu_data();
+  a.beta = scale_->blobs().size() > 1 ? scale_->blobs()[1]->cpu_data() : nullptr;
+  a.relu = relu_;
+  a.negative_slope = negative_slope_;
+  return a;
+}
+
+void BatchNormLayer::FusedForward(const norm::ChannelView& view, const float* x, float* y) {
+  ComputeStatistics(x, view);
+  float* x_hat = nullptr;
+  if (fused_backward_) {
+    if (x_hat_.count() != view.size()) x_hat_.Reshape(std::vector<int>{static_cast<int>(view.size())});
+    x_hat = x_hat_.mutable_cpu_data();
+  }
+  norm::BnAffineForward(view, x, mean_.cpu_data(), inv_std_.cpu_data(), TakenAffine(), x_hat, y);
+}
+
+void BatchNormLayer::FusedBackward(const norm::ChannelView& view, const float* dy, float* dx) {
+  CNN_CHECK(fused_backward_, where() << "backward through the fused Scale/ReLU of a net built without backward");
+  const std::vector<BlobPtr>& sb = scale_->blobs();
+  float* dgamma = scale_->param_propagate_down(0) ? sb[0]->mutable_cpu_diff() : nullptr;
+  float* dbeta = sb.size() > 1 && scale_->param_propagate_down(1) ? sb[1]->mutable_cpu_diff() : nullptr;
+  norm::BnAffineBackward(view, dy, x_hat_.cpu_data(), inv_std_.cpu_data(), TakenAffine(), !use_global_stats_,
+                         dgamma, dbeta, dx);
 }
 
 void BatchNormLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
+  if (fused_pass_) return FusedForward(PlainView(), bottom[0]->cpu_data(), top[0]->mutable_cpu_data());
   const float* x = bottom[0]->cpu_data();
   ComputeStatistics(x);
   const float* mean = mean_.cpu_data();
@@ -142,6 +172,9 @@ void BatchNormLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
 
 void BatchNormLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                                   const BlobVec& bottom) {
+  if (fused_pass_) {
+    return FusedBackward(PlainView(), top[0]->cpu_diff(), propagate_down[0] ? bottom[0]->mutable_cpu_diff() : nullptr);
+  }
   if (!propagate_down[0]) return;
   const float* dy = top[0]->cpu_diff();
   float* dx = bottom[0]->mutable_cpu_diff();

@@ -12,13 +12,20 @@
 // folds the batch into the sums. The blobs are statistics, not weights: the
 // layer gives them lr_mult 0 so that no solver touches them, and refuses a
 // param entry that asks otherwise.
+//
+// On the CPU the layer takes in a Scale (one bottom, per channel) and a
+// ReLU running in place after it (fusing_layer.hpp): the three then run as
+// one pass over memory each way (bn_affine.hpp), the Scale's parameters
+// and their gradients staying the Scale's.
 #pragma once
 
+#include "cnn/core/fusing_layer.hpp"
 #include "cnn/core/layer.hpp"
+#include "cnn/layers/norm/bn_affine.hpp"
 
 namespace cnn {
 
-class BatchNormLayer : public Layer {
+class BatchNormLayer : public Layer, public FusingLayer {
  public:
   explicit BatchNormLayer(const LayerParameter& param) : Layer(param) {}
 
@@ -30,6 +37,9 @@ class BatchNormLayer : public Layer {
   int ExactNumTopBlobs() const override { return 1; }
 
   bool use_global_stats() const { return use_global_stats_; }
+
+  int Fuse(const std::vector<Layer*>& next, bool need_backward) override;
+  void set_fused_pass(bool on) override { fused_pass_ = on && scale_; }
 
  protected:
   void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
@@ -43,9 +53,18 @@ class BatchNormLayer : public Layer {
 
   // Fills mean_ and inv_std_ (and var_, the variance normalised with) for
   // this pass: from the stored sums with global statistics, else from the
-  // batch in x, which is then folded into the sums. Shared with
-  // DnnlBatchNormLayer, so both engines keep the same statistics bit for bit.
-  void ComputeStatistics(const float* x);
+  // batch in x (laid out as `view` says), which is then folded into the
+  // sums. Shared with DnnlBatchNormLayer, so both engines keep the same
+  // statistics bit for bit.
+  void ComputeStatistics(const float* x, const norm::ChannelView& view);
+  void ComputeStatistics(const float* x) { ComputeStatistics(x, PlainView()); }
+  norm::ChannelView PlainView() const { return {num_, channels_, inner_, 1}; }
+
+  // The fused passes over arrays in `view` (bn_affine.hpp): y may be x,
+  // dx may be dy; dx null when the bottom needs no gradient.
+  bool fused_pass() const { return fused_pass_; }
+  void FusedForward(const norm::ChannelView& view, const float* x, float* y);
+  void FusedBackward(const norm::ChannelView& view, const float* dy, float* dx);
 
   // Shared with CudnnBatchNormLayer, which keeps the same statistics.
   bool use_global_stats_ = false;
@@ -54,6 +73,7 @@ class BatchNormLayer : public Layer {
   int channels_ = 0;
   int num_ = 0;    // shape(0)
   int inner_ = 0;  // product of the spatial axes (1 for N x C)
+  int input_axes_ = 0;
 
   Blob mean_;     // C: the statistics this pass normalised with
   Blob inv_std_;  // C: 1 / sqrt(var + eps)
@@ -64,6 +84,18 @@ class BatchNormLayer : public Layer {
   Blob x_hat_;
   Blob mean_dy_;        // C, backward: mean of dy per channel
   Blob mean_dy_x_hat_;  // C, backward: mean of dy * x_hat per channel
+
+ private:
+  norm::AffineAct TakenAffine() const;
+
+  // Fusion: the Scale taken in (null: none), whether a ReLU follows it and
+  // its slope, whether backward passes will run (x_hat is then kept), and
+  // whether the current pass runs them fused.
+  Layer* scale_ = nullptr;
+  bool relu_ = false;
+  float negative_slope_ = 0.f;
+  bool fused_backward_ = false;
+  bool fused_pass_ = false;
 };
 
 }  // namespace cnn

@@ -1,0 +1,211 @@
+// Layer fusion (fusing_layer.hpp): a BatchNorm that takes the in-place Scale
+// and ReLU after it into its CPU passes leaves every blob, gradient and
+// running statistic as the three layers one by one do (CNN_FUSE=0), in our
+// plain layout and in oneDNN's blocked one, for batch and global
+// statistics, and a pass that stops inside the chain runs it unfused.
+#include <google/protobuf/text_format.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cnn/core/common.hpp"
+#include "cnn/core/context.hpp"
+#include "cnn/net/net.hpp"
+#include "support/test_support.hpp"
+
+namespace cnn {
+namespace {
+
+struct Chain {
+  int channels = 32;            // 32: blocked nChw16c between oneDNN layers; 20: read plain
+  std::string engine = "";      // the convolutions' engine ("" DEFAULT, "CAFFE" our plain kernels)
+  std::string relu = "relu";    // "relu", "leaky" (slope 0.1) or "" (no ReLU)
+  bool bias = true;             // the Scale's bias_term
+  bool in_place_bn = true;      // BatchNorm writing its own bottom
+  Phase phase = TRAIN;          // TEST: global statistics
+};
+
+std::string Text(const Chain& c) {
+  const std::string engine = c.engine.empty() ? "" : " engine: " + c.engine;
+  const std::string bn_top = c.in_place_bn ? "conv1" : "bn1";
+  std::string t = R"(
+    name: "chain" force_backward: true
+    layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 dim: 7 dim: 6 } } }
+    layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
+            convolution_param { num_output: )" + std::to_string(c.channels) + R"( kernel_size: 3 pad: 1)" + engine + R"(
+              weight_filler { type: "gaussian" std: 0.3 } bias_filler { type: "gaussian" std: 0.5 } } }
+    layer { name: "bn1" type: "BatchNorm" bottom: "conv1" top: ")" + bn_top + R"(" }
+    layer { name: "scale1" type: "Scale" bottom: ")" + bn_top + R"(" top: ")" + bn_top + R"("
+            scale_param { bias_term: )" + (c.bias ? "true" : "false") + R"(
+              filler { type: "gaussian" mean: 1 std: 0.3 } bias_filler { type: "gaussian" std: 0.3 } } }
+  )";
+  if (!c.relu.empty()) {
+    t += R"(layer { name: "relu1" type: "ReLU" bottom: ")" + bn_top + R"(" top: ")" + bn_top + R"(")" +
+         (c.relu == "leaky" ? " relu_param { negative_slope: 0.1 }" : "") + " }\n";
+  }
+  t += R"(layer { name: "conv2" type: "Convolution" bottom: ")" + bn_top + R"(" top: "conv2"
+            convolution_param { num_output: 16 kernel_size: 3)" + engine + R"(
+              weight_filler { type: "gaussian" std: 0.3 } bias_filler { type: "gaussian" std: 0.1 } } })";
+  return t;
+}
+
+std::unique_ptr<Net> Build(const Chain& c, bool fuse) {
+  NetParameter p;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(Text(c), &p));
+  p.mutable_state()->set_phase(c.phase);
+  setenv("CNN_FUSE", fuse ? "1" : "0", 1);
+  Context::set_random_seed(77);
+  auto net = std::make_unique<Net>(p);
+  unsetenv("CNN_FUSE");
+  return net;
+}
+
+int LayerIndex(const Net& net, const std::string& name) {
+  for (size_t i = 0; i < net.layer_names().size(); ++i)
+    if (net.layer_names()[i] == name) return static_cast<int>(i);
+  return -1;
+}
+
+void ExpectClose(const float* a, const float* b, int n, const std::string& what) {
+  for (int i = 0; i < n; ++i) {
+    ASSERT_NEAR(a[i], b[i], 2e-5f * (1.f + std::fabs(a[i]))) << what << " [" << i << "]";
+  }
+}
+
+// Sets running statistics a TEST pass can normalise with (the sums start at 0).
+void GiveStoredStatistics(Net* net) {
+  Layer* bn = net->layer_by_name("bn1");
+  test::FillGaussian(bn->blobs()[0].get(), 0.5f);
+  test::FillGaussian(bn->blobs()[1].get(), 0.3f, 1.5f);
+  bn->blobs()[2]->mutable_cpu_data()[0] = 2.f;
+}
+
+// Two forward + backward passes of both nets (the second reuses the first's
+// buffers and statistics) compared blob by blob.
+void ExpectSameAsUnfused(const Chain& c) {
+  std::unique_ptr<Net> plain = Build(c, false), fused = Build(c, true);
+  const int bn = LayerIndex(*fused, "bn1");
+  const int last = LayerIndex(*fused, c.relu.empty() ? "scale1" : "relu1");
+  ASSERT_EQ(plain->FusedEnd(bn), bn);
+  ASSERT_EQ(fused->FusedEnd(bn), last) << "the chain was not fused";
+  ASSERT_EQ(fused->FusedHead(last), bn);
+  if (c.phase == TEST) {
+    GiveStoredStatistics(plain.get());
+    Layer* from = plain->layer_by_name("bn1");
+    Layer* to = fused->layer_by_name("bn1");
+    for (size_t b = 0; b < from->blobs().size(); ++b) to->blobs()[b]->CopyFrom(*from->blobs()[b]);
+  }
+  for (int pass = 0; pass < 2; ++pass) {
+    SCOPED_TRACE("pass " + std::to_string(pass));
+    test::FillGaussian(plain->input_blobs()[0]);
+    fused->input_blobs()[0]->CopyFrom(*plain->input_blobs()[0]);
+    plain->ClearParamDiffs();
+    fused->ClearParamDiffs();
+    plain->Forward();
+    fused->Forward();
+    for (const std::string& name : plain->blob_names()) {
+      const Blob& a = *plain->blob_by_name(name);
+      ExpectClose(a.cpu_data(), fused->blob_by_name(name)->cpu_data(), a.count(), "data of " + name);
+    }
+    Blob seed;
+    seed.ReshapeLike(*plain->blob_by_name("conv2"));
+    test::FillGaussian(&seed);
+    for (Net* net : {plain.get(), fused.get()}) {
+      std::copy(seed.cpu_data(), seed.cpu_data() + seed.count(), net->blob_by_name("conv2")->mutable_cpu_diff());
+    }
+    plain->Backward();
+    fused->Backward();
+    const Blob& dx = *plain->blob_by_name("data");
+    ExpectClose(dx.cpu_diff(), fused->blob_by_name("data")->cpu_diff(), dx.count(), "gradient of data");
+    for (size_t p = 0; p < plain->params().size(); ++p) {
+      const Blob& a = *plain->params()[p];
+      ExpectClose(a.cpu_diff(), fused->params()[p]->cpu_diff(), a.count(), "param diff " + std::to_string(p));
+      ExpectClose(a.cpu_data(), fused->params()[p]->cpu_data(), a.count(), "param " + std::to_string(p));
+    }
+  }
+}
+
+TEST(NetFusion, BatchNormScaleReluInOneLayoutOrTheOther) {
+  for (const std::string engine : {"", "CAFFE"}) {
+    for (int channels : {32, 20}) {
+      SCOPED_TRACE("engine '" + engine + "', " + std::to_string(channels) + " channels");
+      Chain c;
+      c.engine = engine;
+      c.channels = channels;
+      ExpectSameAsUnfused(c);
+    }
+  }
+}
+
+TEST(NetFusion, LeakyReluNoReluNoBiasAndANewTop) {
+  Chain leaky;
+  leaky.relu = "leaky";
+  ExpectSameAsUnfused(leaky);
+  Chain scale_only;
+  scale_only.relu = "";
+  ExpectSameAsUnfused(scale_only);
+  Chain no_bias;
+  no_bias.bias = false;
+  ExpectSameAsUnfused(no_bias);
+  Chain new_top;
+  new_top.in_place_bn = false;
+  ExpectSameAsUnfused(new_top);
+}
+
+TEST(NetFusion, GlobalStatistics) {
+  for (const std::string engine : {"", "CAFFE"}) {
+    Chain c;
+    c.engine = engine;
+    c.phase = TEST;
+    ExpectSameAsUnfused(c);
+  }
+}
+
+TEST(NetFusion, APassEndingInsideTheChainRunsItLayerByLayer) {
+  Chain c;
+  std::unique_ptr<Net> plain = Build(c, false), fused = Build(c, true);
+  test::FillGaussian(plain->input_blobs()[0]);
+  fused->input_blobs()[0]->CopyFrom(*plain->input_blobs()[0]);
+  const int scale = LayerIndex(*fused, "scale1");
+  // Up to the Scale: the blob holds its output, not the ReLU's.
+  plain->ForwardFromTo(0, scale);
+  fused->ForwardFromTo(0, scale);
+  const Blob& a = *plain->blob_by_name("conv1");
+  ExpectClose(a.cpu_data(), fused->blob_by_name("conv1")->cpu_data(), a.count(), "conv1 after the Scale");
+  bool negative = false;
+  for (int i = 0; i < a.count(); ++i) negative = negative || fused->blob_by_name("conv1")->cpu_data()[i] < 0.f;
+  EXPECT_TRUE(negative) << "the ReLU ran in a pass that ended before it";
+}
+
+TEST(NetFusion, BackwardStartingInsideAFusedChainIsRefused) {
+  Chain c;
+  std::unique_ptr<Net> fused = Build(c, true);
+  test::FillGaussian(fused->input_blobs()[0]);
+  fused->Forward();
+  const int scale = LayerIndex(*fused, "scale1");
+  try {
+    fused->BackwardFromTo(scale, 0);
+    FAIL() << "backward from inside the chain ran";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("inside the chain bn1 .. relu1"), std::string::npos) << e.what();
+  }
+}
+
+TEST(NetFusion, SkipInputGradientsLeavesTheInputsWithout) {
+  Chain c;
+  std::unique_ptr<Net> net = Build(c, true);
+  const int conv1 = LayerIndex(*net, "conv1");
+  EXPECT_TRUE(net->bottom_need_backward()[conv1][0]);  // force_backward
+  net->SkipInputGradients();
+  EXPECT_FALSE(net->bottom_need_backward()[conv1][0]);
+  EXPECT_TRUE(net->layer_need_backward(conv1));
+  EXPECT_TRUE(net->bottom_need_backward()[LayerIndex(*net, "conv2")][0]);
+}
+
+}  // namespace
+}  // namespace cnn
