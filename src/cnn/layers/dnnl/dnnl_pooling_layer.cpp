@@ -7,6 +7,7 @@
 
 #include "cnn/core/common.hpp"
 #include "cnn/core/layer_registry.hpp"
+#include "cnn/layers/dnnl/blocked_max_pool.hpp"
 #include "cnn/layers/dnnl/dnnl_arg.hpp"
 #include "cnn/layers/dnnl/dnnl_layout.hpp"
 #include "cnn/layers/dnnl/dnnl_workspace.hpp"
@@ -101,7 +102,44 @@ void DnnlPoolingLayer::Prepare(const DnnlLayout* kept) {
   prims_ = std::move(p);
 }
 
+bool DnnlPoolingLayer::ForwardBlockedMax(const BlobVec& bottom, const BlobVec& top) {
+  if (method_ != PoolingParameter::MAX || top.size() != 1 || padded_.padding().active() || !dnnl_util::KeepLayout() ||
+      channels_ % kPoolLanes != 0 || num_ == 0) {
+    return false;
+  }
+  SyncedMemory& in = *bottom[0]->data();
+  std::shared_ptr<const DnnlLayout> kept = DnnlLayoutOf(in);
+  const memory::dims src{num_, channels_, height_, width_};
+  if (!kept || kept->desc().dims() != src || !dnnl_util::IsChannelBlocked16(kept->desc())) return false;
+  const memory::dims dst{num_, channels_, pooled_h_, pooled_w_};
+  if (!max_out_ || max_out_->desc().dims() != dst) {
+    max_out_ = std::make_shared<DnnlLayout>(dnnl_util::Plain(dst),
+                                            memory::desc(dst, memory::data_type::f32, memory::format_tag::nChw16c));
+  }
+  max_in_ = kept;
+  max_arg_.resize(max_out_->bytes() / sizeof(float));
+  const PoolWindows w{height_, width_, pooled_h_, pooled_w_, kernel_h_, kernel_w_,
+                      stride_h_, stride_w_, pad_h_, pad_w_};
+  const float* x = static_cast<const float*>(in.prv_data(*kept));
+  float* y = static_cast<float*>(top[0]->data()->mutable_prv_data(max_out_));
+  BlockedMaxPoolForward(w, static_cast<int64_t>(num_) * (channels_ / kPoolLanes), x, y, max_arg_.data());
+  return true;
+}
+
+void DnnlPoolingLayer::BackwardBlockedMax(const BlobVec& top, const BlobVec& bottom) {
+  SyncedMemory& dy_mem = *top[0]->diff();
+  const void* dy = dy_mem.prv_data(*max_out_);
+  if (!dy) dy = dy_mem.prv_data_from_plain(max_out_);
+  float* dx = static_cast<float*>(bottom[0]->diff()->mutable_prv_data(max_in_));
+  const PoolWindows w{height_, width_, pooled_h_, pooled_w_, kernel_h_, kernel_w_,
+                      stride_h_, stride_w_, pad_h_, pad_w_};
+  BlockedMaxPoolBackward(w, static_cast<int64_t>(num_) * (channels_ / kPoolLanes), static_cast<const float*>(dy),
+                         max_arg_.data(), dx);
+}
+
 void DnnlPoolingLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
+  blocked_max_ran_ = ForwardBlockedMax(bottom, top);
+  if (blocked_max_ran_) return;
   std::shared_ptr<const DnnlLayout> kept = dnnl_util::KeepLayout() ? DnnlLayoutOf(*bottom[0]->data()) : nullptr;
   const memory::dims src{num_, channels_, height_, width_};
   if (kept && kept->desc().dims() != src) kept.reset();
@@ -125,6 +163,7 @@ void DnnlPoolingLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
 void DnnlPoolingLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                                     const BlobVec& bottom) {
   if (!propagate_down[0]) return;
+  if (blocked_max_ran_) return BackwardBlockedMax(top, bottom);
   if (!uses_dnnl_ || !prims_) return PoolingLayer::Backward_cpu(top, propagate_down, bottom);
   Primitives& p = *prims_;
   dnnl::stream& s = dnnl_util::Stream();

@@ -11,7 +11,8 @@
 // include-padding rule where no window overhangs the padding, and its
 // exclude-padding rule with no padding at all; a padded AVE window that
 // also overhangs (ceil mode) has neither. GPU passes are our layer's.
-// An input in a kept oneDNN layout (dnnl_layout.hpp) is pooled in it.
+// An input in a kept oneDNN layout (dnnl_layout.hpp) is pooled in it; for
+// MAX that is our own scan (blocked_max_pool.hpp) on nChw16c inputs.
 #pragma once
 
 #include <memory>
@@ -41,11 +42,20 @@ class DnnlPoolingLayer : public PoolingLayer {
   // On our layout, or on `kept`, the input's kept oneDNN layout.
   void Prepare(const DnnlLayout* kept);
 
+  // MAX on an nChw16c input (blocked_max_pool.hpp); false when it cannot run.
+  bool ForwardBlockedMax(const BlobVec& bottom, const BlobVec& top);
+  void BackwardBlockedMax(const BlobVec& top, const BlobVec& bottom);
+
   bool uses_dnnl_ = false;
   std::vector<int> shape_;  // the input shape uses_dnnl_ was decided for
   int num_ = 0, channels_ = 0;
   int pad_bottom_ = 0, pad_right_ = 0;  // oneDNN's padding after the input, giving our output size
   std::unique_ptr<Primitives> prims_;   // null until the first pass of a shape
+  // The blocked MAX pass: whether the last forward ran it, the layouts of
+  // its input and output, and each maximum's position.
+  bool blocked_max_ran_ = false;
+  std::shared_ptr<const DnnlLayout> max_in_, max_out_;
+  std::vector<int> max_arg_;
 };
 
 }  // namespace cnn

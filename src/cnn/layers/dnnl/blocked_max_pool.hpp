@@ -1,0 +1,35 @@
+// MAX pooling of our own on oneDNN's nChw16c layout, for DnnlPoolingLayer:
+// oneDNN's MAX differs from Caffe's on -inf, NaN and tied maxima (see
+// dnnl_pooling_layer.hpp), so our layer pools with MaxPoolStep, and this is
+// that scan on 16 interleaved channels at once. Between two oneDNN
+// convolutions (LeNet, AlexNet, GoogLeNet, CIFAR-10) the input then stays in
+// the convolution's layout and so does the output: no reorder either way.
+//
+// Windows are Caffe's (clipped to the input; ceil-mode sizes come from the
+// layer), scanned in row-major order like PoolingLayer::ForwardMax, so the
+// maxima, the positions they name and the summed gradient are the plain
+// layer's bit for bit.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace cnn {
+
+struct PoolWindows {
+  int height = 0, width = 0, pooled_h = 0, pooled_w = 0;
+  int kernel_h = 0, kernel_w = 0, stride_h = 0, stride_w = 0, pad_h = 0, pad_w = 0;
+};
+
+constexpr int kPoolLanes = 16;
+
+// x: planes (images x channel blocks) of height x width x 16; y and arg:
+// planes of pooled_h x pooled_w x 16. arg gets each maximum's position in
+// its plane (h * width + w), as the plain layer's index.
+void BlockedMaxPoolForward(const PoolWindows& w, int64_t planes, const float* x, float* y, int* arg);
+
+// dx (planes of height x width x 16) = the sum of dy at each position's
+// maxima; every value of dx is written.
+void BlockedMaxPoolBackward(const PoolWindows& w, int64_t planes, const float* dy, const int* arg, float* dx);
+
+}  // namespace cnn

@@ -1,0 +1,84 @@
+// MAX pooling on a kept nChw16c input (blocked_max_pool.hpp) against our
+// plain layer on the same values: the same maxima and the same gradient,
+// bit for bit, with tied maxima (after a ReLU), NaN and -inf in windows,
+// overlapping and border-clipped (ceil-mode) windows, padding and global
+// pooling.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cnn/core/layer_registry.hpp"
+#include "cnn/layers/dnnl/dnnl_arg.hpp"
+#include "cnn/layers/dnnl/dnnl_layout.hpp"
+#include "dnnl_layer_check.hpp"
+
+namespace cnn {
+namespace {
+
+using dnnl_check::Engine;
+
+bool SameFloat(float a, float b) { return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0; }
+
+// Values with many ties (a ReLU's zeros, a few levels), and NaN and -inf
+// planted where windows meet them.
+void FillTricky(Blob* b) {
+  float* x = b->mutable_cpu_data();
+  for (int i = 0; i < b->count(); ++i) {
+    const int level = (i * 7919) % 11;
+    x[i] = level < 5 ? 0.f : static_cast<float>(level % 3);
+  }
+  x[3] = std::numeric_limits<float>::quiet_NaN();
+  x[b->count() / 2] = -std::numeric_limits<float>::infinity();
+  for (int i = 0; i < 9; ++i) x[5 * 99 + i] = -std::numeric_limits<float>::infinity();  // a whole row of a plane
+}
+
+void ExpectBlockedMatchesPlain(const std::string& params) {
+  SCOPED_TRACE(params);
+  const std::vector<int> shape{2, 32, 9, 11};
+  const LayerParameter p = dnnl_check::LayerOf("Pooling", "pooling_param { " + params + " }");
+  dnnl_check::Built plain = dnnl_check::Build(dnnl_check::WithEngine(p, Engine::CAFFE), {shape});
+  dnnl_check::Built blocked = dnnl_check::Build(dnnl_check::WithEngine(p, Engine::DNNL), {shape});
+  FillTricky(plain.bottom[0]);
+  blocked.bottom[0]->CopyFrom(*plain.bottom[0]);
+  // The input as a oneDNN convolution would leave it: kept in nChw16c.
+  const dnnl::memory::dims dims{2, 32, 9, 11};
+  auto layout = std::make_shared<DnnlLayout>(
+      dnnl_util::Plain(dims), dnnl::memory::desc(dims, dnnl::memory::data_type::f32, dnnl::memory::format_tag::nChw16c));
+  blocked.bottom[0]->data()->mutable_prv_data(layout);
+  layout->FromPlain(plain.bottom[0]->cpu_data(), blocked.bottom[0]->data()->mutable_prv_data(layout));
+  for (int pass = 0; pass < 2; ++pass) {
+    plain.layer->Forward(plain.bottom, plain.top);
+    blocked.layer->Forward(blocked.bottom, blocked.top);
+    ASSERT_EQ(blocked.top[0]->data()->head(), SyncedMemory::Head::AT_PRV) << "the blocked pass did not run";
+    ASSERT_EQ(plain.top[0]->shape(), blocked.top[0]->shape());
+    const float* a = plain.top[0]->cpu_data();
+    const float* b = blocked.top[0]->cpu_data();
+    for (int i = 0; i < plain.top[0]->count(); ++i) ASSERT_TRUE(SameFloat(a[i], b[i])) << "top " << i << ": " << a[i] << " vs " << b[i];
+    test::FillGaussian(plain.top[0]);
+    std::memcpy(plain.top[0]->mutable_cpu_diff(), plain.top[0]->cpu_data(), sizeof(float) * plain.top[0]->count());
+    std::memcpy(blocked.top[0]->mutable_cpu_diff(), plain.top[0]->cpu_diff(), sizeof(float) * plain.top[0]->count());
+    plain.layer->Backward(plain.top, {true}, plain.bottom);
+    blocked.layer->Backward(blocked.top, {true}, blocked.bottom);
+    const float* da = plain.bottom[0]->cpu_diff();
+    const float* db = blocked.bottom[0]->cpu_diff();
+    for (int i = 0; i < plain.bottom[0]->count(); ++i) ASSERT_TRUE(SameFloat(da[i], db[i])) << "bottom diff " << i;
+    // The next pass starts from a blocked input again.
+    layout->FromPlain(plain.bottom[0]->cpu_data(), blocked.bottom[0]->data()->mutable_prv_data(layout));
+  }
+}
+
+TEST(BlockedMaxPool, MatchesOurPlainLayer) {
+  ExpectBlockedMatchesPlain("pool: MAX kernel_size: 2 stride: 2");
+  ExpectBlockedMatchesPlain("pool: MAX kernel_size: 3 stride: 2");
+  ExpectBlockedMatchesPlain("pool: MAX kernel_size: 3 stride: 1 pad: 1");
+  ExpectBlockedMatchesPlain("pool: MAX kernel_h: 2 kernel_w: 3 stride_h: 1 stride_w: 2 pad_h: 0 pad_w: 1");
+  ExpectBlockedMatchesPlain("pool: MAX global_pooling: true");
+}
+
+}  // namespace
+}  // namespace cnn
