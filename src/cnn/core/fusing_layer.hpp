@@ -21,10 +21,12 @@ class FusingLayer {
  public:
   virtual ~FusingLayer() = default;
   // `next`: the layers after this one, in net order, each running in place
-  // on this layer's only top. Returns how many of them, from the first,
-  // this layer takes into its passes (0: none); `need_backward` says
-  // whether backward passes will run through them.
-  virtual int Fuse(const std::vector<Layer*>& next, bool need_backward) = 0;
+  // on this layer's only top; `in_place`: whether this layer's top is its
+  // own bottom too. Returns how many of `next`, from the first, this layer
+  // takes into its passes (0: none); `need_backward` says whether backward
+  // passes will run through them. A layer takes only what it can finish
+  // as the separate layers would: every blob's data and diff included.
+  virtual int Fuse(const std::vector<Layer*>& next, bool in_place, bool need_backward) = 0;
   // Whether the coming CPU forward pass, and the backward pass after it,
   // run the taken layers too (set by the net before every forward pass).
   virtual void set_fused_pass(bool on) = 0;

@@ -509,7 +509,8 @@ void Net::PlanFusions() {
       need_backward = need_backward || layer_need_backward_[j];
     }
     if (next.empty()) continue;
-    const int taken = std::min<int>(fusing_[i]->Fuse(next, need_backward), static_cast<int>(next.size()));
+    const bool in_place = bottom_vecs_[i].size() == 1 && bottom_vecs_[i][0] == top;
+    const int taken = std::min<int>(fusing_[i]->Fuse(next, in_place, need_backward), static_cast<int>(next.size()));
     if (taken <= 0) continue;
     fused_count_[i] = taken;
     for (int j = i + 1; j <= i + taken; ++j) fused_head_[j] = i;

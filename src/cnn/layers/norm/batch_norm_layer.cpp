@@ -95,9 +95,9 @@ void BatchNormLayer::ComputeStatistics(const float* x, const norm::ChannelView& 
   total[0] = norm::FoldIntoSum(1.f, f, total[0]);
 }
 
-int BatchNormLayer::Fuse(const std::vector<Layer*>& next, bool need_backward) {
+int BatchNormLayer::Fuse(const std::vector<Layer*>& next, bool in_place, bool need_backward) {
   scale_ = nullptr;
-  if (next.empty() || std::string(next[0]->type()) != "Scale") return 0;
+  if (!in_place || next.empty() || std::string(next[0]->type()) != "Scale") return 0;
   // A learned per-channel scale: one bottom, its blob C values along axis 1.
   const ScaleParameter& sp = next[0]->layer_param().scale_param();
   const std::vector<BlobPtr>& sb = next[0]->blobs();

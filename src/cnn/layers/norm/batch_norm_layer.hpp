@@ -13,10 +13,12 @@
 // layer gives them lr_mult 0 so that no solver touches them, and refuses a
 // param entry that asks otherwise.
 //
-// On the CPU the layer takes in a Scale (one bottom, per channel) and a
-// ReLU running in place after it (fusing_layer.hpp): the three then run as
-// one pass over memory each way (bn_affine.hpp), the Scale's parameters
-// and their gradients staying the Scale's.
+// On the CPU a BatchNorm running in place takes in a Scale (one bottom, per
+// channel) and a ReLU running in place after it (fusing_layer.hpp): the
+// three then run as one pass over memory each way (bn_affine.hpp), the
+// Scale's parameters and their gradients staying the Scale's. (Not in place,
+// the top's diff would be left holding the Scale's input gradient, which the
+// fused backward never forms.)
 #pragma once
 
 #include "cnn/core/fusing_layer.hpp"
@@ -38,7 +40,7 @@ class BatchNormLayer : public Layer, public FusingLayer {
 
   bool use_global_stats() const { return use_global_stats_; }
 
-  int Fuse(const std::vector<Layer*>& next, bool need_backward) override;
+  int Fuse(const std::vector<Layer*>& next, bool in_place, bool need_backward) override;
   void set_fused_pass(bool on) override { fused_pass_ = on && scale_; }
 
  protected:
