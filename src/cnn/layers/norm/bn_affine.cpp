@@ -61,34 +61,30 @@ CNN_SIMD_CLONES void ForwardBlocked(int64_t positions, const float* x, const flo
   }
 }
 
-// The moments' two row passes: sums of x, and of (x - m)^2, per lane.
-CNN_SIMD_CLONES void RowSum(int64_t len, int lanes, const float* x, double* sum) {
+// One pass of the moments over a row: sums of d = x - shift and of d^2 per
+// lane, in double. Shifting by a value of the channel (its first) keeps
+// var = E[d^2] - E[d]^2 free of the cancellation the unshifted form has
+// when the mean is large against the spread.
+CNN_SIMD_CLONES void RowMoments(int64_t len, int lanes, const float* x, const double* shift, double* sum,
+                                double* sq) {
   if (lanes == 1) {
-    double s = 0;
-#pragma omp simd reduction(+ : s)
-    for (int64_t i = 0; i < len; ++i) s += x[i];
-    sum[0] += s;
-    return;
-  }
-  for (int64_t i = 0; i < len; i += kLanes)
-    for (int l = 0; l < kLanes; ++l) sum[l] += x[i + l];
-}
-
-CNN_SIMD_CLONES void RowSquares(int64_t len, int lanes, const float* x, const float* m, double* sq) {
-  if (lanes == 1) {
-    double ss = 0;
-    const float m0 = m[0];
-#pragma omp simd reduction(+ : ss)
+    double s = 0, ss = 0;
+    const double k = shift[0];
+#pragma omp simd reduction(+ : s, ss)
     for (int64_t i = 0; i < len; ++i) {
-      const double d = static_cast<double>(x[i]) - m0;
+      const double d = static_cast<double>(x[i]) - k;
+      s += d;
       ss += d * d;
     }
+    sum[0] += s;
     sq[0] += ss;
     return;
   }
   for (int64_t i = 0; i < len; i += kLanes)
+#pragma omp simd
     for (int l = 0; l < kLanes; ++l) {
-      const double d = static_cast<double>(x[i + l]) - m[l];
+      const double d = static_cast<double>(x[i + l]) - shift[l];
+      sum[l] += d;
       sq[l] += d * d;
     }
 }
@@ -152,14 +148,17 @@ void ChannelMoments(const ChannelView& v, const float* x, float* mean, double* v
   const int64_t blocks = v.blocks(), row = v.spatial * v.lanes, count = v.num * v.spatial;
 #pragma omp parallel for schedule(static) if (ParallelLoopPays(v.size()))
   for (int64_t cb = 0; cb < blocks; ++cb) {
-    double sum[kLanes] = {}, sq[kLanes] = {};
-    float m[kLanes];
-    for (int64_t n = 0; n < v.num; ++n) RowSum(row, v.lanes, x + (n * blocks + cb) * row, sum);
-    for (int l = 0; l < v.lanes; ++l) m[l] = count > 0 ? static_cast<float>(sum[l] / count) : 0.f;
-    for (int64_t n = 0; n < v.num; ++n) RowSquares(row, v.lanes, x + (n * blocks + cb) * row, m, sq);
+    double sum[kLanes] = {}, sq[kLanes] = {}, shift[kLanes] = {};
+    if (count > 0) {
+      for (int l = 0; l < v.lanes; ++l) shift[l] = x[cb * row + l];
+    }
+    for (int64_t n = 0; n < v.num; ++n) RowMoments(row, v.lanes, x + (n * blocks + cb) * row, shift, sum, sq);
     for (int l = 0; l < v.lanes; ++l) {
-      mean[cb * v.lanes + l] = m[l];
-      var[cb * v.lanes + l] = count > 0 ? sq[l] / count : 0.0;
+      const double d = count > 0 ? sum[l] / count : 0.0;
+      const double spread = count > 0 ? sq[l] / count - d * d : 0.0;
+      mean[cb * v.lanes + l] = static_cast<float>(shift[l] + d);
+      // Rounding can leave a constant channel a hair below 0; NaN stays NaN.
+      var[cb * v.lanes + l] = spread < 0.0 ? 0.0 : spread;
     }
   }
 }

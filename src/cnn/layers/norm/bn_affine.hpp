@@ -38,9 +38,10 @@ struct AffineAct {
 };
 
 // Per channel, the mean and the biased variance of x over items and
-// positions, summed in double: one pass for the mean, one for the squared
-// deviations. Channels are independent, so the result does not depend on
-// the thread count; with lanes 1 the order is BatchNormLayer's own.
+// positions, in one pass: sums in double of x - k and (x - k)^2 with k the
+// channel's first value (which spares the cancellation of E[x^2] - E[x]^2).
+// Channels are independent, so the result does not depend on the thread
+// count. Both CPU engines' BatchNorm use it, fused or not.
 void ChannelMoments(const ChannelView& v, const float* x, float* mean, double* var);
 
 // y = act(x_hat * gamma + beta), writing x_hat too where it is not null
