@@ -179,7 +179,7 @@ class LmdbCursor : public Cursor {
   }
 
   // key() and value() hand out copies, so the mapped pages behind records
-  // already read are not needed any more. Handing them back every few MiB
+  // already read are not needed any more. Handing them back every MiB
   // keeps a pass over a large database from staying resident in this
   // process; the pages stay in the kernel's page cache for the next epoch.
   void ReleaseReadPages() {
@@ -194,7 +194,7 @@ class LmdbCursor : public Cursor {
     read_bytes_ = 0;
   }
 
-  static constexpr size_t kReleaseEvery = size_t(4) << 20;
+  static constexpr size_t kReleaseEvery = size_t(1) << 20;
   const char* read_lo_ = reinterpret_cast<const char*>(UINTPTR_MAX);
   const char* read_hi_ = nullptr;
   size_t read_bytes_ = 0;

@@ -22,6 +22,16 @@ namespace {
 
 using dnnl_check::Engine;
 
+// The padding lanes (channels past `channels` in the last block) of a
+// blocked N x C x S buffer: poisoned with NaN, or checked to be 0.
+template <typename F>
+void ForPadding(float* v, int num, int channels, int64_t spatial, F f) {
+  const int blocks = (channels + 15) / 16;
+  for (int n = 0; n < num; ++n)
+    for (int64_t s = 0; s < spatial; ++s)
+      for (int l = channels - (blocks - 1) * 16; l < 16; ++l) f(v[((static_cast<int64_t>(n) * blocks + blocks - 1) * spatial + s) * 16 + l]);
+}
+
 bool SameFloat(float a, float b) { return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0; }
 
 // Values with many ties (a ReLU's zeros, a few levels), and NaN and -inf
@@ -37,24 +47,32 @@ void FillTricky(Blob* b) {
   for (int i = 0; i < 9; ++i) x[5 * 99 + i] = -std::numeric_limits<float>::infinity();  // a whole row of a plane
 }
 
-void ExpectBlockedMatchesPlain(const std::string& params) {
-  SCOPED_TRACE(params);
-  const std::vector<int> shape{2, 32, 9, 11};
+void ExpectBlockedMatchesPlain(const std::string& params, int channels = 32) {
+  SCOPED_TRACE(params + ", " + std::to_string(channels) + " channels");
+  const std::vector<int> shape{2, channels, 9, 11};
   const LayerParameter p = dnnl_check::LayerOf("Pooling", "pooling_param { " + params + " }");
   dnnl_check::Built plain = dnnl_check::Build(dnnl_check::WithEngine(p, Engine::CAFFE), {shape});
   dnnl_check::Built blocked = dnnl_check::Build(dnnl_check::WithEngine(p, Engine::DNNL), {shape});
   FillTricky(plain.bottom[0]);
   blocked.bottom[0]->CopyFrom(*plain.bottom[0]);
   // The input as a oneDNN convolution would leave it: kept in nChw16c.
-  const dnnl::memory::dims dims{2, 32, 9, 11};
+  const dnnl::memory::dims dims{2, channels, 9, 11};
   auto layout = std::make_shared<DnnlLayout>(
       dnnl_util::Plain(dims), dnnl::memory::desc(dims, dnnl::memory::data_type::f32, dnnl::memory::format_tag::nChw16c));
-  blocked.bottom[0]->data()->mutable_prv_data(layout);
-  layout->FromPlain(plain.bottom[0]->cpu_data(), blocked.bottom[0]->data()->mutable_prv_data(layout));
+  // Padding lanes hold garbage (NaN): the pool must neither read nor keep it.
+  auto to_blocked = [&] {
+    float* prv = static_cast<float*>(blocked.bottom[0]->data()->mutable_prv_data(layout));
+    layout->FromPlain(plain.bottom[0]->cpu_data(), prv);
+    ForPadding(prv, 2, channels, 99, [](float& v) { v = std::numeric_limits<float>::quiet_NaN(); });
+  };
+  to_blocked();
   for (int pass = 0; pass < 2; ++pass) {
     plain.layer->Forward(plain.bottom, plain.top);
     blocked.layer->Forward(blocked.bottom, blocked.top);
     ASSERT_EQ(blocked.top[0]->data()->head(), SyncedMemory::Head::AT_PRV) << "the blocked pass did not run";
+    const int64_t out_spatial = blocked.top[0]->count(2);
+    ForPadding(static_cast<float*>(blocked.top[0]->data()->mutable_prv_data(blocked.top[0]->data()->shared_prv_layout())),
+               2, channels, out_spatial, [](float& v) { ASSERT_EQ(v, 0.f); });
     ASSERT_EQ(plain.top[0]->shape(), blocked.top[0]->shape());
     const float* a = plain.top[0]->cpu_data();
     const float* b = blocked.top[0]->cpu_data();
@@ -68,7 +86,7 @@ void ExpectBlockedMatchesPlain(const std::string& params) {
     const float* db = blocked.bottom[0]->cpu_diff();
     for (int i = 0; i < plain.bottom[0]->count(); ++i) ASSERT_TRUE(SameFloat(da[i], db[i])) << "bottom diff " << i;
     // The next pass starts from a blocked input again.
-    layout->FromPlain(plain.bottom[0]->cpu_data(), blocked.bottom[0]->data()->mutable_prv_data(layout));
+    to_blocked();
   }
 }
 
@@ -78,6 +96,9 @@ TEST(BlockedMaxPool, MatchesOurPlainLayer) {
   ExpectBlockedMatchesPlain("pool: MAX kernel_size: 3 stride: 1 pad: 1");
   ExpectBlockedMatchesPlain("pool: MAX kernel_h: 2 kernel_w: 3 stride_h: 1 stride_w: 2 pad_h: 0 pad_w: 1");
   ExpectBlockedMatchesPlain("pool: MAX global_pooling: true");
+  // LeNet's 20 and 50: the last block half padding.
+  ExpectBlockedMatchesPlain("pool: MAX kernel_size: 2 stride: 2", 20);
+  ExpectBlockedMatchesPlain("pool: MAX kernel_size: 3 stride: 2", 50);
 }
 
 }  // namespace

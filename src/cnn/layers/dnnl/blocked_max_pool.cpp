@@ -38,20 +38,30 @@ CNN_SIMD_CLONES void PoolRow(const PoolWindows& w, const float* plane, int ph, f
   }
 }
 
+// Zeroes the padding lanes of `positions` 16-lane values.
+void ZeroPadding(int64_t positions, int lanes, float* v) {
+  for (int64_t p = 0; p < positions; ++p)
+    for (int l = lanes; l < kPoolLanes; ++l) v[p * kPoolLanes + l] = 0.f;
+}
+
 }  // namespace
 
-void BlockedMaxPoolForward(const PoolWindows& w, int64_t planes, const float* x, float* y, int* arg) {
+void BlockedMaxPoolForward(const PoolWindows& w, const ChannelBlocks& c, const float* x, float* y, int* arg) {
+  const int64_t planes = c.num * c.blocks;
   const int64_t in_plane = static_cast<int64_t>(w.height) * w.width * kPoolLanes;
   const int64_t out_row = static_cast<int64_t>(w.pooled_w) * kPoolLanes;
   const int64_t out_plane = out_row * w.pooled_h;
 #pragma omp parallel for collapse(2) schedule(static) if (ParallelLoopPays(planes * in_plane))
   for (int64_t p = 0; p < planes; ++p)
     for (int ph = 0; ph < w.pooled_h; ++ph) {
-      PoolRow(w, x + p * in_plane, ph, y + p * out_plane + ph * out_row, arg + p * out_plane + ph * out_row);
+      float* yr = y + p * out_plane + ph * out_row;
+      PoolRow(w, x + p * in_plane, ph, yr, arg + p * out_plane + ph * out_row);
+      if (p % c.blocks == c.blocks - 1 && c.last_lanes < kPoolLanes) ZeroPadding(w.pooled_w, c.last_lanes, yr);
     }
 }
 
-void BlockedMaxPoolBackward(const PoolWindows& w, int64_t planes, const float* dy, const int* arg, float* dx) {
+void BlockedMaxPoolBackward(const PoolWindows& w, const ChannelBlocks& c, const float* dy, const int* arg, float* dx) {
+  const int64_t planes = c.num * c.blocks;
   const int64_t in_plane = static_cast<int64_t>(w.height) * w.width * kPoolLanes;
   const int64_t out_plane = static_cast<int64_t>(w.pooled_h) * w.pooled_w * kPoolLanes;
   // Outputs in order, as the plain layer adds them: overlapping windows
@@ -64,6 +74,9 @@ void BlockedMaxPoolBackward(const PoolWindows& w, int64_t planes, const float* d
     const int* ap = arg + p * out_plane;
     for (int64_t o = 0; o < out_plane; o += kPoolLanes)
       for (int l = 0; l < kPoolLanes; ++l) dxp[static_cast<int64_t>(ap[o + l]) * kPoolLanes + l] += dyp[o + l];
+    if (p % c.blocks == c.blocks - 1 && c.last_lanes < kPoolLanes) {
+      ZeroPadding(static_cast<int64_t>(w.height) * w.width, c.last_lanes, dxp);
+    }
   }
 }
 

@@ -16,20 +16,29 @@
 
 namespace cnn {
 
+constexpr int kPoolLanes = 16;
+
 struct PoolWindows {
   int height = 0, width = 0, pooled_h = 0, pooled_w = 0;
   int kernel_h = 0, kernel_w = 0, stride_h = 0, stride_w = 0, pad_h = 0, pad_w = 0;
 };
 
-constexpr int kPoolLanes = 16;
+// The blocks of N x C channels: `blocks` per image, the last holding
+// `last_lanes` real channels (1 to 16) and padding after them, which the
+// passes write as 0 (what oneDNN's layers expect there).
+struct ChannelBlocks {
+  int64_t num = 0;
+  int blocks = 0;
+  int last_lanes = kPoolLanes;
+};
 
 // x: planes (images x channel blocks) of height x width x 16; y and arg:
 // planes of pooled_h x pooled_w x 16. arg gets each maximum's position in
 // its plane (h * width + w), as the plain layer's index.
-void BlockedMaxPoolForward(const PoolWindows& w, int64_t planes, const float* x, float* y, int* arg);
+void BlockedMaxPoolForward(const PoolWindows& w, const ChannelBlocks& c, const float* x, float* y, int* arg);
 
 // dx (planes of height x width x 16) = the sum of dy at each position's
 // maxima; every value of dx is written.
-void BlockedMaxPoolBackward(const PoolWindows& w, int64_t planes, const float* dy, const int* arg, float* dx);
+void BlockedMaxPoolBackward(const PoolWindows& w, const ChannelBlocks& c, const float* dy, const int* arg, float* dx);
 
 }  // namespace cnn

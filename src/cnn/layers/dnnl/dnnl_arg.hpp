@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "cnn/core/blob.hpp"
+#include "cnn/core/common.hpp"
 #include "cnn/core/synced_memory.hpp"
 
 namespace cnn {
@@ -53,6 +55,19 @@ bool Prepared(const std::string& where, const std::string& what, Prepare prepare
 }  // namespace dnnl_util
 
 class DnnlLayout;
+
+// Runs fn, adding `blob`'s name and `part` ("data", "diff") to an
+// OutOfMemory it throws, as the blob's own accessors do: a private buffer
+// is allocated past them.
+template <typename Fn>
+auto NamingBlob(const Blob& blob, const char* part, Fn fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const OutOfMemory& e) {
+    throw OutOfMemory((blob.name().empty() ? std::string("a blob's ") : "blob '" + blob.name() + "' ") + part + ": " +
+                      e.what());
+  }
+}
 
 class DnnlArg {
  public:
@@ -89,6 +104,9 @@ class DnnlArg {
   void Store(SyncedMemory& mem);
 
   bool reorders() const { return own_; }
+  // Whether the SyncedMemory forms use the blob's private buffer (kept
+  // layouts on and a chosen layout of the library's), needing no lent one.
+  bool keeps_layout() const { return Keeps(); }
   // The chosen layout as a kept one (null where it is ours, or accumulate).
   const std::shared_ptr<const DnnlLayout>& layout() const { return layout_; }
 

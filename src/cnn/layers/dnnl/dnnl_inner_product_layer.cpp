@@ -101,7 +101,7 @@ void DnnlInnerProductLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& to
   Primitives& p = *prims_;
   dnnl::stream& s = dnnl_util::Stream();
   SyncedMemory& y = *top[0]->data();
-  LendFromWorkspace({&p.src_arg, &p.weights_arg, &p.dst_arg});
+  LendFromWorkspace({&p.weights_arg}, {&p.src_arg, &p.dst_arg});
   std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, p.src_arg.Read(*bottom[0]->data())},
                                           {DNNL_ARG_WEIGHTS, p.weights_arg.Read(blobs_[0]->cpu_data())},
                                           {DNNL_ARG_DST, p.dst_arg.Target(y)}};
@@ -125,7 +125,7 @@ void DnnlInnerProductLayer::Backward_cpu(const BlobVec& top, const std::vector<b
     return InnerProductLayer::Backward_cpu(top, propagate_down, bottom);
   }
   Primitives& p = *prims_;
-  LendFromWorkspace({&p.bd_diff_dst, &p.bd_weights, &p.bd_diff_src, &p.bw_src, &p.bw_diff_dst, &p.bw_diff_weights});
+  LendFromWorkspace({&p.bd_weights, &p.bw_diff_weights}, {&p.bd_diff_dst, &p.bd_diff_src, &p.bw_src, &p.bw_diff_dst});
   dnnl::stream& s = dnnl_util::Stream();
   SyncedMemory& dy = *top[0]->diff();
   if (weight_grad || bias_grad) {

@@ -12,7 +12,8 @@
 // exclude-padding rule with no padding at all; a padded AVE window that
 // also overhangs (ceil mode) has neither. GPU passes are our layer's.
 // An input in a kept oneDNN layout (dnnl_layout.hpp) is pooled in it; for
-// MAX that is our own scan (blocked_max_pool.hpp) on nChw16c inputs.
+// MAX that is our own scan (blocked_max_pool.hpp) on nChw16c inputs (any
+// channel count: the padding of the last block stays 0).
 #pragma once
 
 #include <memory>
@@ -23,6 +24,7 @@
 namespace cnn {
 
 class DnnlLayout;
+struct ChannelBlocks;
 
 class DnnlPoolingLayer : public PoolingLayer {
  public:
@@ -44,6 +46,7 @@ class DnnlPoolingLayer : public PoolingLayer {
 
   // MAX on an nChw16c input (blocked_max_pool.hpp); false when it cannot run.
   bool ForwardBlockedMax(const BlobVec& bottom, const BlobVec& top);
+  ChannelBlocks Blocks() const;
   void BackwardBlockedMax(const BlobVec& top, const BlobVec& bottom);
 
   bool uses_dnnl_ = false;
@@ -51,11 +54,11 @@ class DnnlPoolingLayer : public PoolingLayer {
   int num_ = 0, channels_ = 0;
   int pad_bottom_ = 0, pad_right_ = 0;  // oneDNN's padding after the input, giving our output size
   std::unique_ptr<Primitives> prims_;   // null until the first pass of a shape
-  // The blocked MAX pass: whether the last forward ran it, the layouts of
-  // its input and output, and each maximum's position.
+  // The blocked MAX pass: whether the last forward ran it (index_ then
+  // holds the maxima's positions in blocked order), and the layouts of its
+  // input and output.
   bool blocked_max_ran_ = false;
   std::shared_ptr<const DnnlLayout> max_in_, max_out_;
-  std::vector<int> max_arg_;
 };
 
 }  // namespace cnn

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <vector>
 
 #include "cnn/core/cpu_workspace.hpp"
 #include "cnn/layers/dnnl/dnnl_arg.hpp"
@@ -15,7 +16,8 @@ namespace cnn {
 // Each argument gets its own 64-byte aligned region; valid until the next
 // CpuWorkspace request on this thread that grows it, so a layer lends once
 // per pass, before its first Read or Target.
-inline void LendFromWorkspace(std::initializer_list<DnnlArg*> args) {
+template <typename Args>
+void LendFromWorkspace(const Args& args) {
   size_t floats = 0;
   for (const DnnlArg* a : args) floats = TwoRegions(floats, (a->bytes() + sizeof(float) - 1) / sizeof(float));
   float* base = CpuWorkspace::ThisThread().Get(floats);
@@ -25,6 +27,19 @@ inline void LendFromWorkspace(std::initializer_list<DnnlArg*> args) {
     a->Lend(base + offset);
     offset += (a->bytes() + sizeof(float) - 1) / sizeof(float);
   }
+}
+inline void LendFromWorkspace(std::initializer_list<DnnlArg*> args) { LendFromWorkspace<>(args); }
+
+// `params`: arguments used through the float* forms (weights and their
+// gradients); `activations`: through the SyncedMemory forms, which with
+// kept layouts use the blob's private buffer and need nothing lent (lending
+// anyway grew the workspace by the largest activation for nothing).
+inline void LendFromWorkspace(std::initializer_list<DnnlArg*> params, std::initializer_list<DnnlArg*> activations) {
+  std::vector<DnnlArg*> args(params);
+  for (DnnlArg* a : activations) {
+    if (!a->keeps_layout()) args.push_back(a);
+  }
+  LendFromWorkspace(args);
 }
 
 }  // namespace cnn
