@@ -177,6 +177,69 @@ TEST(NetFusion, ABatchNormWithANewTopRunsAlone) {
   ExpectSameRuns(c, plain.get(), fused.get());
 }
 
+// A ResNet block: conv -> BatchNorm -> Scale on both branches, their
+// Eltwise SUM (with a coefficient) and the ReLU after it, fused or not.
+std::string ResidualText(const std::string& engine) {
+  const std::string e = engine.empty() ? "" : " engine: " + engine;
+  auto conv = [&](const std::string& name, const std::string& bottom) {
+    return "layer { name: '" + name + "' type: 'Convolution' bottom: '" + bottom + "' top: '" + name +
+           "' convolution_param { num_output: 16 kernel_size: 3 pad: 1" + e +
+           " weight_filler { type: 'gaussian' std: 0.3 } bias_filler { type: 'gaussian' std: 0.2 } } } "
+           "layer { name: '" + name + "_bn' type: 'BatchNorm' bottom: '" + name + "' top: '" + name + "' } "
+           "layer { name: '" + name + "_scale' type: 'Scale' bottom: '" + name + "' top: '" + name +
+           "' scale_param { bias_term: true filler { type: 'gaussian' mean: 1 std: 0.3 } "
+           "bias_filler { type: 'gaussian' std: 0.3 } } } ";
+  };
+  return "name: 'res' force_backward: true "
+         "layer { name: 'data' type: 'Input' top: 'data' input_param { shape { dim: 2 dim: 3 dim: 6 dim: 5 } } } " +
+         conv("a", "data") + conv("b", "data") +
+         "layer { name: 'sum' type: 'Eltwise' bottom: 'a' bottom: 'b' top: 'sum' eltwise_param { coeff: 1 coeff: 0.5 } } "
+         "layer { name: 'relu' type: 'ReLU' bottom: 'sum' top: 'sum' } "
+         "layer { name: 'out' type: 'Convolution' bottom: 'sum' top: 'out' convolution_param { num_output: 4 "
+         "kernel_size: 1" + e + " weight_filler { type: 'gaussian' std: 0.3 } } }";
+}
+
+TEST(NetFusion, EltwiseSumAndReluOfAResidualBlock) {
+  for (const std::string engine : {"", "CAFFE"}) {
+    SCOPED_TRACE("engine '" + engine + "'");
+    std::unique_ptr<Net> nets[2];
+    for (int fuse = 0; fuse < 2; ++fuse) {
+      NetParameter p;
+      ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(ResidualText(engine), &p));
+      p.mutable_state()->set_phase(TRAIN);
+      setenv("CNN_FUSE", fuse ? "1" : "0", 1);
+      Context::set_random_seed(5);
+      nets[fuse] = std::make_unique<Net>(p);
+      unsetenv("CNN_FUSE");
+    }
+    const int sum = LayerIndex(*nets[1], "sum");
+    ASSERT_EQ(nets[1]->FusedEnd(sum), sum + 1) << "the SUM did not take the ReLU";
+    ASSERT_EQ(nets[0]->FusedEnd(sum), sum);
+    for (int pass = 0; pass < 2; ++pass) {
+      test::FillGaussian(nets[0]->input_blobs()[0]);
+      nets[1]->input_blobs()[0]->CopyFrom(*nets[0]->input_blobs()[0]);
+      Blob seed;
+      seed.ReshapeLike(*nets[0]->blob_by_name("out"));
+      test::FillGaussian(&seed);
+      for (auto& net : nets) {
+        net->ClearParamDiffs();
+        net->Forward();
+        std::copy(seed.cpu_data(), seed.cpu_data() + seed.count(), net->blob_by_name("out")->mutable_cpu_diff());
+        net->Backward();
+      }
+      for (const std::string& name : nets[0]->blob_names()) {
+        const Blob& a = *nets[0]->blob_by_name(name);
+        ExpectClose(a.cpu_data(), nets[1]->blob_by_name(name)->cpu_data(), a.count(), "data of " + name);
+        ExpectClose(a.cpu_diff(), nets[1]->blob_by_name(name)->cpu_diff(), a.count(), "diff of " + name);
+      }
+      for (size_t p = 0; p < nets[0]->params().size(); ++p) {
+        const Blob& a = *nets[0]->params()[p];
+        ExpectClose(a.cpu_diff(), nets[1]->params()[p]->cpu_diff(), a.count(), "param diff " + std::to_string(p));
+      }
+    }
+  }
+}
+
 TEST(NetFusion, APassEndingInsideTheChainRunsItLayerByLayer) {
   Chain c;
   std::unique_ptr<Net> plain = Build(c, false), fused = Build(c, true);

@@ -64,7 +64,8 @@ std::shared_ptr<const DnnlLayout> CommonLayout(const BlobVec& blobs, Side side) 
 }  // namespace
 
 void DnnlEltwiseLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
-  if (!uses_dnnl_) return EltwiseLayer::Forward_cpu(bottom, top);
+  // Fused with the ReLU after it, our pass runs (eltwise_layer.hpp).
+  if (!uses_dnnl_ || fused_pass()) return EltwiseLayer::Forward_cpu(bottom, top);
   dnnl::engine& e = dnnl_util::Engine();
   std::unordered_map<int, memory> args;
   const std::shared_ptr<const DnnlLayout> layout = CommonLayout(bottom, [](Blob* b) { return b->data(); });
@@ -98,6 +99,7 @@ void DnnlEltwiseLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
 
 void DnnlEltwiseLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                                     const BlobVec& bottom) {
+  if (fused_pass()) return EltwiseLayer::Backward_cpu(top, propagate_down, bottom);
   std::shared_ptr<const DnnlLayout> layout = uses_dnnl_ ? DnnlLayoutOf(*top[0]->diff()) : nullptr;
   if (!layout || !dnnl_util::KeepLayout()) return EltwiseLayer::Backward_cpu(top, propagate_down, bottom);
   // SUM: dx_i = coeff_i * dy, element by element in any layout (the
