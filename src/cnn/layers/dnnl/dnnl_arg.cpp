@@ -1,5 +1,7 @@
 #include "cnn/layers/dnnl/dnnl_arg.hpp"
 
+#include <unordered_map>
+
 #include "cnn/layers/dnnl/dnnl_layout.hpp"
 
 namespace cnn {
@@ -16,6 +18,14 @@ dnnl::engine& Engine() {
 dnnl::stream& Stream() {
   static dnnl::stream stream(Engine());
   return stream;
+}
+
+void ExecutePlain(const dnnl::primitive& p, const dnnl::memory::desc& md,
+                  std::initializer_list<std::pair<int, const float*>> args) {
+  std::unordered_map<int, dnnl::memory> m;
+  for (const auto& [id, data] : args) m.emplace(id, dnnl::memory(md, Engine(), const_cast<float*>(data)));
+  p.execute(Stream(), m);
+  Stream().wait();
 }
 
 dnnl::memory::desc Plain(const dnnl::memory::dims& dims) {

@@ -19,8 +19,10 @@
 #include <dnnl.hpp>
 #include <glog/logging.h>
 
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cnn/core/blob.hpp"
@@ -32,6 +34,10 @@ namespace dnnl_util {
 
 dnnl::engine& Engine();
 dnnl::stream& Stream();
+// Runs `p` on our plain arrays, every one of layout `md` (the element-wise
+// and softmax passes), then waits; outputs are passed as their const view.
+void ExecutePlain(const dnnl::primitive& p, const dnnl::memory::desc& md,
+                  std::initializer_list<std::pair<int, const float*>> args);
 
 // Row-major f32 array of these dims (nchw, oihw, goihw, nc, ... by rank).
 dnnl::memory::desc Plain(const dnnl::memory::dims& dims);

@@ -72,12 +72,8 @@ void DnnlNeuronLayer<Base>::Prepare(int count, dnnl::algorithm alg, float alpha)
 template <typename Base>
 void DnnlNeuronLayer<Base>::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
   if (!uses_dnnl_) return Base::Forward_cpu(bottom, top);
-  dnnl::engine& e = dnnl_util::Engine();
-  const memory x(prims_->md, e, const_cast<float*>(bottom[0]->cpu_data()));
-  const memory y(prims_->md, e, top[0]->mutable_cpu_data());
-  dnnl::stream& s = dnnl_util::Stream();
-  prims_->fwd.execute(s, {{DNNL_ARG_SRC, x}, {DNNL_ARG_DST, y}});
-  s.wait();
+  dnnl_util::ExecutePlain(prims_->fwd, prims_->md,
+                          {{DNNL_ARG_SRC, bottom[0]->cpu_data()}, {DNNL_ARG_DST, top[0]->mutable_cpu_data()}});
 }
 
 template <typename Base>
@@ -85,13 +81,10 @@ void DnnlNeuronLayer<Base>::Backward_cpu(const BlobVec& top, const std::vector<b
                                          const BlobVec& bottom) {
   if (!propagate_down[0]) return;
   if (!uses_dnnl_) return Base::Backward_cpu(top, propagate_down, bottom);
-  dnnl::engine& e = dnnl_util::Engine();
-  const memory y(prims_->md, e, const_cast<float*>(top[0]->cpu_data()));
-  const memory dy(prims_->md, e, const_cast<float*>(top[0]->cpu_diff()));
-  const memory dx(prims_->md, e, bottom[0]->mutable_cpu_diff());
-  dnnl::stream& s = dnnl_util::Stream();
-  prims_->bwd.execute(s, {{DNNL_ARG_DST, y}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_SRC, dx}});
-  s.wait();
+  dnnl_util::ExecutePlain(prims_->bwd, prims_->md,
+                          {{DNNL_ARG_DST, top[0]->cpu_data()},
+                           {DNNL_ARG_DIFF_DST, top[0]->cpu_diff()},
+                           {DNNL_ARG_DIFF_SRC, bottom[0]->mutable_cpu_diff()}});
 }
 
 template class DnnlNeuronLayer<ELULayer>;
