@@ -189,8 +189,8 @@ void PrintTable(const Net& net, const std::vector<double>& fwd, const std::vecto
     type_w = std::max(type_w, std::string(net.layers()[i]->type()).size());
     shape_w = std::max(shape_w, ShapeText(net.top_vecs()[i]).size());
   }
-  std::printf("%-*s  %-*s  %-*s  %11s  %11s  %7s\n", static_cast<int>(name_w), "layer", static_cast<int>(type_w),
-              "type", static_cast<int>(shape_w), "top shape", "forward ms", "backward ms", "% total");
+  std::printf("%-*s  %-*s  %-*s  %11s  %11s  %7s  %8s\n", static_cast<int>(name_w), "layer", static_cast<int>(type_w),
+              "type", static_cast<int>(shape_w), "top shape", "forward ms", "backward ms", "% total", "GFLOP/s");
   bool any_fused = false;
   for (size_t i = 0; i < n; ++i) {
     char forward[32], backward[32] = "-";
@@ -203,10 +203,16 @@ void PrintTable(const Net& net, const std::vector<double>& fwd, const std::vecto
       if (std::strcmp(backward, "-") != 0) std::snprintf(backward, sizeof backward, "fused*");
       any_fused = true;
     }
-    std::printf("%-*s  %-*s  %-*s  %11s  %11s  %6.1f%%\n", static_cast<int>(name_w), net.layer_names()[i].c_str(),
-                static_cast<int>(type_w), net.layers()[i]->type(), static_cast<int>(shape_w),
-                ShapeText(net.top_vecs()[i]).c_str(), forward, backward,
-                sum > 0 ? 100.0 * (fwd[i] + bwd[i]) / sum : 0.0);
+    // The sgemm-bound layers' speed, both passes together (their work as
+    // LayerGemmWork counts it), to set beside the machine's sgemm figure.
+    char gflops[32] = "";
+    const GemmWork w = LayerGemmWork(net, static_cast<int>(i), backward_run);
+    const double ms = (fwd[i] + bwd[i]) / iterations;
+    if (w.forward > 0 && ms > 0) std::snprintf(gflops, sizeof gflops, "%.1f", (w.forward + w.backward) / 1e6 / ms);
+    std::printf("%-*s  %-*s  %-*s  %11s  %11s  %6.1f%%  %8s\n", static_cast<int>(name_w),
+                net.layer_names()[i].c_str(), static_cast<int>(type_w), net.layers()[i]->type(),
+                static_cast<int>(shape_w), ShapeText(net.top_vecs()[i]).c_str(), forward, backward,
+                sum > 0 ? 100.0 * (fwd[i] + bwd[i]) / sum : 0.0, gflops);
   }
   if (any_fused) std::printf("* run inside the passes of the layer above it (fusion; CNN_FUSE=0 runs each alone)\n");
 }

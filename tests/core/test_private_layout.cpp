@@ -3,6 +3,7 @@
 // buffers shows in the values.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <memory>
 
 #include "cnn/core/blob.hpp"
@@ -67,11 +68,11 @@ TEST(PrivateLayout, PlainWriteMakesPrivateStale) {
   p[0] = -1.f;
   EXPECT_EQ(mem.prv_data(*layout), nullptr);
   EXPECT_EQ(mem.prv_layout(), nullptr);
-  const float* prv = static_cast<const float*>(mem.prv_data_from_plain(layout));
+  const float* prv = static_cast<const float*>(mem.prv_data_in(layout));
   EXPECT_EQ(prv[1 + 3], -1.f);
   EXPECT_EQ(layout->from_plain, 1);
   EXPECT_EQ(mem.head(), Head::AT_CPU);  // both sides current
-  mem.prv_data_from_plain(layout);      // nothing to convert
+  mem.prv_data_in(layout);      // nothing to convert
   EXPECT_EQ(layout->from_plain, 1);
 }
 
@@ -80,11 +81,46 @@ TEST(PrivateLayout, OtherLayoutGoesThroughPlain) {
   auto a = std::make_shared<Reversed>(4, 0);
   auto b = std::make_shared<Reversed>(4, 1);
   WritePrivate(static_cast<float*>(mem.mutable_prv_data(a)), 4);
-  const float* prv = static_cast<const float*>(mem.prv_data_from_plain(b));
+  const float* prv = static_cast<const float*>(mem.prv_data_in(b));
   EXPECT_EQ(a->to_plain, 1);
   EXPECT_EQ(b->from_plain, 1);
   EXPECT_EQ(prv[1], 13.f);
   EXPECT_EQ(mem.prv_layout(), b.get());
+}
+
+// A layout that converts straight from Reversed ones (as oneDNN's layouts
+// do between themselves): same storage, counted conversions.
+class Converting : public Reversed {
+ public:
+  Converting(int n, int tag) : Reversed(n, tag) {}
+  bool ConvertsFrom(const PrivateLayout& from) const override { return dynamic_cast<const Reversed*>(&from); }
+  void ConvertFrom(const PrivateLayout& /*from*/, const void* src, void* dst) const override {
+    ++converted;
+    std::memcpy(dst, src, bytes());
+  }
+  mutable int converted = 0;
+};
+
+TEST(PrivateLayout, ConvertibleLayoutConvertsStraight) {
+  SyncedMemory mem(4 * sizeof(float));
+  auto a = std::make_shared<Reversed>(4, 0);
+  auto c = std::make_shared<Converting>(4, 1);
+  float* first = static_cast<float*>(mem.mutable_prv_data(a));
+  WritePrivate(first, 4);
+  const float* prv = static_cast<const float*>(mem.prv_data_in(c));
+  EXPECT_EQ(c->converted, 1);
+  EXPECT_EQ(a->to_plain, 0) << "went through the plain values";
+  EXPECT_EQ(c->from_plain, 0);
+  EXPECT_NE(prv, first) << "converted in place";
+  EXPECT_EQ(mem.prv_layout(), c.get());
+  EXPECT_EQ(mem.head(), Head::AT_PRV);
+  const float* plain = static_cast<const float*>(mem.cpu_data());
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(plain[i], 10.f + i);
+  // Plain values current: the plain route, which keeps both current.
+  auto d = std::make_shared<Converting>(4, 2);
+  mem.prv_data_in(d);
+  EXPECT_EQ(d->converted, 0);
+  EXPECT_EQ(d->from_plain, 1);
 }
 
 TEST(PrivateLayout, InPlaceKeepsTheBuffer) {

@@ -2,7 +2,9 @@
 // and ReLU after it into its CPU passes leaves every blob, gradient and
 // running statistic as the three layers one by one do (CNN_FUSE=0), in our
 // plain layout and in oneDNN's blocked one, for batch and global
-// statistics, and a pass that stops inside the chain runs it unfused.
+// statistics, and a pass that stops inside the chain runs it unfused; so
+// do an Eltwise SUM with the ReLU after it and the oneDNN convolution and
+// inner product with theirs.
 #include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 
@@ -199,46 +201,87 @@ std::string ResidualText(const std::string& engine) {
          "kernel_size: 1" + e + " weight_filler { type: 'gaussian' std: 0.3 } } }";
 }
 
-TEST(NetFusion, EltwiseSumAndReluOfAResidualBlock) {
-  for (const std::string engine : {"", "CAFFE"}) {
-    SCOPED_TRACE("engine '" + engine + "'");
-    std::unique_ptr<Net> nets[2];
-    for (int fuse = 0; fuse < 2; ++fuse) {
-      NetParameter p;
-      ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(ResidualText(engine), &p));
-      p.mutable_state()->set_phase(TRAIN);
-      setenv("CNN_FUSE", fuse ? "1" : "0", 1);
-      Context::set_random_seed(5);
-      nets[fuse] = std::make_unique<Net>(p);
-      unsetenv("CNN_FUSE");
+// Builds `text` unfused (CNN_FUSE=0) and fused, checks that layer `head`
+// runs `taken` layers after it in the fused net only, and compares two
+// forward + backward passes (gradient seeded at blob `out`) blob by blob.
+void ExpectFusedLikeUnfused(const std::string& text, const std::string& head, int taken, const std::string& out) {
+  std::unique_ptr<Net> nets[2];
+  for (int fuse = 0; fuse < 2; ++fuse) {
+    NetParameter p;
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &p));
+    p.mutable_state()->set_phase(TRAIN);
+    setenv("CNN_FUSE", fuse ? "1" : "0", 1);
+    Context::set_random_seed(5);
+    nets[fuse] = std::make_unique<Net>(p);
+    unsetenv("CNN_FUSE");
+  }
+  const int h = LayerIndex(*nets[1], head);
+  ASSERT_EQ(nets[1]->FusedEnd(h), h + taken) << "layer " << head << " did not take the layers after it";
+  ASSERT_EQ(nets[0]->FusedEnd(h), h);
+  for (int pass = 0; pass < 2; ++pass) {
+    test::FillGaussian(nets[0]->input_blobs()[0]);
+    nets[1]->input_blobs()[0]->CopyFrom(*nets[0]->input_blobs()[0]);
+    Blob seed;
+    seed.ReshapeLike(*nets[0]->blob_by_name(out));
+    test::FillGaussian(&seed);
+    for (auto& net : nets) {
+      net->ClearParamDiffs();
+      net->Forward();
+      std::copy(seed.cpu_data(), seed.cpu_data() + seed.count(), net->blob_by_name(out)->mutable_cpu_diff());
+      net->Backward();
     }
-    const int sum = LayerIndex(*nets[1], "sum");
-    ASSERT_EQ(nets[1]->FusedEnd(sum), sum + 1) << "the SUM did not take the ReLU";
-    ASSERT_EQ(nets[0]->FusedEnd(sum), sum);
-    for (int pass = 0; pass < 2; ++pass) {
-      test::FillGaussian(nets[0]->input_blobs()[0]);
-      nets[1]->input_blobs()[0]->CopyFrom(*nets[0]->input_blobs()[0]);
-      Blob seed;
-      seed.ReshapeLike(*nets[0]->blob_by_name("out"));
-      test::FillGaussian(&seed);
-      for (auto& net : nets) {
-        net->ClearParamDiffs();
-        net->Forward();
-        std::copy(seed.cpu_data(), seed.cpu_data() + seed.count(), net->blob_by_name("out")->mutable_cpu_diff());
-        net->Backward();
-      }
-      for (const std::string& name : nets[0]->blob_names()) {
-        const Blob& a = *nets[0]->blob_by_name(name);
-        ExpectClose(a.cpu_data(), nets[1]->blob_by_name(name)->cpu_data(), a.count(), "data of " + name);
-        ExpectClose(a.cpu_diff(), nets[1]->blob_by_name(name)->cpu_diff(), a.count(), "diff of " + name);
-      }
-      for (size_t p = 0; p < nets[0]->params().size(); ++p) {
-        const Blob& a = *nets[0]->params()[p];
-        ExpectClose(a.cpu_diff(), nets[1]->params()[p]->cpu_diff(), a.count(), "param diff " + std::to_string(p));
-      }
+    for (const std::string& name : nets[0]->blob_names()) {
+      const Blob& a = *nets[0]->blob_by_name(name);
+      ExpectClose(a.cpu_data(), nets[1]->blob_by_name(name)->cpu_data(), a.count(), "data of " + name);
+      ExpectClose(a.cpu_diff(), nets[1]->blob_by_name(name)->cpu_diff(), a.count(), "diff of " + name);
+    }
+    for (size_t p = 0; p < nets[0]->params().size(); ++p) {
+      const Blob& a = *nets[0]->params()[p];
+      ExpectClose(a.cpu_diff(), nets[1]->params()[p]->cpu_diff(), a.count(), "param diff " + std::to_string(p));
     }
   }
 }
+
+TEST(NetFusion, EltwiseSumAndReluOfAResidualBlock) {
+  for (const std::string engine : {"", "CAFFE"}) {
+    SCOPED_TRACE("engine '" + engine + "'");
+    ExpectFusedLikeUnfused(ResidualText(engine), "sum", 1, "out");
+  }
+}
+
+#ifdef CNN_WITH_DNNL
+// The oneDNN convolution and inner product run the in-place ReLU after
+// them as a post-op (dnnl_fused_relu.hpp): 50 channels go channels-last,
+// 32 blocked, with the leaky slope and without.
+std::string ConvReluText(const std::string& slope) {
+  const std::string relu = slope.empty() ? "" : " relu_param { negative_slope: " + slope + " }";
+  auto layer = [&](const std::string& name, const std::string& type, const std::string& bottom,
+                   const std::string& params) {
+    return "layer { name: '" + name + "' type: '" + type + "' bottom: '" + bottom + "' top: '" + name + "' " +
+           params + " } layer { name: '" + name + "_relu' type: 'ReLU' bottom: '" + name + "' top: '" + name + "'" +
+           relu + " } ";
+  };
+  const std::string fillers = " weight_filler { type: 'gaussian' std: 0.3 } bias_filler { type: 'gaussian' std: 0.5 }";
+  return "name: 'conv_relu' force_backward: true "
+         "layer { name: 'data' type: 'Input' top: 'data' input_param { shape { dim: 2 dim: 3 dim: 9 dim: 8 } } } " +
+         layer("conv1", "Convolution", "data", "convolution_param { num_output: 20 kernel_size: 3" + fillers + " }") +
+         layer("conv2", "Convolution", "conv1", "convolution_param { num_output: 50 kernel_size: 3 pad: 1" + fillers + " }") +
+         layer("conv3", "Convolution", "conv2", "convolution_param { num_output: 32 kernel_size: 3 stride: 2" + fillers + " }") +
+         layer("ip1", "InnerProduct", "conv3", "inner_product_param { num_output: 7" + fillers + " }") +
+         "layer { name: 'ip2' type: 'InnerProduct' bottom: 'ip1' top: 'ip2' inner_product_param { num_output: 3" +
+         fillers + " } }";
+}
+
+TEST(NetFusion, ConvolutionAndInnerProductTakeTheReluAfterThem) {
+  for (const std::string slope : {"", "0.1"}) {
+    SCOPED_TRACE("slope '" + slope + "'");
+    for (const std::string head : {"conv1", "conv2", "conv3", "ip1"}) {
+      SCOPED_TRACE(head);
+      ExpectFusedLikeUnfused(ConvReluText(slope), head, 1, "ip2");
+    }
+  }
+}
+#endif
 
 TEST(NetFusion, APassEndingInsideTheChainRunsItLayerByLayer) {
   Chain c;

@@ -20,6 +20,10 @@ class PrivateLayout {
   virtual void FromPlain(const void* plain, void* prv) const = 0;
   // Whether a buffer in `other` can be read as one in this layout.
   virtual bool Same(const PrivateLayout& other) const = 0;
+  // Whether values held in `from`'s layout convert straight into this one
+  // (ConvertFrom: one pass instead of two through the plain values).
+  virtual bool ConvertsFrom(const PrivateLayout& /*from*/) const { return false; }
+  virtual void ConvertFrom(const PrivateLayout& /*from*/, const void* /*src*/, void* /*dst*/) const {}
 };
 
 }  // namespace cnn

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <utility>
 
 #include "cnn/core/common.hpp"
 #include "cnn/core/cpu_memory_limit.hpp"
@@ -79,6 +80,7 @@ size_t CpuAllocationCount() { return g_allocations.load(); }
 SyncedMemory::~SyncedMemory() {
   host_free(cpu_ptr_, size_);
   host_free(prv_ptr_, prv_bytes_);
+  host_free(spare_ptr_, spare_bytes_);
 #ifdef CNN_WITH_CUDA
   gpu::Release(gpu_ptr_);
 #endif
@@ -180,8 +182,23 @@ const void* SyncedMemory::prv_data(const PrivateLayout& layout) const {
   return prv_current_ && layout.Same(*prv_layout_) ? prv_ptr_ : nullptr;
 }
 
-const void* SyncedMemory::prv_data_from_plain(std::shared_ptr<const PrivateLayout> layout) {
+const void* SyncedMemory::prv_data_in(std::shared_ptr<const PrivateLayout> layout) {
   if (const void* p = prv_data(*layout)) return p;
+  if (head_ == Head::AT_PRV && layout->ConvertsFrom(*prv_layout_)) {
+    // The plain buffer is stale: converting through it would be two passes.
+    if (!spare_ptr_ || spare_bytes_ < layout->bytes()) {
+      host_free(spare_ptr_, spare_bytes_);
+      spare_ptr_ = nullptr;
+      spare_bytes_ = 0;
+      spare_ptr_ = host_alloc(layout->bytes());
+      spare_bytes_ = layout->bytes();
+    }
+    layout->ConvertFrom(*prv_layout_, prv_ptr_, spare_ptr_);
+    std::swap(prv_ptr_, spare_ptr_);
+    std::swap(prv_bytes_, spare_bytes_);
+    prv_layout_ = std::move(layout);
+    return prv_ptr_;
+  }
   const void* plain = cpu_data();
   const Head before = head_;
   void* prv = mutable_prv_data(std::move(layout));
@@ -197,6 +214,14 @@ void* SyncedMemory::mutable_prv_data(std::shared_ptr<const PrivateLayout> layout
   // ask for the private side run on host data.
   if (head_ == Head::AT_GPU) to_cpu();
   if (!prv_layout_ || !layout->Same(*prv_layout_)) {
+    // A blob that alternates between two layouts (written in one, converted
+    // to the other by its reader) keeps both buffers instead of allocating:
+    // it writes into the smaller one that fits, leaving the larger spare.
+    const bool spare_fits = spare_ptr_ && spare_bytes_ >= layout->bytes();
+    if (spare_fits && (layout->bytes() > prv_bytes_ || spare_bytes_ < prv_bytes_)) {
+      std::swap(prv_ptr_, spare_ptr_);
+      std::swap(prv_bytes_, spare_bytes_);
+    }
     if (!prv_ptr_ || layout->bytes() > prv_bytes_) {
       host_free(prv_ptr_, prv_bytes_);
       prv_ptr_ = nullptr;
@@ -214,8 +239,9 @@ void* SyncedMemory::mutable_prv_data(std::shared_ptr<const PrivateLayout> layout
 void SyncedMemory::drop_prv() {
   if (head_ == Head::AT_PRV) to_cpu();
   host_free(prv_ptr_, prv_bytes_);
-  prv_ptr_ = nullptr;
-  prv_bytes_ = 0;
+  host_free(spare_ptr_, spare_bytes_);
+  prv_ptr_ = spare_ptr_ = nullptr;
+  prv_bytes_ = spare_bytes_ = 0;
   prv_layout_.reset();
   prv_current_ = false;
 }

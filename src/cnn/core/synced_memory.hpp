@@ -43,9 +43,12 @@ class SyncedMemory {
   // The layout of the current private values, or null.
   const PrivateLayout* prv_layout() const { return prv_current_ ? prv_layout_.get() : nullptr; }
   std::shared_ptr<const PrivateLayout> shared_prv_layout() const { return prv_current_ ? prv_layout_ : nullptr; }
-  // Converts the current values into `layout` on the private side, keeping
-  // the plain ones too: later readers in that layout convert nothing.
-  const void* prv_data_from_plain(std::shared_ptr<const PrivateLayout> layout);
+  // Converts the current values into `layout` on the private side: later
+  // readers in that layout convert nothing. From the plain values, which
+  // stay current too; or, where only another private layout holds them and
+  // `layout` converts from it (PrivateLayout::ConvertFrom), straight from
+  // those, which it replaces (the old buffer is kept for the next time).
+  const void* prv_data_in(std::shared_ptr<const PrivateLayout> layout);
   // The private buffer in `layout` for writing every value (or, in the
   // layout it has, reading and writing them in place): head becomes AT_PRV.
   void* mutable_prv_data(std::shared_ptr<const PrivateLayout> layout);
@@ -63,6 +66,8 @@ class SyncedMemory {
   void* gpu_ptr_ = nullptr;
   void* prv_ptr_ = nullptr;
   size_t prv_bytes_ = 0;
+  void* spare_ptr_ = nullptr;  // the buffer a direct conversion wrote from
+  size_t spare_bytes_ = 0;
   std::shared_ptr<const PrivateLayout> prv_layout_;
   bool prv_current_ = false;  // prv_ptr_ holds the current values
   size_t size_ = 0;

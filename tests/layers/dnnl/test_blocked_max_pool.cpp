@@ -1,5 +1,5 @@
-// MAX pooling on a kept nChw16c input (blocked_max_pool.hpp) against our
-// plain layer on the same values: the same maxima and the same gradient,
+// MAX pooling on a kept nChw16c or nhwc input (blocked_max_pool.hpp)
+// against our plain layer on the same values: the same maxima and the same gradient,
 // bit for bit, with tied maxima (after a ReLU), NaN and -inf in windows,
 // overlapping and border-clipped (ceil-mode) windows, padding and global
 // pooling.
@@ -47,32 +47,39 @@ void FillTricky(Blob* b) {
   for (int i = 0; i < 9; ++i) x[5 * 99 + i] = -std::numeric_limits<float>::infinity();  // a whole row of a plane
 }
 
-void ExpectBlockedMatchesPlain(const std::string& params, int channels = 32) {
-  SCOPED_TRACE(params + ", " + std::to_string(channels) + " channels");
+void ExpectBlockedMatchesPlain(const std::string& params, int channels = 32, bool channels_last = false) {
+  SCOPED_TRACE(params + ", " + std::to_string(channels) + " channels" + (channels_last ? ", nhwc" : ""));
   const std::vector<int> shape{2, channels, 9, 11};
   const LayerParameter p = dnnl_check::LayerOf("Pooling", "pooling_param { " + params + " }");
   dnnl_check::Built plain = dnnl_check::Build(dnnl_check::WithEngine(p, Engine::CAFFE), {shape});
   dnnl_check::Built blocked = dnnl_check::Build(dnnl_check::WithEngine(p, Engine::DNNL), {shape});
   FillTricky(plain.bottom[0]);
   blocked.bottom[0]->CopyFrom(*plain.bottom[0]);
-  // The input as a oneDNN convolution would leave it: kept in nChw16c.
+  // The input as a oneDNN convolution would leave it: kept in nChw16c or nhwc.
   const dnnl::memory::dims dims{2, channels, 9, 11};
   auto layout = std::make_shared<DnnlLayout>(
-      dnnl_util::Plain(dims), dnnl::memory::desc(dims, dnnl::memory::data_type::f32, dnnl::memory::format_tag::nChw16c));
+      dnnl_util::Plain(dims),
+      channels_last ? dnnl_util::ChannelsLast(dims)
+                    : dnnl::memory::desc(dims, dnnl::memory::data_type::f32, dnnl::memory::format_tag::nChw16c));
   // Padding lanes hold garbage (NaN): the pool must neither read nor keep it.
   auto to_blocked = [&] {
     float* prv = static_cast<float*>(blocked.bottom[0]->data()->mutable_prv_data(layout));
     layout->FromPlain(plain.bottom[0]->cpu_data(), prv);
-    ForPadding(prv, 2, channels, 99, [](float& v) { v = std::numeric_limits<float>::quiet_NaN(); });
+    if (!channels_last) ForPadding(prv, 2, channels, 99, [](float& v) { v = std::numeric_limits<float>::quiet_NaN(); });
   };
   to_blocked();
   for (int pass = 0; pass < 2; ++pass) {
     plain.layer->Forward(plain.bottom, plain.top);
     blocked.layer->Forward(blocked.bottom, blocked.top);
     ASSERT_EQ(blocked.top[0]->data()->head(), SyncedMemory::Head::AT_PRV) << "the blocked pass did not run";
+    auto out_layout = std::dynamic_pointer_cast<const DnnlLayout>(blocked.top[0]->data()->shared_prv_layout());
+    ASSERT_TRUE(out_layout);
+    EXPECT_EQ(dnnl_util::IsChannelsLast(out_layout->desc()), channels_last) << "the output leaves the input's layout";
     const int64_t out_spatial = blocked.top[0]->count(2);
-    ForPadding(static_cast<float*>(blocked.top[0]->data()->mutable_prv_data(blocked.top[0]->data()->shared_prv_layout())),
-               2, channels, out_spatial, [](float& v) { ASSERT_EQ(v, 0.f); });
+    if (!channels_last) {
+      ForPadding(static_cast<float*>(blocked.top[0]->data()->mutable_prv_data(out_layout)), 2, channels, out_spatial,
+                 [](float& v) { ASSERT_EQ(v, 0.f); });
+    }
     ASSERT_EQ(plain.top[0]->shape(), blocked.top[0]->shape());
     const float* a = plain.top[0]->cpu_data();
     const float* b = blocked.top[0]->cpu_data();
@@ -99,6 +106,41 @@ TEST(BlockedMaxPool, MatchesOurPlainLayer) {
   // LeNet's 20 and 50: the last block half padding.
   ExpectBlockedMatchesPlain("pool: MAX kernel_size: 2 stride: 2", 20);
   ExpectBlockedMatchesPlain("pool: MAX kernel_size: 3 stride: 2", 50);
+}
+
+// Where a convolution chose nhwc (channel counts far from blocks of 16).
+TEST(BlockedMaxPool, MatchesOurPlainLayerChannelsLast) {
+  ExpectBlockedMatchesPlain("pool: MAX kernel_size: 2 stride: 2", 20, true);
+  ExpectBlockedMatchesPlain("pool: MAX kernel_size: 3 stride: 2", 50, true);
+  ExpectBlockedMatchesPlain("pool: MAX kernel_size: 3 stride: 1 pad: 1", 7, true);
+  ExpectBlockedMatchesPlain("pool: MAX global_pooling: true", 33, true);
+}
+
+// A gradient that arrives in another kept layout than the output's (the
+// next convolution's nhwc after an nChw16c pool) is read through one reorder.
+TEST(BlockedMaxPool, ReadsAGradientInAnotherKeptLayout) {
+  const std::vector<int> shape{2, 20, 8, 8};
+  const LayerParameter p = dnnl_check::LayerOf("Pooling", "pooling_param { pool: MAX kernel_size: 2 stride: 2 }");
+  dnnl_check::Built plain = dnnl_check::Build(dnnl_check::WithEngine(p, Engine::CAFFE), {shape});
+  dnnl_check::Built blocked = dnnl_check::Build(dnnl_check::WithEngine(p, Engine::DNNL), {shape});
+  test::FillGaussian(plain.bottom[0]);
+  const dnnl::memory::dims dims{2, 20, 8, 8}, out_dims{2, 20, 4, 4};
+  auto in_layout = std::make_shared<DnnlLayout>(
+      dnnl_util::Plain(dims), dnnl::memory::desc(dims, dnnl::memory::data_type::f32, dnnl::memory::format_tag::nChw16c));
+  in_layout->FromPlain(plain.bottom[0]->cpu_data(), blocked.bottom[0]->data()->mutable_prv_data(in_layout));
+  plain.layer->Forward(plain.bottom, plain.top);
+  blocked.layer->Forward(blocked.bottom, blocked.top);
+  float* dy = plain.top[0]->mutable_cpu_diff();
+  for (int i = 0; i < plain.top[0]->count(); ++i) dy[i] = 0.25f * static_cast<float>((i * 37) % 17) - 2.f;
+  auto nhwc = std::make_shared<DnnlLayout>(dnnl_util::Plain(out_dims), dnnl_util::ChannelsLast(out_dims));
+  nhwc->FromPlain(plain.top[0]->cpu_diff(), blocked.top[0]->diff()->mutable_prv_data(nhwc));
+  const int64_t before = dnnl_util::ReorderCount();
+  plain.layer->Backward(plain.top, {true}, plain.bottom);
+  blocked.layer->Backward(blocked.top, {true}, blocked.bottom);
+  EXPECT_EQ(dnnl_util::ReorderCount() - before, 1) << "nhwc to nChw16c in one reorder, not through the plain array";
+  const float* da = plain.bottom[0]->cpu_diff();
+  const float* db = blocked.bottom[0]->cpu_diff();
+  for (int i = 0; i < plain.bottom[0]->count(); ++i) ASSERT_TRUE(SameFloat(da[i], db[i])) << "bottom diff " << i;
 }
 
 }  // namespace

@@ -76,10 +76,31 @@ std::string ResidualBlocks() {
          Layer("pool", "Pooling", "sum_b", "pool", "pooling_param { pool: AVE kernel_size: 2 stride: 2 }") + kTail;
 }
 
+// LeNet's channel counts: conv1's 20 outputs stay in nChw16c (its input
+// has 3 channels), conv2 (20 -> 50) and conv3 (50 -> 24) run channels-last
+// (dnnl_convolution_layer.hpp): MAX pooling in both layouts, nChw16c read
+// as nhwc and back, and an AVE pool on nhwc.
+std::string LeNetChannels() {
+  auto conv = [](const std::string& name, const std::string& bottom, int out) {
+    return Layer(name, "Convolution", bottom, name,
+                 "convolution_param { num_output: " + std::to_string(out) +
+                     " kernel_size: 3 weight_filler { type: 'gaussian' std: 0.2 } "
+                     "bias_filler { type: 'gaussian' std: 0.1 } }");
+  };
+  return std::string(kInput) + conv("conv1", "data", 20) +
+         Layer("pool1", "Pooling", "conv1", "pool1", "pooling_param { pool: MAX kernel_size: 2 stride: 2 }") +
+         conv("conv2", "pool1", 50) + Layer("relu2", "ReLU", "conv2", "conv2") +
+         Layer("pool2", "Pooling", "conv2", "pool2", "pooling_param { pool: MAX kernel_size: 2 stride: 1 }") +
+         Layer("conv3", "Convolution", "pool2", "conv3",
+               "convolution_param { num_output: 24 kernel_size: 1 weight_filler { type: 'gaussian' std: 0.2 } }") +
+         Layer("pool", "Pooling", "conv3", "pool", "pooling_param { pool: AVE kernel_size: 2 stride: 1 }") + kTail;
+}
+
 struct NetRun {
   std::vector<std::vector<float>> data, diff;  // per blob, then per parameter
   int64_t reorders = 0;                        // in the last iteration
   bool kept_somewhere = false;                 // a blob was left in a private layout
+  bool channels_last_somewhere = false;        // ... and in nhwc
 };
 
 std::vector<float> Values(const float* p, int n) { return std::vector<float>(p, p + n); }
@@ -108,6 +129,10 @@ NetRun RunNet(const std::string& text, bool keep, bool backward = true, bool sha
   for (const BlobPtr& b : net.blobs()) {
     r.kept_somewhere = r.kept_somewhere || b->data()->head() == SyncedMemory::Head::AT_PRV ||
                        b->diff()->head() == SyncedMemory::Head::AT_PRV;
+    for (const SyncedMemory* m : {b->data().get(), b->diff().get()}) {
+      const std::shared_ptr<const DnnlLayout> layout = DnnlLayoutOf(*m);
+      r.channels_last_somewhere = r.channels_last_somewhere || (layout && dnnl_util::IsChannelsLast(layout->desc()));
+    }
   }
   // What a user reads: plain values, through cpu_data()/cpu_diff(). With
   // shared activations only the outputs are defined at the end (a dead
@@ -169,6 +194,11 @@ TEST(DnnlKeptLayout, NetWithOurMaxPoolMatches) { ExpectKeepingChangesNothing(Wit
 // The fused BatchNorm chains, the Eltwise SUM (coefficients too) and the
 // Split's summed gradient in the blocked layout give what plain gives.
 TEST(DnnlKeptLayout, ResidualBlocksMatch) { ExpectKeepingChangesNothing(ResidualBlocks()); }
+
+TEST(DnnlKeptLayout, ChannelsLastBesideBlockedMatches) {
+  ExpectKeepingChangesNothing(LeNetChannels());
+  EXPECT_TRUE(RunNet(LeNetChannels(), true).channels_last_somewhere) << "no convolution chose nhwc";
+}
 
 // share_activations: blobs sharing one buffer, forward only.
 TEST(DnnlKeptLayout, SharedActivationsMatch) {

@@ -37,6 +37,12 @@ dnnl::memory::desc Plain(const dnnl::memory::dims& dims) {
 
 dnnl::memory::desc Any(const dnnl::memory::dims& dims) { return dnnl::memory::desc(dims, dt::f32, tag::any); }
 
+dnnl::memory::desc ChannelsLast(const dnnl::memory::dims& dims) {
+  CNN_CHECK(dims.size() >= 3 && dims.size() <= 5, "internal: channels-last layout for " << dims.size() << " dims");
+  const tag t = dims.size() == 3 ? tag::nwc : dims.size() == 4 ? tag::nhwc : tag::ndhwc;
+  return dnnl::memory::desc(dims, dt::f32, t);
+}
+
 }  // namespace dnnl_util
 
 void DnnlArg::ResetBorrowed(const dnnl::memory::desc& ours, const dnnl::memory::desc& chosen, bool accumulate) {
@@ -100,7 +106,7 @@ bool DnnlArg::Keeps() const { return layout_ && dnnl_util::KeepLayout(); }
 const dnnl::memory& DnnlArg::Read(SyncedMemory& mem) {
   if (!Keeps()) return Read(static_cast<const float*>(mem.cpu_data()));
   const void* p = mem.prv_data(*layout_);
-  if (!p) p = mem.prv_data_from_plain(layout_);
+  if (!p) p = mem.prv_data_in(layout_);
   kept_.set_data_handle(const_cast<void*>(p));
   return kept_;
 }

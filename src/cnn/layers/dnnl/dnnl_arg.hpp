@@ -43,6 +43,8 @@ void ExecutePlain(const dnnl::primitive& p, const dnnl::memory::desc& md,
 dnnl::memory::desc Plain(const dnnl::memory::dims& dims);
 // The same dims with the layout left to the primitive.
 dnnl::memory::desc Any(const dnnl::memory::dims& dims);
+// N x C x spatial dims stored channels innermost (nwc, nhwc, ndhwc).
+dnnl::memory::desc ChannelsLast(const dnnl::memory::dims& dims);
 
 // Runs prepare(), which builds a layer's primitives. oneDNN refuses some
 // shapes with dnnl::error: that is one warning naming `what` ("pooling for
@@ -100,11 +102,11 @@ class DnnlArg {
 
   // The same on a blob's data() or diff(), for activations and their
   // gradients. With kept layouts (dnnl_util::KeepLayout()): Read uses the
-  // private buffer when it is in the chosen layout, or reorders the plain
-  // values onto the private side once (later readers in that layout find
-  // them); Target hands out the private buffer in the chosen layout, head
-  // AT_PRV, and Store does nothing. Without, or for accumulate, they are
-  // the float* forms on the plain values.
+  // private buffer when it is in the chosen layout, or else converts the
+  // values onto the private side once (SyncedMemory::prv_data_in: later
+  // readers in that layout find them); Target hands out the private buffer
+  // in the chosen layout, head AT_PRV, and Store does nothing. Without, or
+  // for accumulate, they are the float* forms on the plain values.
   const dnnl::memory& Read(SyncedMemory& mem);
   const dnnl::memory& Target(SyncedMemory& mem);
   void Store(SyncedMemory& mem);

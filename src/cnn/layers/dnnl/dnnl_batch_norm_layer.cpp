@@ -85,7 +85,7 @@ void DnnlBatchNormLayer::FusedBackward_cpu(const BlobVec& top, const std::vector
   }
   // x_hat is in the forward pass's layout: the gradient follows it.
   const void* dy = dy_mem.prv_data(*fused_layout_);
-  if (!dy) dy = dy_mem.prv_data_from_plain(fused_layout_);
+  if (!dy) dy = dy_mem.prv_data_in(fused_layout_);
   float* dx = propagate_down[0] ? static_cast<float*>(bottom[0]->diff()->mutable_prv_data(fused_layout_)) : nullptr;
   FusedBackward(fused_view_, static_cast<const float*>(dy), dx);
 }

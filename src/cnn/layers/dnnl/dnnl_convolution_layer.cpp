@@ -18,8 +18,16 @@ using dnnl::memory;
 
 struct DnnlConvolutionLayer::Primitives {
   memory::dims src, weights, bias, dst, strides, dilates, pad_l, pad_r;
+  bool channels_last = false;  // activations in nhwc (ChannelsLastPays)
+  memory::desc Activation(const memory::dims& dims) const {
+    return channels_last ? dnnl_util::ChannelsLast(dims) : dnnl_util::Any(dims);
+  }
   dnnl::convolution_forward::primitive_desc fwd_pd;
   dnnl::convolution_forward fwd;
+  // The same with the fused ReLU's post-op, on fwd's layouts; built on the
+  // first fused pass (absent where oneDNN refused it: the ReLU runs alone).
+  std::optional<dnnl::convolution_forward> fwd_relu;
+  bool fwd_relu_tried = false;
   DnnlArg src_arg, weights_arg, dst_arg;
   // Backward, built on the first backward pass.
   std::optional<dnnl::convolution_backward_data> bwd_data;
@@ -37,6 +45,24 @@ DnnlConvolutionLayer::~DnnlConvolutionLayer() = default;
 bool DnnlConvolutionLayer::Supported() const {
   return !padded_.padding().active() && geom_.axes >= 1 && geom_.axes <= 3 && !force_nd_ && num_ > 0 &&
          geom_.channels > 0 && !(by_default_ && uses_depthwise());
+}
+
+bool DnnlConvolutionLayer::ChannelsLastPays() const {
+  // oneDNN's blocked layouts (nChw16c on AVX-512) round both channel counts
+  // up to blocks of 16 and compute on the padding too: LeNet's conv2 (20 ->
+  // 50 channels) does 0.49 of its blocked work on real channels. Its
+  // channels-last (brgconv) kernels need no padding; they ran conv2's three
+  // passes in 2.6 ms instead of 3.9, and 24 -> 64 channels in 0.77x
+  // (measured, 2-core AVX-512 Xeon); with channel counts in whole blocks the
+  // two were even. Only padded inputs count: an unpadded one arrives blocked
+  // from the layer before, and reordering it cost more than the padded
+  // output saved (GoogLeNet's 512 -> 24 channel 1x1 layers). Below 8 input
+  // channels the blocked forward reads our plain input directly (its
+  // first-layer kernel), which was faster (LeNet's conv1 in nhwc: 1.5x).
+  const auto padded = [](int c) { return (c + 15) / 16 * 16; };
+  const int in = geom_.channels, out = num_output_;
+  const double used = static_cast<double>(in) / padded(in) * out / padded(out);
+  return group_ == 1 && in >= 8 && in < padded(in) && used < 0.875;
 }
 
 void DnnlConvolutionLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
@@ -73,9 +99,10 @@ DnnlConvolutionLayer::Primitives& DnnlConvolutionLayer::Prepare() {
   // from and to ours around each call: CIFAR-10 quick ran 2-3.5x faster
   // forward + backward than with our plain layouts imposed (measured, a
   // loaded 2-core machine), whose primitives are gemm-based.
+  p->channels_last = ChannelsLastPays();
   dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                                    Any(p->src), Any(p->weights), bias_md, Any(p->dst), p->strides, p->dilates,
-                                    p->pad_l, p->pad_r);
+                                    p->Activation(p->src), Any(p->weights), bias_md, p->Activation(p->dst),
+                                    p->strides, p->dilates, p->pad_l, p->pad_r);
   p->fwd_pd = dnnl::convolution_forward::primitive_desc(d, Engine());
   p->fwd = dnnl::convolution_forward(p->fwd_pd);
   p->src_arg.ResetBorrowed(Plain(p->src), p->fwd_pd.src_desc());
@@ -85,11 +112,38 @@ DnnlConvolutionLayer::Primitives& DnnlConvolutionLayer::Prepare() {
   return *prims_;
 }
 
+int DnnlConvolutionLayer::Fuse(const std::vector<Layer*>& next, bool in_place, bool /*need_backward*/) {
+  return relu_.Take(next, in_place);
+}
+
+const dnnl::convolution_forward& DnnlConvolutionLayer::ForwardPrimitive() {
+  Primitives& p = *prims_;
+  if (!relu_.on()) return p.fwd;
+  if (!p.fwd_relu_tried) {
+    p.fwd_relu_tried = true;
+    // The unfused primitive's layouts, so that every argument (and the
+    // layout kept in the top) is the same either way.
+    const dnnl::memory::desc bias_md = bias_term_ ? dnnl_util::Plain(p.bias) : memory::desc();
+    dnnl_util::Prepared(where(), "convolution with a ReLU post-op", [&] {
+      dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+                                        p.fwd_pd.src_desc(), p.fwd_pd.weights_desc(), bias_md, p.fwd_pd.dst_desc(),
+                                        p.strides, p.dilates, p.pad_l, p.pad_r);
+      p.fwd_relu.emplace(dnnl::convolution_forward::primitive_desc(d, relu_.Attr(), dnnl_util::Engine()));
+    });
+  }
+  return p.fwd_relu ? *p.fwd_relu : p.fwd;
+}
+
 void DnnlConvolutionLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
   if (uses_dnnl_ && !prims_) {
     uses_dnnl_ = dnnl_util::Prepared(where(), "convolution for this geometry", [&] { Prepare(); });
   }
-  if (!uses_dnnl_) return ConvolutionLayer::Forward_cpu(bottom, top);
+  if (!uses_dnnl_) {
+    ConvolutionLayer::Forward_cpu(bottom, top);
+    if (relu_.on()) relu_.Forward(top);
+    return;
+  }
+  const dnnl::convolution_forward& fwd = ForwardPrimitive();
   Primitives& p = *prims_;
   // The tops first: a top too large for memory is then named as the blob it
   // is. Not with kept layouts, where the tops live in their private buffers
@@ -112,18 +166,20 @@ void DnnlConvolutionLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top
                                                return p.dst_arg.Target(y);
                                              })}};
     if (bias_term_) args[DNNL_ARG_BIAS] = bias;
-    p.fwd.execute(s, args);
+    fwd.execute(s, args);
     p.dst_arg.Store(y);
   }
   s.wait();
+  if (relu_.on() && !p.fwd_relu) relu_.Forward(top);
 }
 
 void DnnlConvolutionLayer::PrepareBackward(bool data, bool weights) {
   Primitives& p = *prims_;
   using namespace dnnl_util;
   if (data && !p.bwd_data) {
-    dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, Any(p.src), Any(p.weights),
-                                            Any(p.dst), p.strides, p.dilates, p.pad_l, p.pad_r);
+    dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, p.Activation(p.src),
+                                            Any(p.weights), p.Activation(p.dst), p.strides, p.dilates, p.pad_l,
+                                            p.pad_r);
     dnnl::convolution_backward_data::primitive_desc pd(d, Engine(), p.fwd_pd);
     p.bwd_data.emplace(pd);
     p.bd_diff_dst.ResetBorrowed(Plain(p.dst), pd.diff_dst_desc());
@@ -132,8 +188,9 @@ void DnnlConvolutionLayer::PrepareBackward(bool data, bool weights) {
   }
   if (weights && !p.bwd_weights) {
     const memory::desc bias_md = bias_term_ ? Plain(p.bias) : memory::desc();
-    dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, Any(p.src), Any(p.weights),
-                                               bias_md, Any(p.dst), p.strides, p.dilates, p.pad_l, p.pad_r);
+    dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, p.Activation(p.src),
+                                               Any(p.weights), bias_md, p.Activation(p.dst), p.strides, p.dilates,
+                                               p.pad_l, p.pad_r);
     dnnl::convolution_backward_weights::primitive_desc pd(d, Engine(), p.fwd_pd);
     p.bwd_weights.emplace(pd);
     p.bw_src.ResetBorrowed(Plain(p.src), pd.src_desc());
@@ -148,6 +205,7 @@ void DnnlConvolutionLayer::PrepareBackward(bool data, bool weights) {
 
 void DnnlConvolutionLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                                         const BlobVec& bottom) {
+  if (relu_.on()) relu_.Backward(top);
   if (!uses_dnnl_ || !prims_) return ConvolutionLayer::Backward_cpu(top, propagate_down, bottom);
   const bool weight_grad = param_propagate_down(0);
   const bool bias_grad = bias_term_ && param_propagate_down(1);

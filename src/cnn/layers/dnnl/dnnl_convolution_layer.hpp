@@ -13,17 +13,22 @@
 // engine: DNNL still gets oneDNN's. GPU passes are our layer's.
 //
 // Primitives are built on the first pass after a shape change and kept for
-// later calls; the argument layouts are the library's choice (see DnnlArg).
+// later calls; the argument layouts are the library's choice (see DnnlArg),
+// or channels-last where oneDNN's blocks would pad the channels heavily
+// (ChannelsLastPays). An in-place ReLU after the layer runs inside its
+// forward primitive (dnnl_fused_relu.hpp).
 #pragma once
 
 #include <memory>
 #include <vector>
 
+#include "cnn/core/fusing_layer.hpp"
 #include "cnn/layers/conv/convolution_layer.hpp"
+#include "cnn/layers/dnnl/dnnl_fused_relu.hpp"
 
 namespace cnn {
 
-class DnnlConvolutionLayer : public ConvolutionLayer {
+class DnnlConvolutionLayer : public ConvolutionLayer, public FusingLayer {
  public:
   explicit DnnlConvolutionLayer(const LayerParameter& param);
   ~DnnlConvolutionLayer() override;
@@ -32,6 +37,9 @@ class DnnlConvolutionLayer : public ConvolutionLayer {
   // Whether the current shape runs on oneDNN (decided at Reshape).
   bool uses_dnnl() const { return uses_dnnl_; }
 
+  int Fuse(const std::vector<Layer*>& next, bool in_place, bool need_backward) override;
+  void set_fused_pass(bool on) override { relu_.set_pass(on); }
+
  protected:
   void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down, const BlobVec& bottom) override;
@@ -39,7 +47,11 @@ class DnnlConvolutionLayer : public ConvolutionLayer {
  private:
   struct Primitives;
   bool Supported() const;
+  // Whether activations go channels-last rather than in oneDNN's blocks.
+  bool ChannelsLastPays() const;
   Primitives& Prepare();
+  // fwd, or fwd_relu in a fused pass.
+  const dnnl::convolution_forward& ForwardPrimitive();
   // Builds the backward primitives the pass needs (data: bottom diffs; weights: parameter diffs).
   void PrepareBackward(bool data, bool weights);
 
@@ -47,6 +59,7 @@ class DnnlConvolutionLayer : public ConvolutionLayer {
   bool by_default_;  // DEFAULT chose this engine (LayerRegistry::ChosenByDefault)
   std::vector<int> shape_;  // the input shape uses_dnnl_ was decided for
   std::unique_ptr<Primitives> prims_;  // null until the first pass of a shape
+  DnnlFusedReLU relu_;
 };
 
 }  // namespace cnn

@@ -20,6 +20,10 @@ struct DnnlInnerProductLayer::Primitives {
   memory::desc weights_ours;  // (N, K) viewed through our storage order
   dnnl::inner_product_forward::primitive_desc fwd_pd;
   dnnl::inner_product_forward fwd;
+  // The same with the fused ReLU's post-op, built on the first fused pass
+  // (absent where oneDNN refused it: the ReLU runs alone).
+  std::optional<dnnl::inner_product_forward> fwd_relu;
+  bool fwd_relu_tried = false;
   DnnlArg src_arg, weights_arg, dst_arg;
   std::optional<dnnl::inner_product_backward_data> bwd_data;
   DnnlArg bd_diff_dst, bd_weights, bd_diff_src;
@@ -93,11 +97,36 @@ void DnnlInnerProductLayer::PrepareBackward(bool data, bool weights) {
   }
 }
 
+int DnnlInnerProductLayer::Fuse(const std::vector<Layer*>& next, bool in_place, bool /*need_backward*/) {
+  return relu_.Take(next, in_place);
+}
+
+const dnnl::inner_product_forward& DnnlInnerProductLayer::ForwardPrimitive() {
+  Primitives& p = *prims_;
+  if (!relu_.on()) return p.fwd;
+  if (!p.fwd_relu_tried) {
+    p.fwd_relu_tried = true;
+    using namespace dnnl_util;
+    const memory::desc bias_md = bias_term_ ? Plain(p.bias) : memory::desc();
+    Prepared(where(), "inner product with a ReLU post-op", [&] {
+      dnnl::inner_product_forward::desc d(dnnl::prop_kind::forward_training, Plain(p.src), p.weights_ours, bias_md,
+                                          Plain(p.dst));
+      p.fwd_relu.emplace(dnnl::inner_product_forward::primitive_desc(d, relu_.Attr(), Engine()));
+    });
+  }
+  return p.fwd_relu ? *p.fwd_relu : p.fwd;
+}
+
 void DnnlInnerProductLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
   if (uses_dnnl_ && !prims_) {
     uses_dnnl_ = dnnl_util::Prepared(where(), "inner product for this shape", [&] { Prepare(); });
   }
-  if (!uses_dnnl_) return InnerProductLayer::Forward_cpu(bottom, top);
+  if (!uses_dnnl_) {
+    InnerProductLayer::Forward_cpu(bottom, top);
+    if (relu_.on()) relu_.Forward(top);
+    return;
+  }
+  const dnnl::inner_product_forward& fwd = ForwardPrimitive();
   Primitives& p = *prims_;
   dnnl::stream& s = dnnl_util::Stream();
   SyncedMemory& y = *top[0]->data();
@@ -109,13 +138,15 @@ void DnnlInnerProductLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& to
     args[DNNL_ARG_BIAS] =
         memory(dnnl_util::Plain(p.bias), dnnl_util::Engine(), const_cast<float*>(blobs_[1]->cpu_data()));
   }
-  p.fwd.execute(s, args);
+  fwd.execute(s, args);
   p.dst_arg.Store(y);
   s.wait();
+  if (relu_.on() && !p.fwd_relu) relu_.Forward(top);
 }
 
 void DnnlInnerProductLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                                          const BlobVec& bottom) {
+  if (relu_.on()) relu_.Backward(top);
   if (!uses_dnnl_ || !prims_) return InnerProductLayer::Backward_cpu(top, propagate_down, bottom);
   const bool weight_grad = param_propagate_down(0);
   const bool bias_grad = bias_term_ && param_propagate_down(1);

@@ -3,23 +3,29 @@
 // with the weights as stored (num_output x K, or K x num_output with
 // transpose). Setup, shape checks and parameters are our layer's; our own
 // CPU code runs for an empty batch or where the library refuses the shape.
-// GPU passes are our layer's.
+// GPU passes are our layer's. An in-place ReLU after the layer runs inside
+// its forward primitive (dnnl_fused_relu.hpp).
 #pragma once
 
 #include <memory>
 #include <vector>
 
+#include "cnn/core/fusing_layer.hpp"
+#include "cnn/layers/dnnl/dnnl_fused_relu.hpp"
 #include "cnn/layers/math/inner_product_layer.hpp"
 
 namespace cnn {
 
-class DnnlInnerProductLayer : public InnerProductLayer {
+class DnnlInnerProductLayer : public InnerProductLayer, public FusingLayer {
  public:
   explicit DnnlInnerProductLayer(const LayerParameter& param);
   ~DnnlInnerProductLayer() override;
 
   void Reshape(const BlobVec& bottom, const BlobVec& top) override;
   bool uses_dnnl() const { return uses_dnnl_; }
+
+  int Fuse(const std::vector<Layer*>& next, bool in_place, bool need_backward) override;
+  void set_fused_pass(bool on) override { relu_.set_pass(on); }
 
  protected:
   void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
@@ -28,11 +34,14 @@ class DnnlInnerProductLayer : public InnerProductLayer {
  private:
   struct Primitives;
   void Prepare();
+  // fwd, or fwd_relu in a fused pass.
+  const dnnl::inner_product_forward& ForwardPrimitive();
   void PrepareBackward(bool data, bool weights);
 
   bool uses_dnnl_ = false;
   std::vector<int> shape_;  // the input shape uses_dnnl_ was decided for
   std::unique_ptr<Primitives> prims_;  // null until the first pass of a batch size
+  DnnlFusedReLU relu_;
 };
 
 }  // namespace cnn

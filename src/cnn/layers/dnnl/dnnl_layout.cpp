@@ -48,6 +48,11 @@ bool IsChannelBlocked16(const dnnl::memory::desc& desc) {
                                    : tag::undef;
   return t != tag::undef && dnnl::memory::desc(dims, dnnl::memory::data_type::f32, t) == desc;
 }
+bool IsChannelsLast(const dnnl::memory::desc& desc) {
+  const size_t rank = desc.dims().size();
+  return rank >= 3 && rank <= 5 && ChannelsLast(desc.dims()) == desc;
+}
+
 int64_t ReorderCount() { return g_reorders.load(); }
 void CountReorder() { g_reorders.fetch_add(1, std::memory_order_relaxed); }
 
@@ -82,6 +87,25 @@ void DnnlLayout::FromPlain(const void* plain, void* prv) const {
 bool DnnlLayout::Same(const PrivateLayout& other) const {
   auto* o = dynamic_cast<const DnnlLayout*>(&other);
   return o && o->chosen_ == chosen_ && o->plain_ == plain_;
+}
+
+bool DnnlLayout::ConvertsFrom(const PrivateLayout& from) const {
+  auto* o = dynamic_cast<const DnnlLayout*>(&from);
+  return o && o->plain_ == plain_;
+}
+
+void DnnlLayout::ConvertFrom(const PrivateLayout& from, const void* src, void* dst) const {
+  const dnnl::memory::desc& from_desc = dynamic_cast<const DnnlLayout&>(from).chosen_;
+  dnnl::engine& e = dnnl_util::Engine();
+  dnnl::memory f(from_desc, e, const_cast<void*>(src)), c(chosen_, e, dst);
+  if (convert_from_ != from_desc) {
+    convert_ = dnnl::reorder(f, c);
+    convert_from_ = from_desc;
+  }
+  dnnl::stream& s = dnnl_util::Stream();
+  convert_.execute(s, f, c);
+  s.wait();
+  dnnl_util::CountReorder();
 }
 
 std::shared_ptr<const DnnlLayout> DnnlLayoutOf(const SyncedMemory& mem) {

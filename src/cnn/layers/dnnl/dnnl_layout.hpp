@@ -31,6 +31,8 @@ void CountReorder();
 // innermost, for N x C x spatial dims): the layout our own kernels for kept
 // layouts (the fused BatchNorm, MAX pooling) read.
 bool IsChannelBlocked16(const dnnl::memory::desc& desc);
+// Whether `desc` is nwc, nhwc or ndhwc (channels innermost, unpadded).
+bool IsChannelsLast(const dnnl::memory::desc& desc);
 
 }  // namespace dnnl_util
 
@@ -44,12 +46,18 @@ class DnnlLayout : public PrivateLayout {
   void ToPlain(const void* prv, void* plain) const override;
   void FromPlain(const void* plain, void* prv) const override;
   bool Same(const PrivateLayout& other) const override;
+  // From another oneDNN layout of the same dims, by one reorder.
+  bool ConvertsFrom(const PrivateLayout& from) const override;
+  void ConvertFrom(const PrivateLayout& from, const void* src, void* dst) const override;
 
   const dnnl::memory::desc& desc() const { return chosen_; }
 
  private:
   dnnl::memory::desc plain_, chosen_;
   dnnl::reorder to_plain_, from_plain_;
+  // ConvertFrom's reorder from the last other layout it was asked for.
+  mutable dnnl::memory::desc convert_from_;
+  mutable dnnl::reorder convert_;
 };
 
 // The oneDNN layout of `mem`'s current private values, or null (plain, or

@@ -103,11 +103,8 @@ void DnnlPoolingLayer::Prepare(const DnnlLayout* kept) {
 }
 
 ChannelBlocks DnnlPoolingLayer::Blocks() const {
-  ChannelBlocks c;
-  c.num = num_;
-  c.blocks = (channels_ + kPoolLanes - 1) / kPoolLanes;
-  c.last_lanes = channels_ - (c.blocks - 1) * kPoolLanes;
-  return c;
+  return dnnl_util::IsChannelsLast(max_in_->desc()) ? ChannelsLastBlocks(num_, channels_)
+                                                     : BlocksOf16(num_, channels_);
 }
 
 bool DnnlPoolingLayer::ForwardBlockedMax(const BlobVec& bottom, const BlobVec& top) {
@@ -118,12 +115,14 @@ bool DnnlPoolingLayer::ForwardBlockedMax(const BlobVec& bottom, const BlobVec& t
   SyncedMemory& in = *bottom[0]->data();
   std::shared_ptr<const DnnlLayout> kept = DnnlLayoutOf(in);
   const memory::dims src{num_, channels_, height_, width_};
-  if (!kept || kept->desc().dims() != src || !dnnl_util::IsChannelBlocked16(kept->desc())) return false;
+  if (!kept || kept->desc().dims() != src) return false;
+  const bool channels_last = dnnl_util::IsChannelsLast(kept->desc());
+  if (!channels_last && !dnnl_util::IsChannelBlocked16(kept->desc())) return false;
+  // The output in the input's kind of layout.
   const memory::dims dst{num_, channels_, pooled_h_, pooled_w_};
-  if (!max_out_ || max_out_->desc().dims() != dst) {
-    max_out_ = std::make_shared<DnnlLayout>(dnnl_util::Plain(dst),
-                                            memory::desc(dst, memory::data_type::f32, memory::format_tag::nChw16c));
-  }
+  const memory::desc out = channels_last ? dnnl_util::ChannelsLast(dst)
+                                         : memory::desc(dst, memory::data_type::f32, memory::format_tag::nChw16c);
+  if (!max_out_ || max_out_->desc() != out) max_out_ = std::make_shared<DnnlLayout>(dnnl_util::Plain(dst), out);
   max_in_ = kept;
   // The maxima's positions in our layer's own index_, which the blocked
   // order fills instead of the plain one (a second array would double what
@@ -140,7 +139,7 @@ bool DnnlPoolingLayer::ForwardBlockedMax(const BlobVec& bottom, const BlobVec& t
 void DnnlPoolingLayer::BackwardBlockedMax(const BlobVec& top, const BlobVec& bottom) {
   SyncedMemory& dy_mem = *top[0]->diff();
   const void* dy = dy_mem.prv_data(*max_out_);
-  if (!dy) dy = dy_mem.prv_data_from_plain(max_out_);
+  if (!dy) dy = dy_mem.prv_data_in(max_out_);
   float* dx = static_cast<float*>(bottom[0]->diff()->mutable_prv_data(max_in_));
   const PoolWindows w{height_, width_, pooled_h_, pooled_w_, kernel_h_, kernel_w_,
                       stride_h_, stride_w_, pad_h_, pad_w_};

@@ -44,7 +44,8 @@ class DnnlPoolingLayer : public PoolingLayer {
   // On our layout, or on `kept`, the input's kept oneDNN layout.
   void Prepare(const DnnlLayout* kept);
 
-  // MAX on an nChw16c input (blocked_max_pool.hpp); false when it cannot run.
+  // MAX on an nChw16c or nhwc input (blocked_max_pool.hpp); false when it
+  // cannot run.
   bool ForwardBlockedMax(const BlobVec& bottom, const BlobVec& top);
   ChannelBlocks Blocks() const;
   void BackwardBlockedMax(const BlobVec& top, const BlobVec& bottom);

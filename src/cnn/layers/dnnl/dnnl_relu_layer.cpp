@@ -93,7 +93,7 @@ void DnnlReLULayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& pr
   // where they are plain), and the bottom's gradient stays in it.
   std::shared_ptr<const DnnlLayout> layout = DnnlLayoutOf(top_diff);
   if (const Primitives* k = Kept(layout)) {
-    const memory x(k->md, e, const_cast<void*>(bottom[0]->data()->prv_data_from_plain(layout)));
+    const memory x(k->md, e, const_cast<void*>(bottom[0]->data()->prv_data_in(layout)));
     const memory dy(k->md, e, const_cast<void*>(top_diff.prv_data(*layout)));
     const memory dx(k->md, e, bottom[0]->diff()->mutable_prv_data(layout));
     k->bwd.execute(s, {{DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_SRC, dx}});

@@ -130,8 +130,8 @@ void EltwiseLayer::FusedBackward(const BlobVec& top, const std::vector<bool>& pr
   if (fused_layout_) {
     // The forward pass's layout leads; a gradient in another one follows it.
     y = static_cast<const float*>(data.prv_data(*fused_layout_));
-    if (!y) y = static_cast<const float*>(data.prv_data_from_plain(fused_layout_));
-    if (!diff.prv_data(*fused_layout_)) diff.prv_data_from_plain(fused_layout_);
+    if (!y) y = static_cast<const float*>(data.prv_data_in(fused_layout_));
+    if (!diff.prv_data(*fused_layout_)) diff.prv_data_in(fused_layout_);
     g = static_cast<float*>(diff.mutable_prv_data(fused_layout_));
     n = static_cast<int64_t>(fused_layout_->bytes() / sizeof(float));
   } else {
