@@ -178,23 +178,25 @@ class LmdbCursor : public Cursor {
     }
   }
 
-  // key() and value() hand out copies, so the mapped pages behind records
-  // already read are not needed any more. Handing them back every MiB
-  // keeps a pass over a large database from staying resident in this
-  // process; the pages stay in the kernel's page cache for the next epoch.
+  // key() and value() hand out copies, so no mapped page is in use between
+  // calls. Handing the pages back every MiB read keeps a pass over a large
+  // database from staying resident in this process; they stay in the
+  // kernel's page cache for the next epoch. Every page this cursor has read
+  // goes back, not just those read since the last time: the kernel maps
+  // file pages in folios of up to megabytes, so touching one page again
+  // brings back the part of its folio handed back before. Other cursors of
+  // this environment lose nothing: the map is a shared read-only file
+  // mapping, and a page they touch next is mapped again from the cache.
   void ReleaseReadPages() {
-    if (read_hi_ > read_lo_) {
-      const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-      const uintptr_t lo = reinterpret_cast<uintptr_t>(read_lo_) & ~(page - 1);
-      const uintptr_t hi = reinterpret_cast<uintptr_t>(read_hi_) & ~(page - 1);  // keep the last page
-      if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
-    }
-    read_lo_ = reinterpret_cast<const char*>(UINTPTR_MAX);
-    read_hi_ = nullptr;
     read_bytes_ = 0;
+    const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+    const uintptr_t lo = reinterpret_cast<uintptr_t>(read_lo_) & ~(page - 1);
+    const uintptr_t hi = (reinterpret_cast<uintptr_t>(read_hi_) + page - 1) & ~(page - 1);
+    if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
   }
 
   static constexpr size_t kReleaseEvery = size_t(1) << 20;
+  // The span of the map this cursor's records were read from.
   const char* read_lo_ = reinterpret_cast<const char*>(UINTPTR_MAX);
   const char* read_hi_ = nullptr;
   size_t read_bytes_ = 0;
