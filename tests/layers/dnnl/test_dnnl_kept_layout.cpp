@@ -3,6 +3,7 @@
 // as with it off, every blob a user reads is plain, and fewer reorders run.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -96,11 +97,35 @@ std::string LeNetChannels() {
          Layer("pool", "Pooling", "conv3", "pool", "pooling_param { pool: AVE kernel_size: 2 stride: 1 }") + kTail;
 }
 
+// An inception module in GoogLeNet's style: four branches off one split,
+// one of them channels-last (24 -> 32 channels), concatenated in whole
+// blocks of 16 channels (the oneDNN concat in nChw16c, the nhwc branch
+// converted straight into it), then LRN across channels and a split of
+// its own so the concat's gradient arrives summed in the blocked layout.
+std::string Inception() {
+  auto conv = [](const std::string& name, const std::string& bottom, int out, int kernel) {
+    return Layer(name, "Convolution", bottom, name,
+                 "convolution_param { num_output: " + std::to_string(out) + " kernel_size: " + std::to_string(kernel) +
+                     " pad: " + std::to_string(kernel / 2) +
+                     " weight_filler { type: 'gaussian' std: 0.2 } bias_filler { type: 'gaussian' std: 0.1 } }");
+  };
+  return std::string(kInput) + conv("stem", "data", 16, 3) + Layer("stem_relu", "ReLU", "stem", "stem") +
+         conv("b1", "stem", 16, 1) + conv("b2", "stem", 32, 3) + conv("b3_reduce", "stem", 24, 1) +
+         conv("b3", "b3_reduce", 32, 3) +
+         Layer("b4_pool", "Pooling", "stem", "b4_pool", "pooling_param { pool: MAX kernel_size: 3 stride: 1 pad: 1 }") +
+         conv("b4", "b4_pool", 16, 1) +
+         "layer { name: 'mixed' type: 'Concat' bottom: 'b1' bottom: 'b2' bottom: 'b3' bottom: 'b4' top: 'mixed' } " +
+         Layer("norm", "LRN", "mixed", "norm", "lrn_param { local_size: 5 alpha: 0.0001 beta: 0.75 }") +
+         conv("after", "norm", 16, 1) + Layer("sum", "Eltwise", "after", "sum", "bottom: 'b1'") +
+         Layer("pool", "Pooling", "sum", "pool", "pooling_param { pool: AVE kernel_size: 2 stride: 2 }") + kTail;
+}
+
 struct NetRun {
   std::vector<std::vector<float>> data, diff;  // per blob, then per parameter
   int64_t reorders = 0;                        // in the last iteration
   bool kept_somewhere = false;                 // a blob was left in a private layout
   bool channels_last_somewhere = false;        // ... and in nhwc
+  std::vector<std::string> blocked_data;       // blobs whose values were left in nChw16c only
 };
 
 std::vector<float> Values(const float* p, int n) { return std::vector<float>(p, p + n); }
@@ -132,6 +157,10 @@ NetRun RunNet(const std::string& text, bool keep, bool backward = true, bool sha
     for (const SyncedMemory* m : {b->data().get(), b->diff().get()}) {
       const std::shared_ptr<const DnnlLayout> layout = DnnlLayoutOf(*m);
       r.channels_last_somewhere = r.channels_last_somewhere || (layout && dnnl_util::IsChannelsLast(layout->desc()));
+    }
+    const std::shared_ptr<const DnnlLayout> layout = DnnlLayoutOf(*b->data());
+    if (layout && dnnl_util::IsChannelBlocked16(layout->desc()) && b->data()->head() == SyncedMemory::Head::AT_PRV) {
+      r.blocked_data.push_back(b->name());
     }
   }
   // What a user reads: plain values, through cpu_data()/cpu_diff(). With
@@ -198,6 +227,17 @@ TEST(DnnlKeptLayout, ResidualBlocksMatch) { ExpectKeepingChangesNothing(Residual
 TEST(DnnlKeptLayout, ChannelsLastBesideBlockedMatches) {
   ExpectKeepingChangesNothing(LeNetChannels());
   EXPECT_TRUE(RunNet(LeNetChannels(), true).channels_last_somewhere) << "no convolution chose nhwc";
+}
+
+// The concat and the LRN run in the blocked layout, matching plain.
+TEST(DnnlKeptLayout, InceptionConcatAndLrnMatch) {
+  ExpectKeepingChangesNothing(Inception());
+  const NetRun on = RunNet(Inception(), true);
+  EXPECT_TRUE(on.channels_last_somewhere) << "no branch chose nhwc";
+  for (const char* name : {"mixed", "norm"}) {
+    EXPECT_NE(std::find(on.blocked_data.begin(), on.blocked_data.end(), name), on.blocked_data.end())
+        << name << " was not left in nChw16c";
+  }
 }
 
 // share_activations: blobs sharing one buffer, forward only.

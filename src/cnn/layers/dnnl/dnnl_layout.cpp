@@ -39,14 +39,17 @@ struct ReorderLog {
 bool KeepLayout() { return Keep().load(); }
 void SetKeepLayout(bool keep) { Keep().store(keep); }
 
-bool IsChannelBlocked16(const dnnl::memory::desc& desc) {
-  const dnnl::memory::dims dims = desc.dims();
+dnnl::memory::desc ChannelBlocked16(const dnnl::memory::dims& dims) {
   using tag = dnnl::memory::format_tag;
   const tag t = dims.size() == 3   ? tag::nCw16c
                 : dims.size() == 4 ? tag::nChw16c
                 : dims.size() == 5 ? tag::nCdhw16c
                                    : tag::undef;
-  return t != tag::undef && dnnl::memory::desc(dims, dnnl::memory::data_type::f32, t) == desc;
+  return t == tag::undef ? dnnl::memory::desc() : dnnl::memory::desc(dims, dnnl::memory::data_type::f32, t);
+}
+bool IsChannelBlocked16(const dnnl::memory::desc& desc) {
+  const dnnl::memory::desc blocked = ChannelBlocked16(desc.dims());
+  return !blocked.is_zero() && blocked == desc;
 }
 bool IsChannelsLast(const dnnl::memory::desc& desc) {
   const size_t rank = desc.dims().size();

@@ -27,6 +27,9 @@ void SetKeepLayout(bool keep);
 int64_t ReorderCount();
 void CountReorder();
 
+// nCw16c, nChw16c or nCdhw16c for these N x C x spatial dims (a zero desc
+// for another rank).
+dnnl::memory::desc ChannelBlocked16(const dnnl::memory::dims& dims);
 // Whether `desc` is nCw16c, nChw16c or nCdhw16c (channels in blocks of 16
 // innermost, for N x C x spatial dims): the layout our own kernels for kept
 // layouts (the fused BatchNorm, MAX pooling) read.
