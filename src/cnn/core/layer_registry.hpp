@@ -58,9 +58,6 @@ class LayerRegistry {
   // by ClearEngineOverride.
   static void OverrideEngine(Engine engine);
   static void ClearEngineOverride();
-  // Whether `param` gets its engine from DEFAULT's rule (neither its own
-  // field nor the override names one).
-  static bool ChosenByDefault(const LayerParameter& param);
   static std::vector<std::string> Types();
 };
 

@@ -39,12 +39,12 @@ struct DnnlConvolutionLayer::Primitives {
 };
 
 DnnlConvolutionLayer::DnnlConvolutionLayer(const LayerParameter& param)
-    : ConvolutionLayer(param), by_default_(LayerRegistry::ChosenByDefault(param)) {}
+    : ConvolutionLayer(param) {}
 DnnlConvolutionLayer::~DnnlConvolutionLayer() = default;
 
 bool DnnlConvolutionLayer::Supported() const {
   return !padded_.padding().active() && geom_.axes >= 1 && geom_.axes <= 3 && !force_nd_ && num_ > 0 &&
-         geom_.channels > 0 && !(by_default_ && uses_depthwise());
+         geom_.channels > 0;
 }
 
 bool DnnlConvolutionLayer::ChannelsLastPays() const {

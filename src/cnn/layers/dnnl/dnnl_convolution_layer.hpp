@@ -56,7 +56,6 @@ class DnnlConvolutionLayer : public ConvolutionLayer, public FusingLayer {
   void PrepareBackward(bool data, bool weights);
 
   bool uses_dnnl_ = false;
-  bool by_default_;  // DEFAULT chose this engine (LayerRegistry::ChosenByDefault)
   std::vector<int> shape_;  // the input shape uses_dnnl_ was decided for
   std::unique_ptr<Primitives> prims_;  // null until the first pass of a shape
   DnnlFusedReLU relu_;
