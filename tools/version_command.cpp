@@ -34,6 +34,29 @@ namespace tool {
 
 const char* VersionString() { return CNN_VERSION; }
 
+#ifdef CNN_WITH_DNNL
+namespace {
+// The widest instruction set oneDNN dispatches to on this CPU (its kernels'
+// names in ONEDNN_VERBOSE say which one each primitive took: f32
+// convolutions run avx512_core even where amx is the ceiling).
+const char* DnnlIsaName(dnnl_cpu_isa_t isa) {
+  switch (isa) {
+    case dnnl_cpu_isa_sse41: return "sse41";
+    case dnnl_cpu_isa_avx: return "avx";
+    case dnnl_cpu_isa_avx2: return "avx2";
+    case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
+    case dnnl_cpu_isa_avx512_mic: return "avx512_mic";
+    case dnnl_cpu_isa_avx512_mic_4ops: return "avx512_mic_4ops";
+    case dnnl_cpu_isa_avx512_core: return "avx512_core";
+    case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
+    default: return "baseline";
+  }
+}
+}  // namespace
+#endif
+
 int VersionCommand(const std::vector<std::string>& args) {
   ExpectNoArguments("version", args);
   std::printf("cnn %s\n", VersionString());
@@ -54,8 +77,8 @@ int VersionCommand(const std::vector<std::string>& args) {
 #endif
 #ifdef CNN_WITH_DNNL
   const dnnl_version_t* dnnl = dnnl_version();
-  std::printf("oneDNN: on (%d.%d.%d, CPU runtime %s)\n", dnnl->major, dnnl->minor, dnnl->patch,
-              dnnl->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : "other");
+  std::printf("oneDNN: on (%d.%d.%d, CPU runtime %s, ISA up to %s)\n", dnnl->major, dnnl->minor, dnnl->patch,
+              dnnl->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : "other", DnnlIsaName(dnnl_get_effective_cpu_isa()));
 #else
   std::printf("oneDNN: off\n");
 #endif

@@ -10,8 +10,9 @@
 # BUILD_DIR (build; the cnn tool is built there when missing), SHARED
 # (../shared), NETS (space-separated subset of: lenet cifar10_quick alexnet googlenet
 # resnet50 mobilenet_v1; the default is the first four),
-# OUT_DIR (where the raw logs go; default BUILD_DIR/bench), ENGINES (unset: one
-# cnn run with each layer's own engine; else a space-separated list of
+# OUT_DIR (where the raw logs go; default BUILD_DIR/bench), ENGINES (unset: cnn
+# with each layer's own engine, and in a build with oneDNN beside it cnn
+# without oneDNN, `--engine=CAFFE` (our own kernels); else a space-separated list of
 # `cnn time --engine` values, e.g. "CAFFE DNNL", each timed as its own column
 # in the same alternating rounds; `ENGINE+VAR=value` runs that engine with one
 # environment setting, e.g. "DNNL+CNN_DNNL_KEEP_LAYOUT=0 DNNL").
@@ -47,6 +48,7 @@ if [ ! -x "$cnn" ]; then
   cmake --build "$build_dir" -j "$(nproc)" --target cnn_tool
 fi
 mkdir -p "$out_dir"
+if [ -z "${ENGINES:-}" ] && "$cnn" version | grep -q '^oneDNN: on'; then cnn_tools+=(cnn-CAFFE); fi
 
 export OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads
 
@@ -77,7 +79,7 @@ median() {
 g++ -O2 scripts/bench/sgemm_peak.cpp -lopenblas -o "$out_dir/sgemm_peak"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 "$out_dir/sgemm_peak" 2048 10
-"$build_dir/tools/cnn" version | head -1
+"$build_dir/tools/cnn" version | grep -E '^(cnn|BLAS|oneDNN)'
 echo "rounds: $rounds, threads: $threads, logs: $out_dir"
 echo
 
