@@ -240,6 +240,29 @@ TEST(DnnlKeptLayout, InceptionConcatAndLrnMatch) {
   }
 }
 
+// Global AVE pooling of a kept nChw16c input writes its gradient in that
+// layout: left to choose from a 1x1 output, oneDNN picked acdB16b, which
+// only its reference kernel reads (100x slower on fmnist_resnet's pool5).
+TEST(DnnlKeptLayout, GlobalPoolingGradientKeepsTheSourceLayout) {
+  const std::string net_text = std::string(kInput) + Conv("conv", "data", 16) +
+                               Layer("pool", "Pooling", "conv", "pool", "pooling_param { pool: AVE global_pooling: true }") +
+                               kTail;
+  ExpectKeepingChangesNothing(net_text);
+  NetParameter param;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString("force_backward: true " + net_text, &param));
+  Net net(param);
+  test::FillGaussian(net.blob_by_name("data").get());
+  test::FillGaussian(net.blob_by_name("target").get());
+  net.Forward();
+  const std::vector<std::string>& names = net.layer_names();
+  const int pool = static_cast<int>(std::find(names.begin(), names.end(), "pool") - names.begin());
+  ASSERT_LT(pool, static_cast<int>(names.size()));
+  net.BackwardFromTo(static_cast<int>(names.size()) - 1, pool);  // down to the pooling, not the convolution
+  const std::shared_ptr<const DnnlLayout> layout = DnnlLayoutOf(*net.blob_by_name("conv")->diff());
+  ASSERT_TRUE(layout) << "the pooling's input gradient is not in a oneDNN layout";
+  EXPECT_TRUE(dnnl_util::IsChannelBlocked16(layout->desc())) << "not the source's nChw16c";
+}
+
 // share_activations: blobs sharing one buffer, forward only.
 TEST(DnnlKeptLayout, SharedActivationsMatch) {
   for (const std::string& net : {AllDnnl(), WithMaxPool()}) {
