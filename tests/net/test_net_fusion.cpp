@@ -252,7 +252,8 @@ TEST(NetFusion, EltwiseSumAndReluOfAResidualBlock) {
 #ifdef CNN_WITH_DNNL
 // The oneDNN convolution and inner product run the in-place ReLU after
 // them as a post-op (dnnl_fused_relu.hpp): 50 channels go channels-last,
-// 32 blocked, with the leaky slope and without.
+// 32 blocked, with the leaky slope and without. ip1 names its engine: DEFAULT
+// would run a product this small on our kernel, without the post-op.
 std::string ConvReluText(const std::string& slope) {
   const std::string relu = slope.empty() ? "" : " relu_param { negative_slope: " + slope + " }";
   auto layer = [&](const std::string& name, const std::string& type, const std::string& bottom,
@@ -267,7 +268,7 @@ std::string ConvReluText(const std::string& slope) {
          layer("conv1", "Convolution", "data", "convolution_param { num_output: 20 kernel_size: 3" + fillers + " }") +
          layer("conv2", "Convolution", "conv1", "convolution_param { num_output: 50 kernel_size: 3 pad: 1" + fillers + " }") +
          layer("conv3", "Convolution", "conv2", "convolution_param { num_output: 32 kernel_size: 3 stride: 2" + fillers + " }") +
-         layer("ip1", "InnerProduct", "conv3", "inner_product_param { num_output: 7" + fillers + " }") +
+         layer("ip1", "InnerProduct", "conv3", "inner_product_param { num_output: 7 engine: DNNL" + fillers + " }") +
          "layer { name: 'ip2' type: 'InnerProduct' bottom: 'ip1' top: 'ip2' inner_product_param { num_output: 3" +
          fillers + " } }";
 }

@@ -157,6 +157,12 @@ LayerRegistry::Engine LayerRegistry::ChosenEngine(const LayerParameter& param) {
   return Engine::CAFFE;
 }
 
+bool LayerRegistry::ChosenByDefault(const LayerParameter& param) {
+  const std::optional<Engine>& forced = engine_override();
+  if (forced && *forced != Engine::DEFAULT && EngineMessageField(param.type())) return false;
+  return RequestedEngine(param) == Engine::DEFAULT;
+}
+
 std::unique_ptr<Layer> LayerRegistry::Create(const LayerParameter& param) {
   auto it = registry().find(param.type());
   if (it == registry().end()) {

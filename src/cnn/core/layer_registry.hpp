@@ -58,6 +58,10 @@ class LayerRegistry {
   // by ClearEngineOverride.
   static void OverrideEngine(Engine engine);
   static void ClearEngineOverride();
+  // Whether `param` gets its engine from DEFAULT's rule: neither its own
+  // field nor the override names one. An engine class may then keep a shape
+  // the library runs slower to our own code; a named engine always runs.
+  static bool ChosenByDefault(const LayerParameter& param);
   static std::vector<std::string> Types();
 };
 

@@ -2,7 +2,9 @@
 // over the whole batch, its data gradient and its weight + bias gradient,
 // with the weights as stored (num_output x K, or K x num_output with
 // transpose). Setup, shape checks and parameters are our layer's; our own
-// CPU code runs for an empty batch or where the library refuses the shape.
+// CPU code runs for an empty batch, where the library refuses the shape, and,
+// when DEFAULT chose this engine, for products too small to pay oneDNN's
+// fixed cost per call (SmallForDnnl).
 // GPU passes are our layer's. An in-place ReLU after the layer runs inside
 // its forward primitive (dnnl_fused_relu.hpp).
 #pragma once
@@ -38,7 +40,12 @@ class DnnlInnerProductLayer : public InnerProductLayer, public FusingLayer {
   const dnnl::inner_product_forward& ForwardPrimitive();
   void PrepareBackward(bool data, bool weights);
 
+  // M x N x K below which DEFAULT runs our kernel (see the .cpp).
+  static constexpr double kSmallMultiplyAdds = 6e6;
+  bool SmallForDnnl() const;
+
   bool uses_dnnl_ = false;
+  const bool by_default_;  // DEFAULT chose this engine (LayerRegistry::ChosenByDefault)
   std::vector<int> shape_;  // the input shape uses_dnnl_ was decided for
   std::unique_ptr<Primitives> prims_;  // null until the first pass of a batch size
   DnnlFusedReLU relu_;
