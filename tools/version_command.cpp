@@ -22,6 +22,7 @@
 #include <dnnl.h>
 #endif
 
+#include "cnn/core/blas_core.hpp"
 #include "commands.hpp"
 
 // The build may pass its own (from the project version or git); this is the fallback.
@@ -62,8 +63,13 @@ int VersionCommand(const std::vector<std::string>& args) {
   std::printf("cnn %s\n", VersionString());
   std::printf("compiler: %s, C++ %ld\n", __VERSION__, static_cast<long>(__cplusplus));
   std::printf("protobuf: %s\n", google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION).c_str());
-  std::printf("BLAS: OpenBLAS (%s; core %s; %d threads)\n", openblas_get_config(), openblas_get_corename(),
-              openblas_get_num_threads());
+  // Where OpenBLAS had fallen back to kernels without AVX2, the tool
+  // switched to a vector set at start (cnn/core/blas_core.hpp): say so.
+  const std::string& detected = OpenBlasCoreDetected();
+  const std::string chosen =
+      detected.empty() ? "" : " (chosen by cnn: OpenBLAS detected " + detected + " for this CPU)";
+  std::printf("BLAS: OpenBLAS (%s; core %s%s; %d threads)\n", openblas_get_config(), openblas_get_corename(),
+              chosen.c_str(), openblas_get_num_threads());
 #ifdef CNN_WITH_CUDA
   std::printf("CUDA: on (built with runtime %d.%d, cuBLAS %d.%d.%d)\n", CUDART_VERSION / 1000,
               CUDART_VERSION % 1000 / 10, CUBLAS_VER_MAJOR, CUBLAS_VER_MINOR, CUBLAS_VER_PATCH);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "bindings.hpp"
+#include "cnn/core/blas_core.hpp"
 #include "cnn/core/common.hpp"
 #include "cnn/core/context.hpp"
 #include "cnn/core/layer_registry.hpp"
@@ -64,6 +65,10 @@ PYBIND11_MODULE(_cnn, m) {
   using namespace cnn::python;
   m.doc() = "cnn's C++ core: Net, Blob, Layer, Solver (use the package `cnn`, not this module)";
   InitLogging();
+  // The same OpenBLAS kernels as the `cnn` tool (cnn/core/blas_core.hpp), so
+  // a net trained here and by `cnn train` gets the same numbers. numpy has
+  // loaded OpenBLAS by now but runs nothing on it while a module imports.
+  UseBetterOpenBlasKernels();
 
   // Every user-facing failure of the core is a cnn::Error with the one-line
   // message the CLI prints after "cnn: error: ".
