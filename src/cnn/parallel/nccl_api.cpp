@@ -1,65 +1,35 @@
 #include "cnn/parallel/nccl_api.hpp"
 
-#include <dlfcn.h>
-
-#include <mutex>
 #include <string>
 
-#include "cnn/core/common.hpp"
+#include "cnn/core/dynamic_library.hpp"
 
 namespace cnn {
 namespace parallel {
 namespace {
 
-// The soname of the NCCL major version whose header we compiled against.
-std::string LibraryName() { return "libnccl.so." + std::to_string(NCCL_MAJOR); }
-
-template <typename Fn>
-void Resolve(void* lib, const char* name, Fn* out) {
-  void* sym = dlsym(lib, name);
-  CNN_CHECK(sym, LibraryName() << " has no symbol " << name << ": is it older than NCCL " << NCCL_MAJOR << "."
-                               << NCCL_MINOR << "?");
-  *out = reinterpret_cast<Fn>(sym);
-}
-
 NcclApi Load() {
-  const std::string file = LibraryName();
-  void* lib = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!lib) lib = dlopen("libnccl.so", RTLD_NOW | RTLD_LOCAL);
-  if (!lib) {
-    const char* why = dlerror();
-    CNN_THROW("cannot load NCCL (" << file << "): " << (why ? why : "not found")
-                                   << "; install NCCL or add its folder to LD_LIBRARY_PATH");
-  }
+  // The soname of the NCCL major version whose header we compiled against.
+  const DynamicLibrary lib({"NCCL", "libnccl.so." + std::to_string(NCCL_MAJOR), "libnccl.so",
+                            "install NCCL or add its folder to LD_LIBRARY_PATH",
+                            "is it older than NCCL " + std::to_string(NCCL_MAJOR) + "." + std::to_string(NCCL_MINOR) +
+                                "?"});
   NcclApi api;
-  Resolve(lib, "ncclGetVersion", &api.GetVersion);
-  Resolve(lib, "ncclGetUniqueId", &api.GetUniqueId);
-  Resolve(lib, "ncclCommInitRank", &api.CommInitRank);
-  Resolve(lib, "ncclCommInitAll", &api.CommInitAll);
-  Resolve(lib, "ncclCommDestroy", &api.CommDestroy);
-  Resolve(lib, "ncclCommAbort", &api.CommAbort);
-  Resolve(lib, "ncclAllReduce", &api.AllReduce);
-  Resolve(lib, "ncclBroadcast", &api.Broadcast);
-  Resolve(lib, "ncclGetErrorString", &api.GetErrorString);
-  return api;  // the library stays open for the life of the process
+  lib.Resolve("ncclGetVersion", &api.GetVersion);
+  lib.Resolve("ncclGetUniqueId", &api.GetUniqueId);
+  lib.Resolve("ncclCommInitRank", &api.CommInitRank);
+  lib.Resolve("ncclCommInitAll", &api.CommInitAll);
+  lib.Resolve("ncclCommDestroy", &api.CommDestroy);
+  lib.Resolve("ncclCommAbort", &api.CommAbort);
+  lib.Resolve("ncclAllReduce", &api.AllReduce);
+  lib.Resolve("ncclBroadcast", &api.Broadcast);
+  lib.Resolve("ncclGetErrorString", &api.GetErrorString);
+  return api;
 }
 
 }  // namespace
 
-const NcclApi& NcclLib() {
-  static std::once_flag once;
-  static NcclApi api;
-  static std::string error;
-  std::call_once(once, [] {
-    try {
-      api = Load();
-    } catch (const Error& e) {
-      error = e.what();
-    }
-  });
-  CNN_CHECK(error.empty(), error);
-  return api;
-}
+const NcclApi& NcclLib() { return LoadOnce(&Load); }
 
 }  // namespace parallel
 }  // namespace cnn
