@@ -51,19 +51,9 @@ mkdir -p "$out_dir"
 if [ -z "${ENGINES:-}" ] && "$cnn" version | grep -q '^oneDNN: on'; then cnn_tools+=(cnn-CAFFE); fi
 
 export OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads
-# Where OpenBLAS fell back to kernels without AVX2 for this CPU, cnn switches
-# to a vector set at start (README, "OpenBLAS's
-# kernels"); sgemm_peak and PyTorch, which load the same OpenBLAS, get that
-# set too, so every figure of a run shares one BLAS.
-blas_note=
-if [ -z "${OPENBLAS_CORETYPE+set}" ]; then
-  blas_line=$("$cnn" version | grep '^BLAS:')
-  core=$(sed -n 's/.*; core \([A-Za-z0-9]*\) (chosen by cnn: .*/\1/p' <<< "$blas_line")
-  if [ -n "$core" ]; then
-    export OPENBLAS_CORETYPE=$core
-    blas_note="OPENBLAS_CORETYPE=$core for every tool (cnn's choice: OpenBLAS $(sed -n 's/.*\(detected [A-Za-z0-9]*\).*/\1/p' <<< "$blas_line"))"
-  fi
-fi
+# One OpenBLAS kernel set for cnn, sgemm_peak and PyTorch (share_blas_core.sh).
+source scripts/bench/share_blas_core.sh
+share_blas_core "$cnn"
 
 # name | prototxt | batch (0: the net's own) | iterations | target cnn/PyTorch ratio:
 # Caffe's ratio to PyTorch (ANCHORS.md) for Caffe's reference nets; for the zoo's

@@ -24,6 +24,10 @@ mkdir -p "$log_dir"
 CNN_EXTRA_PACKAGES="dataset-fashion-mnist python3-torch" bash scripts/install_deps.sh
 [ -x "$cnn" ] || { echo "fmnist_resnet.sh: build cnn first ($cnn missing)" >&2; exit 1; }
 CNN="$cnn" bash data/fashion-mnist/convert.sh
+# One OpenBLAS kernel set for cnn and PyTorch (share_blas_core.sh).
+source scripts/bench/share_blas_core.sh
+share_blas_core "$cnn"
+[ -z "$blas_note" ] || echo "$blas_note"
 
 solver="$log_dir/fmnist_resnet_solver.prototxt"
 iterations=${ITERATIONS:-6000}
