@@ -6,30 +6,8 @@
 namespace cnn {
 
 void HingeLossLayer::LayerSetUp(const BlobVec& bottom, const BlobVec& top) {
-  norm_ = ReadLossNormalization(layer_param_, LossParameter_NormalizationMode_BATCH_SIZE, where());
+  ItemLabelLossLayer::LayerSetUp(bottom, top);
   l2_ = layer_param_.hinge_loss_param().norm() == HingeLossParameter_Norm_L2;
-}
-
-void HingeLossLayer::Reshape(const BlobVec& bottom, const BlobVec& top) {
-  CNN_CHECK(bottom[0]->num_axes() > 0 && bottom[0]->shape(0) > 0 && bottom[1]->num_axes() > 0 &&
-                bottom[1]->shape(0) == bottom[0]->shape(0) && bottom[1]->count() == bottom[0]->shape(0),
-            where() << "needs one label per item: scores " << bottom[0]->shape_string() << " hold "
-                    << (bottom[0]->num_axes() > 0 ? bottom[0]->shape(0) : 0) << " items, labels "
-                    << bottom[1]->shape_string() << " (expected N or N x 1 x 1 x 1)");
-  num_ = bottom[0]->shape(0);
-  dim_ = bottom[0]->count() / num_;
-  top[0]->Reshape(std::vector<int>{});
-}
-
-int HingeLossLayer::LabelAt(const float* labels, int i) const {
-  const int label = static_cast<int>(labels[i]);
-  if (!norm_.Ignores(label) && (label < 0 || label >= dim_)) ThrowBadLabel(label, i);
-  return label;
-}
-
-void HingeLossLayer::ThrowBadLabel(int label, int item) const {
-  CNN_THROW(where() << "label " << label << " of item " << item << " is outside [0, " << dim_ << ") (the scores have "
-                    << dim_ << " classes)");
 }
 
 void HingeLossLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {

@@ -8,16 +8,10 @@
 // is exactly 0 (the kink) its L1 gradient is 0, as Caffe's sign() gives.
 #pragma once
 
-#include <memory>
 #include <vector>
 
 #include "cnn/core/host_device.hpp"
-#include "cnn/core/layer.hpp"
-#include "cnn/layers/loss/loss_normalization.hpp"
-#ifdef CNN_WITH_CUDA
-#include "cnn/gpu/bad_label_gpu.hpp"
-#include "cnn/layers/loss/loss_gpu.hpp"
-#endif
+#include "cnn/layers/loss/item_label_loss_layer.hpp"
 
 namespace cnn {
 
@@ -39,18 +33,13 @@ CNN_HD float HingeTermGradient(float x, bool is_label, bool l2) {
   return is_label ? -g : g;
 }
 
-class HingeLossLayer : public Layer {
+class HingeLossLayer : public ItemLabelLossLayer {
  public:
-  explicit HingeLossLayer(const LayerParameter& param) : Layer(param) {}
+  explicit HingeLossLayer(const LayerParameter& param) : ItemLabelLossLayer(param, "scores") {}
 
   void LayerSetUp(const BlobVec& bottom, const BlobVec& top) override;
-  void Reshape(const BlobVec& bottom, const BlobVec& top) override;
 
   const char* type() const override { return "HingeLoss"; }
-  int ExactNumBottomBlobs() const override { return 2; }
-  int ExactNumTopBlobs() const override { return 1; }
-  bool IsLossLayer() const override { return true; }
-  bool AllowForceBackward(int bottom_index) const override { return bottom_index != 1; }
 
  protected:
   void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
@@ -63,16 +52,7 @@ class HingeLossLayer : public Layer {
 #endif
 
  private:
-  int LabelAt(const float* labels, int i) const;
-  [[noreturn]] void ThrowBadLabel(int label, int item) const;
-
-  LossNormalization norm_;
   bool l2_ = false;
-  int num_ = 0, dim_ = 0;
-#ifdef CNN_WITH_CUDA
-  std::unique_ptr<LossScratchGpu> scratch_;
-  BadLabelPosition bad_label_;
-#endif
 };
 
 }  // namespace cnn

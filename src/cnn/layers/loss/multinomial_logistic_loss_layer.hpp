@@ -10,16 +10,10 @@
 #pragma once
 
 #include <cmath>
-#include <memory>
 #include <vector>
 
 #include "cnn/core/host_device.hpp"
-#include "cnn/core/layer.hpp"
-#include "cnn/layers/loss/loss_normalization.hpp"
-#ifdef CNN_WITH_CUDA
-#include "cnn/gpu/bad_label_gpu.hpp"
-#include "cnn/layers/loss/loss_gpu.hpp"
-#endif
+#include "cnn/layers/loss/item_label_loss_layer.hpp"
 
 namespace cnn {
 
@@ -28,18 +22,11 @@ constexpr float kLogProbabilityFloor = 1e-20f;
 
 CNN_HD float FlooredProbability(float p) { return p < kLogProbabilityFloor ? kLogProbabilityFloor : p; }
 
-class MultinomialLogisticLossLayer : public Layer {
+class MultinomialLogisticLossLayer : public ItemLabelLossLayer {
  public:
-  explicit MultinomialLogisticLossLayer(const LayerParameter& param) : Layer(param) {}
-
-  void LayerSetUp(const BlobVec& bottom, const BlobVec& top) override;
-  void Reshape(const BlobVec& bottom, const BlobVec& top) override;
+  explicit MultinomialLogisticLossLayer(const LayerParameter& param) : ItemLabelLossLayer(param, "probabilities") {}
 
   const char* type() const override { return "MultinomialLogisticLoss"; }
-  int ExactNumBottomBlobs() const override { return 2; }
-  int ExactNumTopBlobs() const override { return 1; }
-  bool IsLossLayer() const override { return true; }
-  bool AllowForceBackward(int bottom_index) const override { return bottom_index != 1; }
 
  protected:
   void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
@@ -49,18 +36,6 @@ class MultinomialLogisticLossLayer : public Layer {
   void Forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
   void Backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
-#endif
-
- private:
-  // Item i's label, checked against [0, dim_) unless ignored.
-  int LabelAt(const float* labels, int i) const;
-  [[noreturn]] void ThrowBadLabel(int label, int item) const;
-
-  LossNormalization norm_;
-  int num_ = 0, dim_ = 0;
-#ifdef CNN_WITH_CUDA
-  std::unique_ptr<LossScratchGpu> scratch_;
-  BadLabelPosition bad_label_;
 #endif
 };
 
