@@ -34,7 +34,7 @@ CpuVectorFeatures DetectCpuVectorFeatures() {
 }
 
 bool IsVectorOpenBlasCore(const std::string& core) {
-  // OpenBLAS 0.3.21's x86-64 kernel sets with AVX2 (Excavator, Zen) or
+  // OpenBLAS 0.3.21's x86-64 kernel sets with AVX2 (Haswell, Excavator, Zen) or
   // AVX-512 (SkylakeX, Cooperlake, SapphireRapids); its names vary in case
   // between openblas_get_corename() and OPENBLAS_CORETYPE.
   for (const char* name : {"Haswell", "Excavator", "Zen", "SkylakeX", "Cooperlake", "SapphireRapids"}) {
