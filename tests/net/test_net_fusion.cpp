@@ -251,7 +251,7 @@ TEST(NetFusion, EltwiseSumAndReluOfAResidualBlock) {
 
 #ifdef CNN_WITH_DNNL
 // The oneDNN convolution and inner product run the in-place ReLU after
-// them as a post-op (dnnl_fused_relu.hpp): 50 channels go channels-last,
+// them as a post-op (dnnl_post_ops.hpp): 50 channels go channels-last,
 // 32 blocked, with the leaky slope and without. ip1 names its engine: DEFAULT
 // would run a product this small on our kernel, without the post-op.
 std::string ConvReluText(const std::string& slope) {

@@ -216,8 +216,10 @@ void Net::Init(const NetParameter& in_param) {
   // std::set iterates by name, which is the order Caffe lists outputs in.
   for (const std::string& name : available) output_blobs_.push_back(blobs_[blob_index_.at(name)].get());
   ShareWeights();
-  if (param.share_activations()) ShareActivations(param);
-  PlanFusions();
+  const std::set<const Blob*> kept =
+      param.share_activations() ? KeptActivations(param) : std::set<const Blob*>();
+  PlanFusions(param.share_activations(), kept);
+  if (param.share_activations()) ShareActivations(kept);
   VLOG(1) << "Net '" << name_ << "' built: " << layers_.size() << " layers, " << learnable_params_.size()
           << " learnable blobs";
 }
@@ -398,7 +400,7 @@ void Net::ShareWeights() {
   }
 }
 
-void Net::ShareActivations(const NetParameter& param) {
+std::set<const Blob*> Net::KeptActivations(const NetParameter& param) const {
   std::set<const Blob*> keep(output_blobs_.begin(), output_blobs_.end());
   keep.insert(input_blobs_.begin(), input_blobs_.end());
   for (const std::string& name : param.keep_blob()) {
@@ -407,7 +409,35 @@ void Net::ShareActivations(const NetParameter& param) {
                                                 << ")");
     keep.insert(blobs_[blob_index_.at(name)].get());
   }
-  memory_plan_ = PlanActivationMemory(bottom_vecs_, top_vecs_, keep);
+  return keep;
+}
+
+void Net::ShareActivations(const std::set<const Blob*>& keep) {
+  // A fused chain runs in its head's pass: every blob of the chain is read
+  // or written then (a residual block's sum is written while the head's
+  // input is still being read), so the plan sees them all as the head's too.
+  // (Only bottoms from outside the chain: the planner takes a blob read
+  // before it is written to come from outside the net.)
+  // A head whose chain goes past its own top (to the sum) never writes that
+  // top in a fused pass: it is left out of the plan, so its memory is only
+  // allocated if some pass does write it (a GPU pass, one ending inside).
+  std::vector<BlobVec> bottoms = bottom_vecs_, tops = top_vecs_;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const int last = static_cast<int>(i) + fused_count_[i];
+    if (last == static_cast<int>(i)) continue;
+    for (int j = static_cast<int>(i) + 1; j <= last; ++j) tops[i].insert(tops[i].end(), top_vecs_[j].begin(), top_vecs_[j].end());
+    for (int j = static_cast<int>(i) + 1; j <= last; ++j) {
+      for (Blob* b : bottom_vecs_[j]) {
+        if (std::find(tops[i].begin(), tops[i].end(), b) == tops[i].end()) bottoms[i].push_back(b);
+      }
+    }
+    Blob* head_top = top_vecs_[i][0];
+    if (top_vecs_[last][0] == head_top) continue;
+    for (int j = static_cast<int>(i); j <= last; ++j) {
+      for (BlobVec* v : {&bottoms[j], &tops[j]}) v->erase(std::remove(v->begin(), v->end(), head_top), v->end());
+    }
+  }
+  memory_plan_ = PlanActivationMemory(bottoms, tops, keep);
   activations_shared_ = true;
   // Backward is refused from now on, so no parameter gradient will be
   // taken: layers that keep a copy of their input only for one (an
@@ -485,7 +515,7 @@ int Net::FusedEnd(int i) const {
   return i + fused_count_[i];
 }
 
-void Net::PlanFusions() {
+void Net::PlanFusions(bool forward_only, const std::set<const Blob*>& kept) {
   const int n = static_cast<int>(layers_.size());
   fusing_.assign(n, nullptr);
   fused_count_.assign(n, 0);
@@ -493,29 +523,47 @@ void Net::PlanFusions() {
   fused_ran_.assign(n, false);
   const char* env = std::getenv("CNN_FUSE");
   if (debug_info_ || (env && std::strcmp(env, "0") == 0)) return;
+  const auto reads = [&](int j, const Blob* b) {
+    return std::find(bottom_vecs_[j].begin(), bottom_vecs_[j].end(), b) != bottom_vecs_[j].end();
+  };
   for (int i = 0; i < n; ++i) {
     fusing_[i] = dynamic_cast<FusingLayer*>(layers_[i].get());
     if (!fusing_[i] || top_vecs_[i].size() != 1 || layers_[i]->loss(0) != 0.f) continue;
-    // The candidates: the layers right after, each in place on the head's
-    // top, none of them a loss (their passes would add to it).
-    Blob* top = top_vecs_[i][0];
-    std::vector<Layer*> next;
-    bool need_backward = layer_need_backward_[i];
-    for (int j = i + 1; j < n; ++j) {
+    // The candidates: the layers right after, none of them a loss (their
+    // passes would add to it), each in place on the blob before it.
+    std::vector<FusionCandidate> next;
+    FusionContext context;
+    context.forward_only = forward_only;
+    context.head_top = top_vecs_[i][0];
+    context.head_in_place = bottom_vecs_[i].size() == 1 && bottom_vecs_[i][0] == top_vecs_[i][0];
+    // A forward-only net refuses backward, so none will run through a chain.
+    context.need_backward = !forward_only && layer_need_backward_[i];
+    const Blob* head_top = top_vecs_[i][0];
+    const Blob* top = head_top;
+    bool left_head_top = false;
+    for (int j = i + 1; j < n && layers_[j]->loss(0) == 0.f; ++j) {
       const bool in_place = bottom_vecs_[j].size() == 1 && top_vecs_[j].size() == 1 && bottom_vecs_[j][0] == top &&
-                            top_vecs_[j][0] == top && layers_[j]->loss(0) == 0.f;
-      if (!in_place) break;
-      next.push_back(layers_[j].get());
-      need_backward = need_backward || layer_need_backward_[j];
+                            top_vecs_[j][0] == top;
+      if (!in_place) {
+        // Forward-only: the layer reading the head's top for the last time,
+        // when that top is nobody's to read after the pass.
+        bool last_reader = forward_only && !left_head_top && top_vecs_[j].size() == 1 && reads(j, head_top) &&
+                           !reads(j, top_vecs_[j][0]) && kept.count(head_top) == 0;
+        for (int k = j + 1; last_reader && k < n; ++k) last_reader = !reads(k, head_top);
+        if (!last_reader) break;
+        left_head_top = true;
+        top = top_vecs_[j][0];
+      }
+      next.push_back({layers_[j].get(), bottom_vecs_[j], top_vecs_[j], in_place});
+      context.need_backward = context.need_backward || (!forward_only && layer_need_backward_[j]);
     }
     if (next.empty()) continue;
-    const bool in_place = bottom_vecs_[i].size() == 1 && bottom_vecs_[i][0] == top;
-    const int taken = std::min<int>(fusing_[i]->Fuse(next, in_place, need_backward), static_cast<int>(next.size()));
+    const int taken = std::min<int>(fusing_[i]->Fuse(next, context), static_cast<int>(next.size()));
     if (taken <= 0) continue;
     fused_count_[i] = taken;
     for (int j = i + 1; j <= i + taken; ++j) fused_head_[j] = i;
     VLOG(1) << "net '" << name_ << "': layer '" << layer_names_[i] << "' runs the " << taken
-            << " in-place layer(s) after it in its CPU passes, up to '" << layer_names_[i + taken] << "'";
+            << " layer(s) after it in its CPU passes, up to '" << layer_names_[i + taken] << "'";
     i += taken;
   }
 }

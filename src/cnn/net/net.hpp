@@ -132,10 +132,14 @@ class Net {
   // Drops backward passes that cannot reach a loss, then applies force_backward.
   void PruneBackward(bool force_backward);
   void ShareWeights();
-  // share_activations: keeps inputs, outputs and keep_blob, plans the rest.
-  void ShareActivations(const NetParameter& param);
-  // Asks each FusingLayer which in-place layers after it it takes.
-  void PlanFusions();
+  // share_activations: the blobs a caller reads after a pass (inputs,
+  // outputs, keep_blob), which keep their own memory.
+  std::set<const Blob*> KeptActivations(const NetParameter& param) const;
+  // share_activations: plans every activation but `keep` (after PlanFusions).
+  void ShareActivations(const std::set<const Blob*>& keep);
+  // Asks each FusingLayer which layers after it it takes; in a forward-only
+  // net (`kept`: its KeptActivations) also the reader of a free top.
+  void PlanFusions(bool forward_only, const std::set<const Blob*>& kept);
   void ForwardDebugInfo(int layer_id) const;
   void BackwardDebugInfo(int layer_id) const;
 

@@ -1,5 +1,6 @@
 #include "cnn/layers/dnnl/dnnl_arg.hpp"
 
+#include <string>
 #include <unordered_map>
 
 #include "cnn/layers/dnnl/dnnl_layout.hpp"
@@ -26,6 +27,10 @@ void ExecutePlain(const dnnl::primitive& p, const dnnl::memory::desc& md,
   for (const auto& [id, data] : args) m.emplace(id, dnnl::memory(md, Engine(), const_cast<float*>(data)));
   p.execute(Stream(), m);
   Stream().wait();
+}
+
+bool IsReference(const dnnl::primitive_desc_base& pd) {
+  return std::string(pd.impl_info_str()).rfind("ref", 0) == 0;
 }
 
 dnnl::memory::desc Plain(const dnnl::memory::dims& dims) {
@@ -59,6 +64,7 @@ void DnnlArg::Reset(const dnnl::memory::desc& ours, const dnnl::memory::desc& ch
   ours_ = dnnl::memory(ours, engine, DNNL_MEMORY_NONE);
   chosen_desc_ = chosen;
   own_ = accumulate || chosen != ours;
+  scaled_mask_ = -1;
   layout_.reset();
   target_kept_ = false;
   if (!own_) {
@@ -86,6 +92,24 @@ const dnnl::memory& DnnlArg::Read(const float* data) {
     in_.execute(dnnl_util::Stream(), ours_, chosen_);
     dnnl_util::CountReorder();
   }
+  return chosen_;
+}
+
+const dnnl::memory& DnnlArg::ReadScaled(const float* data, const std::vector<float>& factors, int mask) {
+  CNN_CHECK(own_, "internal: a scaled read of an argument read in place");
+  if (scaled_mask_ != mask) {
+    dnnl::primitive_attr attr;
+    attr.set_output_scales(mask, {DNNL_RUNTIME_F32_VAL});
+    scaled_in_ = dnnl::reorder(dnnl::reorder::primitive_desc(ours_, chosen_, attr));
+    scaled_mask_ = mask;
+  }
+  ours_.set_data_handle(const_cast<float*>(data));
+  const dnnl::memory scales({{static_cast<dnnl::memory::dim>(factors.size())}, dnnl::memory::data_type::f32,
+                             dnnl::memory::format_tag::x},
+                            dnnl_util::Engine(), const_cast<float*>(factors.data()));
+  scaled_in_.execute(dnnl_util::Stream(),
+                     {{DNNL_ARG_FROM, ours_}, {DNNL_ARG_TO, chosen_}, {DNNL_ARG_ATTR_OUTPUT_SCALES, scales}});
+  dnnl_util::CountReorder();
   return chosen_;
 }
 

@@ -46,6 +46,10 @@ dnnl::memory::desc Any(const dnnl::memory::dims& dims);
 // N x C x spatial dims stored channels innermost (nwc, nhwc, ndhwc).
 dnnl::memory::desc ChannelsLast(const dnnl::memory::dims& dims);
 
+// Whether oneDNN chose its reference implementation (plain C++ loops, far
+// slower than its JIT kernels) for `pd`.
+bool IsReference(const dnnl::primitive_desc_base& pd);
+
 // Runs prepare(), which builds a layer's primitives. oneDNN refuses some
 // shapes with dnnl::error: that is one warning naming `what` ("pooling for
 // this geometry") and false, and the layer runs our own kernels instead.
@@ -99,6 +103,12 @@ class DnnlArg {
   // moves it into `data` (nothing to do when it was `data` itself).
   const dnnl::memory& Target(float* data);
   void Store(float* data);
+  // Read with the values of each output channel multiplied by its factor
+  // (a folded BatchNorm's, on a layer's weights), in the same reorder
+  // through oneDNN's output scales: `mask` has a bit per leading dim that
+  // indexes the factors (1: dim 0; 3: dims 0 and 1 of grouped weights).
+  // Only where reorders(): the scaled values need the own buffer.
+  const dnnl::memory& ReadScaled(const float* data, const std::vector<float>& factors, int mask);
 
   // The same on a blob's data() or diff(), for activations and their
   // gradients. With kept layouts (dnnl_util::KeepLayout()): Read uses the
@@ -127,6 +137,8 @@ class DnnlArg {
   dnnl::memory::desc chosen_desc_;
   bool own_ = false;      // chosen_ is an own buffer
   dnnl::reorder in_, out_;
+  dnnl::reorder scaled_in_;  // ReadScaled's, built on its first call
+  int scaled_mask_ = -1;
   std::shared_ptr<const DnnlLayout> layout_;
   dnnl::memory kept_;  // a view of a blob's private buffer
   bool target_kept_ = false;

@@ -24,10 +24,10 @@ struct DnnlConvolutionLayer::Primitives {
   }
   dnnl::convolution_forward::primitive_desc fwd_pd;
   dnnl::convolution_forward fwd;
-  // The same with the fused ReLU's post-op, on fwd's layouts; built on the
-  // first fused pass (absent where oneDNN refused it: the ReLU runs alone).
-  std::optional<dnnl::convolution_forward> fwd_relu;
-  bool fwd_relu_tried = false;
+  // The same with the taken layers' post-ops, on fwd's layouts; built on the
+  // first fused pass (absent where oneDNN refused them: they run alone).
+  std::optional<dnnl::convolution_forward> fwd_fused;
+  bool fwd_fused_tried = false;
   DnnlArg src_arg, weights_arg, dst_arg;
   // Backward, built on the first backward pass.
   std::optional<dnnl::convolution_backward_data> bwd_data;
@@ -112,65 +112,79 @@ DnnlConvolutionLayer::Primitives& DnnlConvolutionLayer::Prepare() {
   return *prims_;
 }
 
-int DnnlConvolutionLayer::Fuse(const std::vector<Layer*>& next, bool in_place, bool /*need_backward*/) {
-  return relu_.Take(next, in_place);
+int DnnlConvolutionLayer::Fuse(const std::vector<FusionCandidate>& next, const FusionContext& context) {
+  return post_.Take(next, context, num_output_);
 }
 
 const dnnl::convolution_forward& DnnlConvolutionLayer::ForwardPrimitive() {
   Primitives& p = *prims_;
-  if (!relu_.on()) return p.fwd;
-  if (!p.fwd_relu_tried) {
-    p.fwd_relu_tried = true;
+  if (!post_.on()) return p.fwd;
+  if (!p.fwd_fused_tried) {
+    p.fwd_fused_tried = true;
+    // A folded BatchNorm needs a bias, and the weights' reorder to scale.
+    if (post_.folds_affine() && !p.weights_arg.reorders()) return p.fwd;
     // The unfused primitive's layouts, so that every argument (and the
     // layout kept in the top) is the same either way.
-    const dnnl::memory::desc bias_md = bias_term_ ? dnnl_util::Plain(p.bias) : memory::desc();
-    dnnl_util::Prepared(where(), "convolution with a ReLU post-op", [&] {
+    const bool bias = bias_term_ || post_.folds_affine();
+    const dnnl::memory::desc bias_md = bias ? dnnl_util::Plain(p.bias) : memory::desc();
+    dnnl_util::Prepared(where(), std::string("convolution with ") + post_.what(), [&] {
       dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
                                         p.fwd_pd.src_desc(), p.fwd_pd.weights_desc(), bias_md, p.fwd_pd.dst_desc(),
                                         p.strides, p.dilates, p.pad_l, p.pad_r);
-      p.fwd_relu.emplace(dnnl::convolution_forward::primitive_desc(d, relu_.Attr(), dnnl_util::Engine()));
+      dnnl::convolution_forward::primitive_desc pd(d, post_.Attr(p.fwd_pd.dst_desc()), dnnl_util::Engine());
+      // oneDNN's reference kernel takes any post-op, at a fraction of the
+      // speed: the layers alone are faster then.
+      if (dnnl_util::IsReference(pd)) return;
+      p.fwd_fused.emplace(pd);
     });
   }
-  return p.fwd_relu ? *p.fwd_relu : p.fwd;
+  return p.fwd_fused ? *p.fwd_fused : p.fwd;
 }
 
 void DnnlConvolutionLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
   if (uses_dnnl_ && !prims_) {
     uses_dnnl_ = dnnl_util::Prepared(where(), "convolution for this geometry", [&] { Prepare(); });
   }
+  ran_post_ops_ = false;
   if (!uses_dnnl_) {
     ConvolutionLayer::Forward_cpu(bottom, top);
-    if (relu_.on()) relu_.Forward(top);
+    if (post_.on()) post_.Forward();
     return;
   }
   const dnnl::convolution_forward& fwd = ForwardPrimitive();
   Primitives& p = *prims_;
-  // The tops first: a top too large for memory is then named as the blob it
-  // is. Not with kept layouts, where the tops live in their private buffers
-  // and a plain one would be memory no pass uses (LeNet's training: 4 MiB).
+  const bool fused = post_.on() && p.fwd_fused;
+  ran_post_ops_ = fused;
+  LendFromWorkspace({&p.weights_arg}, {&p.src_arg, &p.dst_arg, fused ? post_.sum_arg() : nullptr});
+  std::unordered_map<int, memory> args;
+  const float* bias = bias_term_ ? blobs_[1]->cpu_data() : nullptr;
+  if (bias) args[DNNL_ARG_BIAS] = memory(dnnl_util::Plain(p.bias), dnnl_util::Engine(), const_cast<float*>(bias));
+  if (fused) post_.Prepare(bias, &args);
+  // The outputs first: a top too large for memory is then named as the blob
+  // it is. Not with kept layouts, where the tops live in their private
+  // buffers and a plain one would be memory no pass uses (LeNet's training:
+  // 4 MiB).
+  auto output = [&](size_t i) -> Blob& { return fused ? post_.Output(*top[i]) : *top[i]; };
   if (!dnnl_util::KeepLayout()) {
-    for (Blob* t : top) t->mutable_cpu_data();
+    for (size_t i = 0; i < top.size(); ++i) output(i).mutable_cpu_data();
   }
-  LendFromWorkspace({&p.weights_arg}, {&p.src_arg, &p.dst_arg});
   dnnl::stream& s = dnnl_util::Stream();
-  const memory& weights = p.weights_arg.Read(blobs_[0]->cpu_data());
-  memory bias;
-  if (bias_term_) {
-    bias = memory(dnnl_util::Plain(p.bias), dnnl_util::Engine(), const_cast<float*>(blobs_[1]->cpu_data()));
-  }
+  // The weights of each output channel times the folded BatchNorm's factor
+  // (mask: dim 0, and dim 1 of grouped weights, index the output channels).
+  args[DNNL_ARG_WEIGHTS] = fused && post_.folds_affine()
+                               ? p.weights_arg.ReadScaled(blobs_[0]->cpu_data(), post_.weight_factors(),
+                                                          group_ > 1 ? 3 : 1)
+                               : p.weights_arg.Read(blobs_[0]->cpu_data());
   for (size_t i = 0; i < bottom.size(); ++i) {
-    SyncedMemory& y = *top[i]->data();
-    std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, p.src_arg.Read(*bottom[i]->data())},
-                                            {DNNL_ARG_WEIGHTS, weights},
-                                            {DNNL_ARG_DST, NamingBlob(*top[i], "data", [&]() -> const memory& {
-                                               return p.dst_arg.Target(y);
-                                             })}};
-    if (bias_term_) args[DNNL_ARG_BIAS] = bias;
+    Blob& out = output(i);
+    SyncedMemory& y = *out.data();
+    args[DNNL_ARG_SRC] = p.src_arg.Read(*bottom[i]->data());
+    args[DNNL_ARG_DST] = NamingBlob(out, "data", [&]() -> const memory& { return p.dst_arg.Target(y); });
     fwd.execute(s, args);
     p.dst_arg.Store(y);
   }
   s.wait();
-  if (relu_.on() && !p.fwd_relu) relu_.Forward(top);
+  if (post_.on() && !fused) post_.Forward();
 }
 
 void DnnlConvolutionLayer::PrepareBackward(bool data, bool weights) {
@@ -205,7 +219,7 @@ void DnnlConvolutionLayer::PrepareBackward(bool data, bool weights) {
 
 void DnnlConvolutionLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                                         const BlobVec& bottom) {
-  if (relu_.on()) relu_.Backward(top);
+  if (post_.on()) post_.Backward();
   if (!uses_dnnl_ || !prims_) return ConvolutionLayer::Backward_cpu(top, propagate_down, bottom);
   const bool weight_grad = param_propagate_down(0);
   const bool bias_grad = bias_term_ && param_propagate_down(1);

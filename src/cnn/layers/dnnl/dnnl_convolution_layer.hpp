@@ -16,7 +16,8 @@
 // later calls; the argument layouts are the library's choice (see DnnlArg),
 // or channels-last where oneDNN's blocks would pad the channels heavily
 // (ChannelsLastPays). An in-place ReLU after the layer runs inside its
-// forward primitive (dnnl_fused_relu.hpp).
+// forward primitive, and so, where no backward pass follows, do a BatchNorm
+// and Scale after it and a residual block's sum (dnnl_post_ops.hpp).
 #pragma once
 
 #include <memory>
@@ -24,7 +25,7 @@
 
 #include "cnn/core/fusing_layer.hpp"
 #include "cnn/layers/conv/convolution_layer.hpp"
-#include "cnn/layers/dnnl/dnnl_fused_relu.hpp"
+#include "cnn/layers/dnnl/dnnl_post_ops.hpp"
 
 namespace cnn {
 
@@ -37,8 +38,11 @@ class DnnlConvolutionLayer : public ConvolutionLayer, public FusingLayer {
   // Whether the current shape runs on oneDNN (decided at Reshape).
   bool uses_dnnl() const { return uses_dnnl_; }
 
-  int Fuse(const std::vector<Layer*>& next, bool in_place, bool need_backward) override;
-  void set_fused_pass(bool on) override { relu_.set_pass(on); }
+  int Fuse(const std::vector<FusionCandidate>& next, const FusionContext& context) override;
+  void set_fused_pass(bool on) override { post_.set_pass(on); }
+  // Whether the last forward pass ran the taken layers inside its primitive
+  // (rather than one by one after it).
+  bool ran_post_ops() const { return ran_post_ops_; }
 
  protected:
   void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
@@ -50,15 +54,16 @@ class DnnlConvolutionLayer : public ConvolutionLayer, public FusingLayer {
   // Whether activations go channels-last rather than in oneDNN's blocks.
   bool ChannelsLastPays() const;
   Primitives& Prepare();
-  // fwd, or fwd_relu in a fused pass.
+  // fwd, or fwd_fused in a fused pass.
   const dnnl::convolution_forward& ForwardPrimitive();
   // Builds the backward primitives the pass needs (data: bottom diffs; weights: parameter diffs).
   void PrepareBackward(bool data, bool weights);
 
   bool uses_dnnl_ = false;
+  bool ran_post_ops_ = false;
   std::vector<int> shape_;  // the input shape uses_dnnl_ was decided for
   std::unique_ptr<Primitives> prims_;  // null until the first pass of a shape
-  DnnlFusedReLU relu_;
+  DnnlPostOps post_;
 };
 
 }  // namespace cnn

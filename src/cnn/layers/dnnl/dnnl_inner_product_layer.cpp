@@ -1,5 +1,7 @@
 #include "cnn/layers/dnnl/dnnl_inner_product_layer.hpp"
 
+#include <string>
+
 #include <glog/logging.h>
 
 #include <optional>
@@ -22,8 +24,8 @@ struct DnnlInnerProductLayer::Primitives {
   dnnl::inner_product_forward fwd;
   // The same with the fused ReLU's post-op, built on the first fused pass
   // (absent where oneDNN refused it: the ReLU runs alone).
-  std::optional<dnnl::inner_product_forward> fwd_relu;
-  bool fwd_relu_tried = false;
+  std::optional<dnnl::inner_product_forward> fwd_fused;
+  bool fwd_fused_tried = false;
   DnnlArg src_arg, weights_arg, dst_arg;
   std::optional<dnnl::inner_product_backward_data> bwd_data;
   DnnlArg bd_diff_dst, bd_weights, bd_diff_src;
@@ -109,24 +111,28 @@ void DnnlInnerProductLayer::PrepareBackward(bool data, bool weights) {
   }
 }
 
-int DnnlInnerProductLayer::Fuse(const std::vector<Layer*>& next, bool in_place, bool /*need_backward*/) {
-  return relu_.Take(next, in_place);
+int DnnlInnerProductLayer::Fuse(const std::vector<FusionCandidate>& next, const FusionContext& context) {
+  // A ReLU only: the weights stay in our layout, read in place, so there is
+  // no reorder to fold a BatchNorm into (DnnlArg::ReadScaled).
+  return post_.Take(next, context, 0);
 }
 
 const dnnl::inner_product_forward& DnnlInnerProductLayer::ForwardPrimitive() {
   Primitives& p = *prims_;
-  if (!relu_.on()) return p.fwd;
-  if (!p.fwd_relu_tried) {
-    p.fwd_relu_tried = true;
+  if (!post_.on()) return p.fwd;
+  if (!p.fwd_fused_tried) {
+    p.fwd_fused_tried = true;
     using namespace dnnl_util;
     const memory::desc bias_md = bias_term_ ? Plain(p.bias) : memory::desc();
-    Prepared(where(), "inner product with a ReLU post-op", [&] {
+    Prepared(where(), std::string("inner product with ") + post_.what(), [&] {
       dnnl::inner_product_forward::desc d(dnnl::prop_kind::forward_training, Plain(p.src), p.weights_ours, bias_md,
                                           Plain(p.dst));
-      p.fwd_relu.emplace(dnnl::inner_product_forward::primitive_desc(d, relu_.Attr(), Engine()));
+      dnnl::inner_product_forward::primitive_desc pd(d, post_.Attr(Plain(p.dst)), Engine());
+      if (IsReference(pd)) return;  // the layers alone are faster
+      p.fwd_fused.emplace(pd);
     });
   }
-  return p.fwd_relu ? *p.fwd_relu : p.fwd;
+  return p.fwd_fused ? *p.fwd_fused : p.fwd;
 }
 
 void DnnlInnerProductLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& top) {
@@ -135,17 +141,20 @@ void DnnlInnerProductLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& to
   }
   if (!uses_dnnl_) {
     InnerProductLayer::Forward_cpu(bottom, top);
-    if (relu_.on()) relu_.Forward(top);
+    if (post_.on()) post_.Forward();
     return;
   }
   const dnnl::inner_product_forward& fwd = ForwardPrimitive();
   Primitives& p = *prims_;
+  const bool fused = post_.on() && p.fwd_fused;
   dnnl::stream& s = dnnl_util::Stream();
-  SyncedMemory& y = *top[0]->data();
-  LendFromWorkspace({&p.weights_arg}, {&p.src_arg, &p.dst_arg});
-  std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, p.src_arg.Read(*bottom[0]->data())},
-                                          {DNNL_ARG_WEIGHTS, p.weights_arg.Read(blobs_[0]->cpu_data())},
-                                          {DNNL_ARG_DST, p.dst_arg.Target(y)}};
+  LendFromWorkspace({&p.weights_arg}, {&p.src_arg, &p.dst_arg, fused ? post_.sum_arg() : nullptr});
+  std::unordered_map<int, memory> args;
+  if (fused) post_.Prepare(nullptr, &args);  // (a ReLU needs nothing)
+  SyncedMemory& y = *(fused ? post_.Output(*top[0]) : *top[0]).data();
+  args[DNNL_ARG_SRC] = p.src_arg.Read(*bottom[0]->data());
+  args[DNNL_ARG_WEIGHTS] = p.weights_arg.Read(blobs_[0]->cpu_data());
+  args[DNNL_ARG_DST] = p.dst_arg.Target(y);
   if (bias_term_) {
     args[DNNL_ARG_BIAS] =
         memory(dnnl_util::Plain(p.bias), dnnl_util::Engine(), const_cast<float*>(blobs_[1]->cpu_data()));
@@ -153,12 +162,12 @@ void DnnlInnerProductLayer::Forward_cpu(const BlobVec& bottom, const BlobVec& to
   fwd.execute(s, args);
   p.dst_arg.Store(y);
   s.wait();
-  if (relu_.on() && !p.fwd_relu) relu_.Forward(top);
+  if (post_.on() && !fused) post_.Forward();
 }
 
 void DnnlInnerProductLayer::Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                                          const BlobVec& bottom) {
-  if (relu_.on()) relu_.Backward(top);
+  if (post_.on()) post_.Backward();
   if (!uses_dnnl_ || !prims_) return InnerProductLayer::Backward_cpu(top, propagate_down, bottom);
   const bool weight_grad = param_propagate_down(0);
   const bool bias_grad = bias_term_ && param_propagate_down(1);

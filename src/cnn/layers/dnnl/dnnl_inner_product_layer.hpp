@@ -6,14 +6,14 @@
 // when DEFAULT chose this engine, for products too small to pay oneDNN's
 // fixed cost per call (SmallForDnnl).
 // GPU passes are our layer's. An in-place ReLU after the layer runs inside
-// its forward primitive (dnnl_fused_relu.hpp).
+// its forward primitive (dnnl_post_ops.hpp).
 #pragma once
 
 #include <memory>
 #include <vector>
 
 #include "cnn/core/fusing_layer.hpp"
-#include "cnn/layers/dnnl/dnnl_fused_relu.hpp"
+#include "cnn/layers/dnnl/dnnl_post_ops.hpp"
 #include "cnn/layers/math/inner_product_layer.hpp"
 
 namespace cnn {
@@ -26,8 +26,8 @@ class DnnlInnerProductLayer : public InnerProductLayer, public FusingLayer {
   void Reshape(const BlobVec& bottom, const BlobVec& top) override;
   bool uses_dnnl() const { return uses_dnnl_; }
 
-  int Fuse(const std::vector<Layer*>& next, bool in_place, bool need_backward) override;
-  void set_fused_pass(bool on) override { relu_.set_pass(on); }
+  int Fuse(const std::vector<FusionCandidate>& next, const FusionContext& context) override;
+  void set_fused_pass(bool on) override { post_.set_pass(on); }
 
  protected:
   void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
@@ -36,7 +36,7 @@ class DnnlInnerProductLayer : public InnerProductLayer, public FusingLayer {
  private:
   struct Primitives;
   void Prepare();
-  // fwd, or fwd_relu in a fused pass.
+  // fwd, or fwd_fused in a fused pass.
   const dnnl::inner_product_forward& ForwardPrimitive();
   void PrepareBackward(bool data, bool weights);
 
@@ -48,7 +48,7 @@ class DnnlInnerProductLayer : public InnerProductLayer, public FusingLayer {
   const bool by_default_;  // DEFAULT chose this engine (LayerRegistry::ChosenByDefault)
   std::vector<int> shape_;  // the input shape uses_dnnl_ was decided for
   std::unique_ptr<Primitives> prims_;  // null until the first pass of a batch size
-  DnnlFusedReLU relu_;
+  DnnlPostOps post_;
 };
 
 }  // namespace cnn

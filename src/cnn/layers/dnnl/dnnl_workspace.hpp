@@ -33,11 +33,12 @@ inline void LendFromWorkspace(std::initializer_list<DnnlArg*> args) { LendFromWo
 // `params`: arguments used through the float* forms (weights and their
 // gradients); `activations`: through the SyncedMemory forms, which with
 // kept layouts use the blob's private buffer and need nothing lent (lending
-// anyway grew the workspace by the largest activation for nothing).
-inline void LendFromWorkspace(std::initializer_list<DnnlArg*> params, std::initializer_list<DnnlArg*> activations) {
+// anyway grew the workspace by the largest activation for nothing). Null
+// activations (an optional argument left out) are skipped.
+inline void LendFromWorkspace(std::initializer_list<DnnlArg*> params, const std::vector<DnnlArg*>& activations) {
   std::vector<DnnlArg*> args(params);
   for (DnnlArg* a : activations) {
-    if (!a->keeps_layout()) args.push_back(a);
+    if (a && !a->keeps_layout()) args.push_back(a);
   }
   LendFromWorkspace(args);
 }

@@ -82,10 +82,11 @@ CNN_SIMD_CLONES void ScaleRow(int64_t n, float c, const float* g, float* dx) {
 
 }  // namespace
 
-int EltwiseLayer::Fuse(const std::vector<Layer*>& next, bool, bool) {
-  relu_taken_ = op_ == EltwiseParameter::SUM && !next.empty() && std::string(next[0]->type()) == "ReLU" &&
-                next[0]->layer_param().relu_param().negative_slope() >= 0.f;
-  if (relu_taken_) negative_slope_ = next[0]->layer_param().relu_param().negative_slope();
+int EltwiseLayer::Fuse(const std::vector<FusionCandidate>& next, const FusionContext&) {
+  relu_taken_ = op_ == EltwiseParameter::SUM && !next.empty() && next[0].in_place &&
+                std::string(next[0].layer->type()) == "ReLU" &&
+                next[0].layer->layer_param().relu_param().negative_slope() >= 0.f;
+  if (relu_taken_) negative_slope_ = next[0].layer->layer_param().relu_param().negative_slope();
   return relu_taken_ ? 1 : 0;
 }
 

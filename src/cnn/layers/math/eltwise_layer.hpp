@@ -22,7 +22,7 @@ class EltwiseLayer : public Layer, public FusingLayer {
  public:
   explicit EltwiseLayer(const LayerParameter& param) : Layer(param) {}
 
-  int Fuse(const std::vector<Layer*>& next, bool in_place, bool need_backward) override;
+  int Fuse(const std::vector<FusionCandidate>& next, const FusionContext& context) override;
   void set_fused_pass(bool on) override { fused_pass_ = on && relu_taken_; }
 
   void LayerSetUp(const BlobVec& bottom, const BlobVec& top) override;

@@ -68,17 +68,7 @@ void BatchNormLayer::ComputeStatistics(const float* x, const norm::ChannelView& 
   float* mean = mean_.mutable_cpu_data();
   float* inv_std = inv_std_.mutable_cpu_data();
   float* variance = var_.mutable_cpu_data();
-  if (use_global_stats_) {
-    const float scale = norm::StoredStatsScale(blobs_[2]->cpu_data()[0]);
-    const float* sum_mean = blobs_[0]->cpu_data();
-    const float* sum_var = blobs_[1]->cpu_data();
-    for (int c = 0; c < channels_; ++c) {
-      mean[c] = sum_mean[c] * scale;
-      variance[c] = sum_var[c] * scale;
-      inv_std[c] = norm::InvStd(variance[c], eps_);
-    }
-    return;
-  }
+  if (use_global_stats_) return StoredStatistics(mean, variance, inv_std);
   std::vector<double> var(channels_);
   norm::ChannelMoments(view, x, mean, var.data());
   float* sum_mean = blobs_[0]->mutable_cpu_data();
@@ -95,25 +85,40 @@ void BatchNormLayer::ComputeStatistics(const float* x, const norm::ChannelView& 
   total[0] = norm::FoldIntoSum(1.f, f, total[0]);
 }
 
-int BatchNormLayer::Fuse(const std::vector<Layer*>& next, bool in_place, bool need_backward) {
-  scale_ = nullptr;
-  if (!in_place || next.empty() || std::string(next[0]->type()) != "Scale") return 0;
+bool BatchNormLayer::PerChannelScale(const Layer& scale) const {
   // A learned per-channel scale: one bottom, its blob C values along axis 1.
-  const ScaleParameter& sp = next[0]->layer_param().scale_param();
-  const std::vector<BlobPtr>& sb = next[0]->blobs();
+  if (std::string(scale.type()) != "Scale") return false;
+  const ScaleParameter& sp = scale.layer_param().scale_param();
+  const std::vector<BlobPtr>& sb = scale.blobs();
   if (sp.num_axes() != 1 || sb.empty() || sb[0]->num_axes() != 1 || sb[0]->count() != channels_ ||
       sb.size() != (sp.bias_term() ? 2u : 1u)) {
-    return 0;
+    return false;
   }
-  if (sp.axis() != 1 && sp.axis() != 1 - input_axes_) return 0;
-  scale_ = next[0];
+  return sp.axis() == 1 || sp.axis() == 1 - input_axes_;
+}
+
+void BatchNormLayer::StoredStatistics(float* mean, float* variance, float* inv_std) const {
+  const float scale = norm::StoredStatsScale(blobs_[2]->cpu_data()[0]);
+  const float* sum_mean = blobs_[0]->cpu_data();
+  const float* sum_var = blobs_[1]->cpu_data();
+  for (int c = 0; c < channels_; ++c) {
+    mean[c] = sum_mean[c] * scale;
+    variance[c] = sum_var[c] * scale;
+    inv_std[c] = norm::InvStd(variance[c], eps_);
+  }
+}
+
+int BatchNormLayer::Fuse(const std::vector<FusionCandidate>& next, const FusionContext& context) {
+  scale_ = nullptr;
+  if (!context.head_in_place || next.empty() || !next[0].in_place || !PerChannelScale(*next[0].layer)) return 0;
+  scale_ = next[0].layer;
   relu_ = false;
-  if (next.size() > 1 && std::string(next[1]->type()) == "ReLU" &&
-      next[1]->layer_param().relu_param().negative_slope() >= 0.f) {
+  if (next.size() > 1 && next[1].in_place && std::string(next[1].layer->type()) == "ReLU" &&
+      next[1].layer->layer_param().relu_param().negative_slope() >= 0.f) {
     relu_ = true;
-    negative_slope_ = next[1]->layer_param().relu_param().negative_slope();
+    negative_slope_ = next[1].layer->layer_param().relu_param().negative_slope();
   }
-  fused_backward_ = need_backward;
+  fused_backward_ = context.need_backward;
   return relu_ ? 2 : 1;
 }
 

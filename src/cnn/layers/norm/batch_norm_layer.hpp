@@ -39,8 +39,15 @@ class BatchNormLayer : public Layer, public FusingLayer {
   int ExactNumTopBlobs() const override { return 1; }
 
   bool use_global_stats() const { return use_global_stats_; }
+  int channels() const { return channels_; }
+  // The stored statistics normalised with under use_global_stats, per
+  // channel (the global-statistics forward's own figures).
+  void StoredStatistics(float* mean, float* variance, float* inv_std) const;
+  // Whether `scale` is a Scale this layer's fused passes take: one bottom,
+  // a learned scale (and bias) per channel of this layer's input.
+  bool PerChannelScale(const Layer& scale) const;
 
-  int Fuse(const std::vector<Layer*>& next, bool in_place, bool need_backward) override;
+  int Fuse(const std::vector<FusionCandidate>& next, const FusionContext& context) override;
   void set_fused_pass(bool on) override { fused_pass_ = on && scale_; }
 
  protected:
