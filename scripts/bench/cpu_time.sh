@@ -15,7 +15,10 @@
 # without oneDNN, `--engine=CAFFE` (our own kernels); else a space-separated list of
 # `cnn time --engine` values, e.g. "CAFFE DNNL", each timed as its own column
 # in the same alternating rounds; `ENGINE+VAR=value` runs that engine with one
-# environment setting, e.g. "DNNL+CNN_DNNL_KEEP_LAYOUT=0 DNNL").
+# environment setting, e.g. "DNNL+CNN_DNNL_KEEP_LAYOUT=0 DNNL"), FORWARD_ONLY
+# (1: inference instead, `cnn time --phase=TEST --forward_only` beside PyTorch in
+# eval mode under no_grad, scripts/bench/torch_infer_time.py; the target is then
+# PyTorch's own time, as no anchor has inference figures).
 # Exits 1 when a run fails; a slower-than-anchor net is reported, not fatal.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,6 +29,7 @@ build_dir=${BUILD_DIR:-build}
 shared=${SHARED:-../shared}
 nets=${NETS:-lenet cifar10_quick alexnet googlenet}
 out_dir=${OUT_DIR:-$build_dir/bench}
+forward_only=${FORWARD_ONLY:-0}
 cnn_tools=(cnn)
 if [ -n "${ENGINES:-}" ]; then
   cnn_tools=()
@@ -94,6 +98,12 @@ for round in $(seq 1 "$rounds"); do
     [[ " $nets " == *" $name "* ]] || continue
     cnn_flags=(--model="$model" --iterations="$iters")
     torch_flags=("$model" --iterations "$iters" --threads "$threads")
+    torch_script=$shared/bench/torch_time.py
+    if [ "$forward_only" = 1 ]; then
+      cnn_flags+=(--phase=TEST --forward_only)
+      torch_script=scripts/bench/torch_infer_time.py
+      anchor=1.0
+    fi
     if [ "$batch" != 0 ]; then
       cnn_flags+=(--batch="$batch")
       torch_flags+=(--batch "$batch")
@@ -104,7 +114,7 @@ for round in $(seq 1 "$rounds"); do
     for tool in $order; do
       log=$out_dir/$name.$tool.$round.log
       if [ "$tool" = torch ]; then
-        cmd=(/usr/bin/python3 "$shared/bench/torch_time.py" "${torch_flags[@]}")
+        cmd=(/usr/bin/python3 "$torch_script" "${torch_flags[@]}")
       elif [ "$tool" = cnn ]; then
         cmd=("$cnn" time "${cnn_flags[@]}")
       else
@@ -125,10 +135,13 @@ for round in $(seq 1 "$rounds"); do
 done
 
 echo
-printf '%-14s %-12s %6s %6s %16s %18s %10s %14s %7s\n' net tool batch iters "cnn fwd+bwd ms" "torch fwd+bwd ms" \
+pass=fwd+bwd
+[ "$forward_only" = 1 ] && pass=fwd
+printf '%-14s %-12s %6s %6s %16s %18s %10s %14s %7s\n' net tool batch iters "cnn $pass ms" "torch $pass ms" \
   cnn/torch "target" verdict
 while IFS='|' read -r name model batch iters anchor; do
   [[ " $nets " == *" $name "* ]] || continue
+  [ "$forward_only" = 1 ] && anchor=1.0
   t=$(echo "${ms_of[$name|torch]:-}" | median)
   for tool in "${cnn_tools[@]}"; do
     c=$(echo "${ms_of[$name|$tool]:-}" | median)
@@ -148,5 +161,9 @@ while IFS='|' read -r name model batch iters anchor; do
   done
 done < <(table)
 echo
-echo "PASS: cnn/torch is at most the target (Caffe's ratio to PyTorch on its nets, 1.0 on the zoo's; lower is faster)."
+if [ "$forward_only" = 1 ]; then
+  echo "PASS: cnn/torch is at most 1.0, PyTorch's own inference time (lower is faster)."
+else
+  echo "PASS: cnn/torch is at most the target (Caffe's ratio to PyTorch on its nets, 1.0 on the zoo's; lower is faster)."
+fi
 exit "$failed"
