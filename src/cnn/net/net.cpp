@@ -425,7 +425,9 @@ void Net::ShareActivations(const std::set<const Blob*>& keep) {
   for (size_t i = 0; i < layers_.size(); ++i) {
     const int last = static_cast<int>(i) + fused_count_[i];
     if (last == static_cast<int>(i)) continue;
-    for (int j = static_cast<int>(i) + 1; j <= last; ++j) tops[i].insert(tops[i].end(), top_vecs_[j].begin(), top_vecs_[j].end());
+    for (int j = static_cast<int>(i) + 1; j <= last; ++j) {
+      tops[i].insert(tops[i].end(), top_vecs_[j].begin(), top_vecs_[j].end());
+    }
     for (int j = static_cast<int>(i) + 1; j <= last; ++j) {
       for (Blob* b : bottom_vecs_[j]) {
         if (std::find(tops[i].begin(), tops[i].end(), b) == tops[i].end()) bottoms[i].push_back(b);

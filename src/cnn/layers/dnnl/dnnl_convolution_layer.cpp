@@ -7,8 +7,8 @@
 
 #include "cnn/core/common.hpp"
 #include "cnn/core/layer_registry.hpp"
-#include "cnn/core/math.hpp"
 #include "cnn/layers/dnnl/dnnl_arg.hpp"
+#include "cnn/layers/dnnl/dnnl_param_diffs.hpp"
 #include "cnn/layers/dnnl/dnnl_layout.hpp"
 #include "cnn/layers/dnnl/dnnl_workspace.hpp"
 
@@ -33,9 +33,8 @@ struct DnnlConvolutionLayer::Primitives {
   std::optional<dnnl::convolution_backward_data> bwd_data;
   DnnlArg bd_diff_dst, bd_weights, bd_diff_src;
   std::optional<dnnl::convolution_backward_weights> bwd_weights;
-  DnnlArg bw_src, bw_diff_dst, bw_diff_weights;
-  memory bias_diff;           // own buffer, added into the bias diff
-  std::vector<float> bias_diff_values;
+  DnnlArg bw_src, bw_diff_dst;
+  DnnlParamDiffs bw_diffs;
 };
 
 DnnlConvolutionLayer::DnnlConvolutionLayer(const LayerParameter& param)
@@ -209,11 +208,7 @@ void DnnlConvolutionLayer::PrepareBackward(bool data, bool weights) {
     p.bwd_weights.emplace(pd);
     p.bw_src.ResetBorrowed(Plain(p.src), pd.src_desc());
     p.bw_diff_dst.ResetBorrowed(Plain(p.dst), pd.diff_dst_desc());
-    p.bw_diff_weights.ResetBorrowed(Plain(p.weights), pd.diff_weights_desc(), true);
-    if (bias_term_) {
-      p.bias_diff_values.assign(num_output_, 0.f);
-      p.bias_diff = memory(Plain(p.bias), Engine(), p.bias_diff_values.data());
-    }
+    p.bw_diffs.Reset(Plain(p.weights), pd.diff_weights_desc(), bias_term_ ? num_output_ : 0, true);
   }
 }
 
@@ -231,20 +226,19 @@ void DnnlConvolutionLayer::Backward_cpu(const BlobVec& top, const std::vector<bo
     return ConvolutionLayer::Backward_cpu(top, propagate_down, bottom);
   }
   Primitives& p = *prims_;
-  LendFromWorkspace({&p.bd_weights, &p.bw_diff_weights}, {&p.bd_diff_dst, &p.bd_diff_src, &p.bw_src, &p.bw_diff_dst});
+  LendFromWorkspace({&p.bd_weights, p.bw_diffs.weights_arg()},
+                    {&p.bd_diff_dst, &p.bd_diff_src, &p.bw_src, &p.bw_diff_dst});
   dnnl::stream& s = dnnl_util::Stream();
   for (size_t i = 0; i < top.size(); ++i) {
     SyncedMemory& dy = *top[i]->diff();
     if (weight_grad || bias_grad) {
       std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, p.bw_src.Read(*bottom[i]->data())},
-                                              {DNNL_ARG_DIFF_DST, p.bw_diff_dst.Read(dy)},
-                                              {DNNL_ARG_DIFF_WEIGHTS, p.bw_diff_weights.Target(nullptr)}};
-      if (bias_term_) args[DNNL_ARG_DIFF_BIAS] = p.bias_diff;
+                                              {DNNL_ARG_DIFF_DST, p.bw_diff_dst.Read(dy)}};
+      p.bw_diffs.AddTargets(&args);
       p.bwd_weights->execute(s, args);
       s.wait();
-      // The primitive overwrites; parameter gradients add up (over bottoms and calls).
-      if (weight_grad) p.bw_diff_weights.Store(blobs_[0]->mutable_cpu_diff());
-      if (bias_grad) cpu_axpy(num_output_, 1.f, p.bias_diff_values.data(), blobs_[1]->mutable_cpu_diff());
+      p.bw_diffs.AddInto(weight_grad ? blobs_[0]->mutable_cpu_diff() : nullptr,
+                         bias_grad ? blobs_[1]->mutable_cpu_diff() : nullptr);
     }
     if (propagate_down[i]) {
       SyncedMemory& dx = *bottom[i]->diff();

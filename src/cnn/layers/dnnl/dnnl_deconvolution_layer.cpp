@@ -4,8 +4,8 @@
 #include <unordered_map>
 
 #include "cnn/core/layer_registry.hpp"
-#include "cnn/core/math.hpp"
 #include "cnn/layers/dnnl/dnnl_arg.hpp"
+#include "cnn/layers/dnnl/dnnl_param_diffs.hpp"
 
 namespace cnn {
 
@@ -20,9 +20,8 @@ struct DnnlDeconvolutionLayer::Primitives {
   std::optional<dnnl::deconvolution_backward_data> bwd_data;
   DnnlArg bd_diff_dst, bd_weights, bd_diff_src;
   std::optional<dnnl::deconvolution_backward_weights> bwd_weights;
-  DnnlArg bw_src, bw_diff_dst, bw_diff_weights;
-  memory bias_diff;  // own buffer, added into the bias diff
-  std::vector<float> bias_diff_values;
+  DnnlArg bw_src, bw_diff_dst;
+  DnnlParamDiffs bw_diffs;
 };
 
 DnnlDeconvolutionLayer::DnnlDeconvolutionLayer(const LayerParameter& param) : DeconvolutionLayer(param) {}
@@ -121,11 +120,7 @@ void DnnlDeconvolutionLayer::PrepareBackward(bool data, bool weights) {
     p.bwd_weights.emplace(pd);
     p.bw_src.Reset(Plain(p.src), pd.src_desc());
     p.bw_diff_dst.Reset(Plain(p.dst), pd.diff_dst_desc());
-    p.bw_diff_weights.Reset(p.ours_weights, pd.diff_weights_desc(), true);
-    if (bias_term_) {
-      p.bias_diff_values.assign(num_output_, 0.f);
-      p.bias_diff = memory(Plain(p.bias), Engine(), p.bias_diff_values.data());
-    }
+    p.bw_diffs.Reset(p.ours_weights, pd.diff_weights_desc(), bias_term_ ? num_output_ : 0, false);
   }
 }
 
@@ -147,14 +142,12 @@ void DnnlDeconvolutionLayer::Backward_cpu(const BlobVec& top, const std::vector<
     const float* dy = top[i]->cpu_diff();
     if (weight_grad || bias_grad) {
       std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, p.bw_src.Read(bottom[i]->cpu_data())},
-                                              {DNNL_ARG_DIFF_DST, p.bw_diff_dst.Read(dy)},
-                                              {DNNL_ARG_DIFF_WEIGHTS, p.bw_diff_weights.Target(nullptr)}};
-      if (bias_term_) args[DNNL_ARG_DIFF_BIAS] = p.bias_diff;
+                                              {DNNL_ARG_DIFF_DST, p.bw_diff_dst.Read(dy)}};
+      p.bw_diffs.AddTargets(&args);
       p.bwd_weights->execute(s, args);
       s.wait();
-      // The primitive overwrites; parameter gradients add up (over bottoms and calls).
-      if (weight_grad) p.bw_diff_weights.Store(blobs_[0]->mutable_cpu_diff());
-      if (bias_grad) cpu_axpy(num_output_, 1.f, p.bias_diff_values.data(), blobs_[1]->mutable_cpu_diff());
+      p.bw_diffs.AddInto(weight_grad ? blobs_[0]->mutable_cpu_diff() : nullptr,
+                         bias_grad ? blobs_[1]->mutable_cpu_diff() : nullptr);
     }
     if (propagate_down[i]) {
       float* dx = bottom[i]->mutable_cpu_diff();
