@@ -158,6 +158,22 @@ TEST_P(DnnlPostOps, WithBlobsLeftToReadOnlyTheInPlaceLayersAreTaken) {
   EXPECT_EQ(Taken(*Build(k, true), "a"), 3);
   EXPECT_EQ(Taken(*Build(k, true), "b"), 2);
   EXPECT_EQ(Taken(*Build(k, true), "c"), 0);
+  {
+    // Every blob a caller can read holds what the layers one by one leave.
+    std::unique_ptr<Net> plain = Build(k, false), fused = Build(k, true);
+    test::FillGaussian(plain->input_blobs()[0]);
+    fused->input_blobs()[0]->CopyFrom(*plain->input_blobs()[0]);
+    plain->Forward();
+    fused->Forward();
+    EXPECT_TRUE(RanPostOps(*fused, "a"));
+    for (const std::string& name : plain->blob_names()) {
+      const Blob& x = *plain->blob_by_name(name);
+      const float* y = fused->blob_by_name(name)->cpu_data();
+      for (int i = 0; i < x.count(); ++i) {
+        ASSERT_NEAR(x.cpu_data()[i], y[i], 1e-4f * (1.f + std::fabs(x.cpu_data()[i]))) << name << " [" << i << "]";
+      }
+    }
+  }
   k.share_activations = true;
   k.keep_blob = "b";
   EXPECT_EQ(Taken(*Build(k, true), "b"), 2);
