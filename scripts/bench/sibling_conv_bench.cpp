@@ -23,14 +23,9 @@ using dnnl::memory;
 using tag = memory::format_tag;
 using dt = memory::data_type;
 
-dnnl::engine& Engine() {
-  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  return engine;
-}
-dnnl::stream& Stream() {
-  static dnnl::stream stream(Engine());
-  return stream;
-}
+// One CPU engine and stream for the whole program.
+const dnnl::engine kEngine(dnnl::engine::kind::cpu, 0);
+dnnl::stream kStream(kEngine);
 
 // Small, varied, never denormal: a convolution of uninitialised memory can
 // run at a fraction of its speed.
@@ -56,31 +51,31 @@ struct Conv1x1 {
     const dnnl::convolution_forward::primitive_desc f(
         {dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src_md, weights_md, bias_md, dst_md,
          one, zero, zero, zero},
-        Engine());
+        kEngine);
     const dnnl::convolution_backward_weights::primitive_desc w(
-        {dnnl::algorithm::convolution_direct, src_md, weights_md, bias_md, dst_md, one, zero, zero, zero}, Engine(), f);
+        {dnnl::algorithm::convolution_direct, src_md, weights_md, bias_md, dst_md, one, zero, zero, zero}, kEngine, f);
     const dnnl::convolution_backward_data::primitive_desc d(
-        {dnnl::algorithm::convolution_direct, src_md, weights_md, dst_md, one, zero, zero, zero}, Engine(), f);
+        {dnnl::algorithm::convolution_direct, src_md, weights_md, dst_md, one, zero, zero, zero}, kEngine, f);
     forward = dnnl::convolution_forward(f);
     weight_gradient = dnnl::convolution_backward_weights(w);
     data_gradient = dnnl::convolution_backward_data(d);
-    src = memory(src_md, Engine());
-    weights = memory(f.weights_desc(), Engine());
-    bias = memory(bias_md, Engine());
-    dst = memory(dst_md, Engine());
-    diff_dst = memory(dst_md, Engine());
-    diff_src = memory(src_md, Engine());
-    diff_weights = memory(w.diff_weights_desc(), Engine());
-    diff_bias = memory(bias_md, Engine());
+    src = memory(src_md, kEngine);
+    weights = memory(f.weights_desc(), kEngine);
+    bias = memory(bias_md, kEngine);
+    dst = memory(dst_md, kEngine);
+    diff_dst = memory(dst_md, kEngine);
+    diff_src = memory(src_md, kEngine);
+    diff_weights = memory(w.diff_weights_desc(), kEngine);
+    diff_bias = memory(bias_md, kEngine);
     for (memory* m : {&src, &weights, &bias, &dst, &diff_dst, &diff_src, &diff_weights, &diff_bias}) Fill(*m);
   }
 
   void Step() {
-    forward.execute(Stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_BIAS, bias},
+    forward.execute(kStream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_BIAS, bias},
                                {DNNL_ARG_DST, dst}});
-    weight_gradient.execute(Stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diff_dst},
+    weight_gradient.execute(kStream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diff_dst},
                                        {DNNL_ARG_DIFF_WEIGHTS, diff_weights}, {DNNL_ARG_DIFF_BIAS, diff_bias}});
-    data_gradient.execute(Stream(), {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_WEIGHTS, weights},
+    data_gradient.execute(kStream, {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_WEIGHTS, weights},
                                      {DNNL_ARG_DIFF_SRC, diff_src}});
   }
 };
@@ -108,7 +103,7 @@ void Compare(const char* block, int batch, int in, int size, const std::vector<i
   for (int r = 0; r <= repeats; ++r) {  // the first round warms up
     const auto t0 = std::chrono::steady_clock::now();
     for (auto& c : siblings) c->Step();
-    Stream().wait();
+    kStream.wait();
     // The Split's backward: the data gradients summed (same layout throughout).
     std::fill(split_sum.begin(), split_sum.end(), 0.f);
     for (auto& c : siblings) {
@@ -121,13 +116,13 @@ void Compare(const char* block, int batch, int in, int size, const std::vector<i
     int offset = 0;
     for (size_t k = 0; k < siblings.size(); ++k) {
       const memory::desc part = joined.dst.get_desc().submemory_desc({batch, outs[k], size, size}, {0, offset, 0, 0});
-      memory out_part(part, Engine(), joined.dst.get_data_handle());
-      memory grad_part(part, Engine(), joined.diff_dst.get_data_handle());
-      dnnl::reorder(out_part, siblings[k]->dst).execute(Stream(), out_part, siblings[k]->dst);
-      dnnl::reorder(siblings[k]->diff_dst, grad_part).execute(Stream(), siblings[k]->diff_dst, grad_part);
+      memory out_part(part, kEngine, joined.dst.get_data_handle());
+      memory grad_part(part, kEngine, joined.diff_dst.get_data_handle());
+      dnnl::reorder(out_part, siblings[k]->dst).execute(kStream, out_part, siblings[k]->dst);
+      dnnl::reorder(siblings[k]->diff_dst, grad_part).execute(kStream, siblings[k]->diff_dst, grad_part);
       offset += outs[k];
     }
-    Stream().wait();
+    kStream.wait();
     const auto t2 = std::chrono::steady_clock::now();
     if (r == 0) continue;
     apart.push_back(Milliseconds(t0, t1));
