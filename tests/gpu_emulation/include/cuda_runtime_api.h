@@ -1,0 +1,4 @@
+// See cuda_runtime.h (tests/gpu_emulation).
+#pragma once
+
+#include "cuda_runtime.h"
