@@ -17,8 +17,7 @@ else
   mapfile -t tests < <(grep -rlE 'SKIP_WITHOUT_GPU|HasGpu\(\)' tests --include='test_*.cpp' |
                        sed 's|.*/||; s|\.cpp$||' | sort)
 fi
-CCACHE_BASEDIR=$root cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCNN_CUDA_EMULATION=ON \
-  -DCNN_WITH_PYTHON=OFF >/dev/null
+CCACHE_BASEDIR=$root cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCNN_CUDA_EMULATION=ON >/dev/null
 CCACHE_BASEDIR=$root cmake --build "$build" -j "$(nproc)" --target cnn_tool "${tests[@]}"
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1  # as ctest runs them
 failed=()

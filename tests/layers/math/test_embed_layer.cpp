@@ -131,7 +131,7 @@ TEST(EmbedLayerGpu, MatchesCpuWithRepeatedIndices) {
   opt.fill = Indices;
   opt.propagate_down = {false};
   // Many items on few rows: the weight gradient's atomicAdds collide.
-  test::ExpectGpuMatchesCpu(ParseLayer("name: 'embed' type: 'Embed' embed_param { num_output: 33 input_dim: 4 "
+  test::ExpectGpuMatchesCpu(ParseLayer("name: 'embed' type: 'Embed' bottom: 'idx' top: 'y' embed_param { num_output: 33 input_dim: 4 "
                                        "weight_filler { type: 'gaussian' } bias_filler { type: 'gaussian' } }"),
                             {{50, 7}}, opt);
 }

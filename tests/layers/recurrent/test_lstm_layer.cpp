@@ -283,12 +283,12 @@ TEST(LSTMLayerGpu, MatchesCpu) {
   opt.fill = ContFill;
   opt.propagate_down = {true, false};
   test::ExpectGpuMatchesCpu(
-      ParseLayer("name: 'lstm' type: 'LSTM' recurrent_param { num_output: 7 "
+      ParseLayer("name: 'lstm' type: 'LSTM' bottom: 'x' bottom: 'cont' top: 'h' recurrent_param { num_output: 7 "
                  "weight_filler { type: 'gaussian' std: 0.3 } bias_filler { type: 'gaussian' std: 0.3 } }"),
       {{6, 4, 5}, {6, 4}}, opt);
   opt.propagate_down = {true, false, true};
   test::ExpectGpuMatchesCpu(
-      ParseLayer("name: 'lstm' type: 'LSTM' recurrent_param { num_output: 3 "
+      ParseLayer("name: 'lstm' type: 'LSTM' bottom: 'x' bottom: 'cont' bottom: 'x_static' top: 'h' recurrent_param { num_output: 3 "
                  "weight_filler { type: 'gaussian' std: 0.3 } bias_filler { type: 'gaussian' std: 0.3 } }"),
       {{3, 2, 4}, {3, 2}, {2, 3}}, opt);
 }

@@ -103,7 +103,7 @@ TEST(LSTMUnitLayerGpu, MatchesCpu) {
   test::GpuCompareOptions opt;
   opt.fill = UnitFill;
   opt.propagate_down = {true, true, false};
-  test::ExpectGpuMatchesCpu(ParseLayer("name: 'unit' type: 'LSTMUnit'"), {{1, 5, 7}, {1, 5, 28}, {1, 5}}, opt);
+  test::ExpectGpuMatchesCpu(ParseLayer("name: 'unit' type: 'LSTMUnit' bottom: 'c_prev' bottom: 'x' bottom: 'cont' top: 'c' top: 'h'"), {{1, 5, 7}, {1, 5, 28}, {1, 5}}, opt);
 }
 
 }  // namespace
