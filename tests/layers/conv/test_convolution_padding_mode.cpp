@@ -289,7 +289,7 @@ TEST(ConvolutionPaddingMode, GpuMatchesCpu) {
         for (const char* group : {"1", "2"}) {
           SCOPED_TRACE(std::string(type) + " " + engine + " group " + group + " " + PaddingMode_Name(mode));
           const LayerParameter param = ParseLayer(
-              std::string("name: 'conv' type: '") + type + "' convolution_param { num_output: 4 group: " + group +
+              std::string("name: 'conv' type: '") + type + "' bottom: 'x' top: 'y' convolution_param { num_output: 4 group: " + group +
               " kernel_size: 3 stride: 2 pad_h: 2 pad_w: 1 engine: " + engine +
               " padding_mode: " + PaddingMode_Name(mode) +
               " weight_filler { type: 'gaussian' std: 0.5 } bias_filler { type: 'gaussian' "

@@ -218,7 +218,7 @@ TEST(PoolingPaddingMode, GpuMatchesCpu) {
     for (const char* mode : {"REFLECT", "REPLICATE", "CIRCULAR"}) {
       for (const char* pool : {"MAX", "AVE"}) {
         SCOPED_TRACE(std::string(engine) + " " + pool + " " + mode);
-        const LayerParameter param = ParseLayer(std::string("name: 'pool' type: 'Pooling' pooling_param { pool: ") +
+        const LayerParameter param = ParseLayer(std::string("name: 'pool' type: 'Pooling' bottom: 'x' top: 'y' pooling_param { pool: ") +
                                                 pool + " padding_mode: " + mode + " engine: " + engine +
                                                 " kernel_size: 3 stride: 2 pad_h: 2 pad_w: 1 }");
         test::ExpectGpuMatchesCpu(param, {{2, 3, 6, 7}});

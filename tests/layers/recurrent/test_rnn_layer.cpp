@@ -129,7 +129,7 @@ TEST(RNNLayerGpu, MatchesCpu) {
   opt.fill = ContFill;
   opt.propagate_down = {true, false, true};
   test::ExpectGpuMatchesCpu(
-      ParseLayer("name: 'rnn' type: 'RNN' recurrent_param { num_output: 6 "
+      ParseLayer("name: 'rnn' type: 'RNN' bottom: 'x' bottom: 'cont' bottom: 'x_static' top: 'h' recurrent_param { num_output: 6 "
                  "weight_filler { type: 'gaussian' std: 0.3 } bias_filler { type: 'gaussian' std: 0.3 } }"),
       {{5, 4, 3}, {5, 4}, {4, 2}}, opt);
 }
