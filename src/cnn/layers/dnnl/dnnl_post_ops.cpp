@@ -27,7 +27,9 @@ int OtherSumOperand(const FusionCandidate& c, const Blob* head_top) {
 
 void AddEltwiseRelu(dnnl::post_ops* ops, const Layer& relu) {
   // oneDNN's relu with alpha is x > 0 ? x : alpha * x, Caffe's
-  // max(x, 0) + negative_slope * min(x, 0) for the same float x.
+  // max(x, 0) + negative_slope * min(x, 0) for the same float x, but for
+  // NaN with slope 0: oneDNN's max with 0 makes it 0 (and -0 +0), where the
+  // ReLU alone propagates it (dnnl_relu_layer.hpp); README says so.
   ops->append_eltwise(1.f, dnnl::algorithm::eltwise_relu, Slope(relu), 0.f);
 }
 

@@ -1,14 +1,19 @@
-// ReLULayer on oneDNN's CPU eltwise primitives (relu with the layer's slope;
-// the backward reads the bottom's data as ours does, so in place works the
-// same). Our own CPU code runs for an empty blob. GPU passes are our layer's.
-// A bottom in a kept oneDNN layout (dnnl_layout.hpp) is rectified in that
-// layout, and so is a top gradient in one.
+// The oneDNN engine's ReLU: our own formula (ReLUOp), run in whatever layout
+// its input arrives in, so a blob kept in a oneDNN layout (dnnl_layout.hpp)
+// passes through without a reorder, and a top gradient in one is answered
+// in that layout. The formula is element-wise, so it runs over the private
+// buffer as it lies, padding included (it maps the zeros there to zeros).
+//
+// Why not oneDNN's eltwise_relu: it turns a NaN input into 0 and passes its
+// gradient, and drops the sign of zeros, where ours (and Caffe's, and our
+// GPU kernel) propagate NaN; a diverged layer would then hide behind finite
+// values, and the engines would disagree. Both run at memory speed (10 x 64
+// x 56 x 56: 0.34-0.37 ms ours, 0.35-0.39 oneDNN's, forward, 2 threads).
+// Without a kept layout this is ReLULayer unchanged.
 #pragma once
 
 #include <memory>
 #include <vector>
-
-#include <dnnl.hpp>
 
 #include "cnn/layers/neuron/relu_layer.hpp"
 
@@ -18,25 +23,11 @@ class DnnlLayout;
 
 class DnnlReLULayer : public ReLULayer {
  public:
-  explicit DnnlReLULayer(const LayerParameter& param);
-  ~DnnlReLULayer() override;
-
-  void Reshape(const BlobVec& bottom, const BlobVec& top) override;
-  bool uses_dnnl() const { return uses_dnnl_; }
+  explicit DnnlReLULayer(const LayerParameter& param) : ReLULayer(param) {}
 
  protected:
   void Forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void Backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down, const BlobVec& bottom) override;
-
- private:
-  struct Primitives;
-  std::unique_ptr<Primitives> Prepare(const dnnl::memory::desc& md) const;
-  const Primitives* Kept(const std::shared_ptr<const DnnlLayout>& layout);
-
-  bool uses_dnnl_ = false;
-  std::vector<int> shape_;  // the input shape uses_dnnl_ was decided for
-  std::unique_ptr<Primitives> prims_;  // on our layout, built with the size
-  std::unique_ptr<Primitives> kept_;   // on the last kept layout seen
 };
 
 }  // namespace cnn
