@@ -6,7 +6,9 @@
 #
 # Without arguments: every test executable whose source has a GPU half.
 # Environment: BUILD_DIR (build-emu), GTEST_FILTER (passed through; default:
-# every test, the CPU ones included, which then run on the emulated build).
+# every test, the CPU ones included, which then run on the emulated build),
+# CNN_EMU_CUDNN (ON: the emulated cuDNN, include/cudnn.h; OFF: no cuDNN
+# engine, as in a build without cuDNN).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -17,7 +19,8 @@ else
   mapfile -t tests < <(grep -rlE 'SKIP_WITHOUT_GPU|HasGpu\(\)' tests --include='test_*.cpp' |
                        sed 's|.*/||; s|\.cpp$||' | sort)
 fi
-CCACHE_BASEDIR=$root cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCNN_CUDA_EMULATION=ON >/dev/null
+CCACHE_BASEDIR=$root cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCNN_CUDA_EMULATION=ON \
+  -DCNN_WITH_CUDNN="${CNN_EMU_CUDNN:-ON}" >/dev/null
 CCACHE_BASEDIR=$root cmake --build "$build" -j "$(nproc)" --target cnn_tool "${tests[@]}"
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1  # as ctest runs them
 failed=()

@@ -10,14 +10,22 @@
 
 struct cublasContext {
   cublasPointerMode_t mode = CUBLAS_POINTER_MODE_HOST;
+  int device = cnn_emu::CurrentDevice();  // a handle works on the device current at its creation
 };
 
 namespace {
 
-bool Operands(const char* call, std::initializer_list<const void*> pointers) {
+bool Operands(cublasHandle_t h, const char* call, std::initializer_list<const void*> pointers) {
   for (const void* p : pointers) {
-    if (p != nullptr && !cnn_emu::IsDevicePointer(p)) {
+    if (p == nullptr) continue;
+    const int owner = cnn_emu::DeviceOf(p);
+    if (owner < 0) {
       std::fprintf(stderr, "cuda emulator: %s given %p, which is not device memory\n", call, p);
+      return false;
+    }
+    if (owner != h->device) {
+      std::fprintf(stderr, "cuda emulator: %s on a handle of device %d given %p, device %d's memory\n", call,
+                   h->device, p, owner);
       return false;
     }
   }
@@ -60,7 +68,7 @@ cublasStatus_t cublasSgemm_v2(cublasHandle_t h, cublasOperation_t transa, cublas
                               const float* beta, float* c, int ldc) {
   if (!h) return CUBLAS_STATUS_NOT_INITIALIZED;
   if (m < 0 || n < 0 || k < 0 || !ScalarPointer(h, alpha) || !ScalarPointer(h, beta) ||
-      !Operands("cublasSgemm", {a, b, c}))
+      !Operands(h, "cublasSgemm", {a, b, c}))
     return CUBLAS_STATUS_INVALID_VALUE;
   cnn_emu::DeviceAccess access;
   cblas_sgemm(CblasColMajor, Op(transa), Op(transb), m, n, k, *alpha, a, lda, b, ldb, *beta, c, ldc);
@@ -70,7 +78,7 @@ cublasStatus_t cublasSgemv_v2(cublasHandle_t h, cublasOperation_t trans, int m, 
                               const float* a, int lda, const float* x, int incx, const float* beta, float* y,
                               int incy) {
   if (!h) return CUBLAS_STATUS_NOT_INITIALIZED;
-  if (m < 0 || n < 0 || !ScalarPointer(h, alpha) || !ScalarPointer(h, beta) || !Operands("cublasSgemv", {a, x, y}))
+  if (m < 0 || n < 0 || !ScalarPointer(h, alpha) || !ScalarPointer(h, beta) || !Operands(h, "cublasSgemv", {a, x, y}))
     return CUBLAS_STATUS_INVALID_VALUE;
   cnn_emu::DeviceAccess access;
   cblas_sgemv(CblasColMajor, Op(trans), m, n, *alpha, a, lda, x, incx, *beta, y, incy);
@@ -79,14 +87,14 @@ cublasStatus_t cublasSgemv_v2(cublasHandle_t h, cublasOperation_t trans, int m, 
 cublasStatus_t cublasSaxpy_v2(cublasHandle_t h, int n, const float* alpha, const float* x, int incx, float* y,
                               int incy) {
   if (!h) return CUBLAS_STATUS_NOT_INITIALIZED;
-  if (!ScalarPointer(h, alpha) || !Operands("cublasSaxpy", {x, y})) return CUBLAS_STATUS_INVALID_VALUE;
+  if (!ScalarPointer(h, alpha) || !Operands(h, "cublasSaxpy", {x, y})) return CUBLAS_STATUS_INVALID_VALUE;
   cnn_emu::DeviceAccess access;
   cblas_saxpy(n, *alpha, x, incx, y, incy);
   return CUBLAS_STATUS_SUCCESS;
 }
 cublasStatus_t cublasSscal_v2(cublasHandle_t h, int n, const float* alpha, float* x, int incx) {
   if (!h) return CUBLAS_STATUS_NOT_INITIALIZED;
-  if (!ScalarPointer(h, alpha) || !Operands("cublasSscal", {x})) return CUBLAS_STATUS_INVALID_VALUE;
+  if (!ScalarPointer(h, alpha) || !Operands(h, "cublasSscal", {x})) return CUBLAS_STATUS_INVALID_VALUE;
   cnn_emu::DeviceAccess access;
   cblas_sscal(n, *alpha, x, incx);
   return CUBLAS_STATUS_SUCCESS;
@@ -94,14 +102,14 @@ cublasStatus_t cublasSscal_v2(cublasHandle_t h, int n, const float* alpha, float
 cublasStatus_t cublasSdot_v2(cublasHandle_t h, int n, const float* x, int incx, const float* y, int incy,
                              float* result) {
   if (!h) return CUBLAS_STATUS_NOT_INITIALIZED;
-  if (!ScalarPointer(h, result) || !Operands("cublasSdot", {x, y})) return CUBLAS_STATUS_INVALID_VALUE;
+  if (!ScalarPointer(h, result) || !Operands(h, "cublasSdot", {x, y})) return CUBLAS_STATUS_INVALID_VALUE;
   cnn_emu::DeviceAccess access;
   *result = cblas_sdot(n, x, incx, y, incy);
   return CUBLAS_STATUS_SUCCESS;
 }
 cublasStatus_t cublasSasum_v2(cublasHandle_t h, int n, const float* x, int incx, float* result) {
   if (!h) return CUBLAS_STATUS_NOT_INITIALIZED;
-  if (!ScalarPointer(h, result) || !Operands("cublasSasum", {x})) return CUBLAS_STATUS_INVALID_VALUE;
+  if (!ScalarPointer(h, result) || !Operands(h, "cublasSasum", {x})) return CUBLAS_STATUS_INVALID_VALUE;
   cnn_emu::DeviceAccess access;
   *result = cblas_sasum(n, x, incx);
   return CUBLAS_STATUS_SUCCESS;

@@ -189,6 +189,12 @@ void HostPointerArgument(const char* kernel, const char* file, int line, int ind
   std::abort();
 }
 
+void OtherDeviceArgument(const char* kernel, const char* file, int line, int index, const void* p, int owner) {
+  std::fprintf(stderr, "cuda emulator: kernel %s (launched at %s:%d on device %d) given %p as argument %d, which is "
+               "device %d's memory\n", kernel, file, line, CurrentDevice(), p, index, owner);
+  std::abort();
+}
+
 void BlockBarrier() { Yield(FiberState::kAtBlockBarrier); }
 void WarpBarrier() { Yield(FiberState::kAtWarpBarrier); }
 

@@ -19,6 +19,7 @@ struct Allocation {
   char* mapping;        // start of the mapping (page-aligned)
   size_t data_pages;    // bytes of the readable part, whole pages
   size_t bytes;         // what cudaMalloc was asked for
+  int device;           // the device current when it was allocated
 };
 
 size_t PageSize() {
@@ -37,6 +38,7 @@ State& Memory() {
   return *s;
 }
 
+thread_local int current_device = 0;
 thread_local const char* running_kernel = nullptr;
 thread_local const char* running_file = nullptr;
 thread_local int running_line = 0;
@@ -129,7 +131,7 @@ void* DeviceAllocate(size_t bytes) {
   // The fill touches what it fills: at most the first 64 MiB (a test that
   // takes the whole device behind the allocator's back stays cheap).
   std::memset(mapping, 0xFF, std::min(data_pages, size_t{64} << 20));
-  Allocation a{mapping, data_pages, bytes};
+  Allocation a{mapping, data_pages, bytes, current_device};
   mprotect(mapping + data_pages, page, PROT_NONE);
   if (s.open_scopes == 0) Protect(a, PROT_NONE);
   s.by_start.emplace(start, a);
@@ -149,6 +151,28 @@ bool DeviceFree(void* p) {
 }
 
 bool IsDevicePointer(const void* p) { return IsDeviceRange(p, 0); }
+
+int DeviceOf(const void* p) {
+  State& s = Memory();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  const char* c = static_cast<const char*>(p);
+  auto it = s.by_start.upper_bound(c);
+  if (it == s.by_start.begin()) return -1;
+  --it;
+  return c >= it->first && c <= it->first + it->second.bytes ? it->second.device : -1;
+}
+
+int DeviceCount() {
+  static const int count = [] {
+    const char* v = std::getenv("CNN_EMU_DEVICES");
+    const int n = v ? std::atoi(v) : 1;
+    return n >= 1 && n <= 8 ? n : 1;
+  }();
+  return count;
+}
+
+int CurrentDevice() { return current_device; }
+void SetCurrentDevice(int device) { current_device = device; }
 
 bool IsDeviceRange(const void* p, size_t bytes) {
   State& s = Memory();

@@ -12,9 +12,18 @@
 
 namespace cnn_emu {
 
-void* DeviceAllocate(size_t bytes);  // nullptr when the emulated device is full
+// The emulated devices: CNN_EMU_DEVICES of them (1 to 8, default 1), all
+// in this address space, each allocation tagged with its device.
+int DeviceCount();
+int CurrentDevice();  // per host thread, as cudaSetDevice sets it
+void SetCurrentDevice(int device);
+
+// On the current device; nullptr when the emulated memory is full.
+void* DeviceAllocate(size_t bytes);
 bool DeviceFree(void* p);            // false when p is not a live allocation
 bool IsDevicePointer(const void* p);
+// The device whose memory holds p, or -1 for any other address.
+int DeviceOf(const void* p);
 // The allocation that holds [p, p + bytes), or false.
 bool IsDeviceRange(const void* p, size_t bytes);
 size_t DeviceBytesInUse();

@@ -11,7 +11,6 @@
 namespace cnn_emu {
 namespace {
 thread_local cudaError_t last_error = cudaSuccess;
-thread_local int current_device = 0;
 
 cudaError_t Fail(cudaError_t err) {
   last_error = err;
@@ -78,20 +77,20 @@ cudaError_t cudaDriverGetVersion(int* version) {
 }
 
 cudaError_t cudaGetDeviceCount(int* count) {
-  *count = 1;
+  *count = cnn_emu::DeviceCount();
   return cudaSuccess;
 }
 cudaError_t cudaGetDevice(int* device) {
-  *device = cnn_emu::current_device;
+  *device = cnn_emu::CurrentDevice();
   return cudaSuccess;
 }
 cudaError_t cudaSetDevice(int device) {
-  if (device != 0) return Fail(cudaErrorInvalidDevice);
-  cnn_emu::current_device = device;
+  if (device < 0 || device >= cnn_emu::DeviceCount()) return Fail(cudaErrorInvalidDevice);
+  cnn_emu::SetCurrentDevice(device);
   return cudaSuccess;
 }
 cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
-  if (device != 0) return Fail(cudaErrorInvalidDevice);
+  if (device < 0 || device >= cnn_emu::DeviceCount()) return Fail(cudaErrorInvalidDevice);
   std::memset(prop, 0, sizeof *prop);
   std::snprintf(prop->name, sizeof prop->name, "cnn CUDA emulator (CPU)");
   prop->totalGlobalMem = cnn_emu::kDeviceBytes;
@@ -120,9 +119,10 @@ cudaError_t cudaFree(void* ptr) {
   return cnn_emu::DeviceFree(ptr) ? cudaSuccess : Fail(cudaErrorInvalidValue);
 }
 cudaError_t cudaPointerGetAttributes(cudaPointerAttributes* attributes, const void* ptr) {
-  const bool device = cnn_emu::IsDevicePointer(ptr);
+  const int owner = cnn_emu::DeviceOf(ptr);
+  const bool device = owner >= 0;
   attributes->type = device ? cudaMemoryTypeDevice : cudaMemoryTypeUnregistered;
-  attributes->device = device ? 0 : -2;
+  attributes->device = device ? owner : -2;
   attributes->devicePointer = device ? const_cast<void*>(ptr) : nullptr;
   attributes->hostPointer = device ? nullptr : const_cast<void*>(ptr);
   return cudaSuccess;

@@ -32,10 +32,11 @@ function(cnn_emulated_cuda_sources out_var)
   set(${out_var} ${outputs} PARENT_SCOPE)
 endfunction()
 
-# The emulated runtime and cuBLAS, a shared library named as cuBLAS is, so
-# the dlopen in src/cnn/gpu/cublas_api.cpp finds it already loaded.
+# The emulated runtime, cuBLAS and cuDNN, a shared library named as cuBLAS
+# is, so the dlopen in src/cnn/gpu/cublas_api.cpp finds it already loaded
+# (cuDNN is linked, not opened).
 add_library(cnn_cuda_emu SHARED ${CNN_EMU_DIR}/emu_memory.cpp ${CNN_EMU_DIR}/emu_launch.cpp
-            ${CNN_EMU_DIR}/emu_runtime.cpp ${CNN_EMU_DIR}/emu_cublas.cpp)
+            ${CNN_EMU_DIR}/emu_runtime.cpp ${CNN_EMU_DIR}/emu_cublas.cpp ${CNN_EMU_DIR}/emu_cudnn.cpp)
 target_include_directories(cnn_cuda_emu BEFORE PUBLIC ${CNN_EMU_DIR}/include)
 target_include_directories(cnn_cuda_emu PRIVATE ${OPENBLAS_INCLUDE_DIR})
 target_link_libraries(cnn_cuda_emu PRIVATE ${BLAS_LIBRARIES})

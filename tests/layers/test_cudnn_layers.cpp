@@ -126,6 +126,9 @@ std::vector<PoolCase> PoolingCases() {
       {{Pool("pool: MAX kernel_size: 3 stride: 2 pad: 1"), {{2, 3, 11, 11}}}, true},
       {{Pool("pool: MAX kernel_size: 3 stride: 1 pad: 1"), {{2, 3, 7, 9}}}, true},
       {{Pool("pool: MAX kernel_h: 3 kernel_w: 2 stride_h: 2 stride_w: 1 pad_h: 1 pad_w: 1"), {{2, 2, 9, 8}}}, true},
+      // Different paddings per axis: cuDNN takes (vertical, horizontal) in that order.
+      {{Pool("pool: MAX kernel_h: 3 kernel_w: 2 stride_h: 2 stride_w: 1 pad_h: 0 pad_w: 1"), {{2, 2, 9, 8}}}, true},
+      {{Pool("pool: AVE kernel_h: 3 kernel_w: 2 stride_h: 2 stride_w: 1 pad_h: 1 pad_w: 0"), {{2, 2, 9, 8}}}, true},
       {{Pool("pool: AVE kernel_size: 3 stride: 2"), {{2, 3, 9, 9}}}, true},
       {{Pool("pool: AVE kernel_size: 3 stride: 2 pad: 1"), {{2, 3, 11, 11}}}, true},
       {{Pool("pool: AVE kernel_size: 3 stride: 1 pad: 1"), {{2, 3, 7, 9}}}, true},

@@ -55,16 +55,24 @@ struct Geometry {
 void RunGrid(const Geometry& geometry, const char* kernel, const char* file, int line,
              const std::function<void()>& body);
 
-// True for memory from cudaMalloc (the emulated device's arena).
-bool IsDevicePointer(const void* p);
+// The emulated device whose cudaMalloc memory holds p, or -1; the device
+// current on this host thread.
+int DeviceOf(const void* p);
+int CurrentDevice();
 [[noreturn]] void HostPointerArgument(const char* kernel, const char* file, int line, int index, const void* p);
+[[noreturn]] void OtherDeviceArgument(const char* kernel, const char* file, int line, int index, const void* p,
+                                      int owner);
 
 template <class T>
 void CheckArgument(const char* kernel, const char* file, int line, int index, const T& value) {
   if constexpr (std::is_pointer_v<T>) {
-    // A kernel given a host pointer reads garbage or faults on a GPU; here it
-    // would silently work, so it is an error.
-    if (value != nullptr && !IsDevicePointer(value)) HostPointerArgument(kernel, file, line, index, value);
+    // A kernel given a host pointer, or another GPU's memory without peer
+    // access, reads garbage or faults on a GPU; here it would silently work,
+    // so both are errors.
+    if (value == nullptr) return;
+    const int owner = DeviceOf(value);
+    if (owner < 0) HostPointerArgument(kernel, file, line, index, value);
+    if (owner != CurrentDevice()) OtherDeviceArgument(kernel, file, line, index, value, owner);
   }
 }
 
