@@ -1,0 +1,349 @@
+// NCCL for the emulated devices (include/nccl.h): the ranks of a clique are
+// host threads of this process, each on its own emulated device. A
+// collective waits until every rank has called it, checks that they agree
+// (the same operation, count, type, operator and root: NCCL itself would
+// hang or mix buffers otherwise) and that each rank's buffers are its own
+// device's memory, then computes the result in rank order and writes it to
+// every rank's output.
+//
+// NCCL enqueues a collective and returns; here the call blocks until the
+// last rank arrives (the emulated streams complete work as it is issued).
+// Code whose ranks wait for each other on the host between collectives in
+// a different order would deadlock here and not with NCCL: a rank that waits
+// longer than CNN_EMU_NCCL_TIMEOUT seconds (default 120) names the ranks
+// missing and the process aborts, which is what to look at then.
+// Ranks in different processes (ncclCommInitRank under mpirun) are not
+// emulated: their ids never meet, and the wait times out with that reason.
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include "emu_memory.hpp"
+#include "nccl.h"
+
+namespace {
+
+struct Call {
+  bool broadcast = false;
+  const void* send = nullptr;
+  void* recv = nullptr;
+  size_t count = 0;
+  ncclDataType_t type = ncclFloat32;
+  ncclRedOp_t op = ncclSum;
+  int root = 0;
+};
+
+struct Clique {
+  explicit Clique(int n) : size(n), devices(n, -1), calls(n), called(n, false) {}
+
+  const int size;
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<int> devices;  // each rank's device, once it joined
+  int joined = 0;
+  bool aborted = false;
+  uint64_t done = 0;  // collectives completed
+  ncclResult_t last_result = ncclSuccess;  // the last completed collective's, for every rank
+  std::vector<Call> calls;
+  std::vector<bool> called;  // which ranks have called the collective under way
+};
+
+std::chrono::seconds Timeout() {
+  const char* v = std::getenv("CNN_EMU_NCCL_TIMEOUT");
+  const int s = v ? std::atoi(v) : 120;
+  return std::chrono::seconds(s > 0 ? s : 120);
+}
+
+[[noreturn]] void Hung(const Clique& c, int rank, const char* what) {
+  std::string missing;
+  for (int r = 0; r < c.size; ++r) {
+    if (!c.called[r]) missing += (missing.empty() ? "" : ", ") + std::to_string(r);
+  }
+  std::fprintf(stderr,
+               "cuda emulator: NCCL rank %d of %d waited %lld s in %s (collective #%llu) for rank(s) %s, which never "
+               "called it\n",
+               rank, c.size, static_cast<long long>(Timeout().count()), what,
+               static_cast<unsigned long long>(c.done), missing.c_str());
+  std::abort();
+}
+
+size_t TypeBytes(ncclDataType_t t) {
+  switch (t) {
+    case ncclInt8:
+    case ncclUint8:
+      return 1;
+    case ncclFloat16:
+      return 2;
+    case ncclInt32:
+    case ncclUint32:
+    case ncclFloat32:
+      return 4;
+    case ncclInt64:
+    case ncclUint64:
+    case ncclFloat64:
+      return 8;
+  }
+  return 0;
+}
+
+template <typename T>
+void Reduce(const std::vector<Call>& calls, ncclRedOp_t op, std::vector<char>* out) {
+  const size_t n = calls[0].count;
+  std::vector<T> acc(n);
+  for (size_t r = 0; r < calls.size(); ++r) {
+    const T* in = static_cast<const T*>(calls[r].send);
+    for (size_t i = 0; i < n; ++i) {
+      if (r == 0) {
+        acc[i] = in[i];
+      } else if (op == ncclSum || op == ncclAvg) {
+        acc[i] += in[i];
+      } else if (op == ncclProd) {
+        acc[i] *= in[i];
+      } else if (op == ncclMax) {
+        acc[i] = std::max(acc[i], in[i]);
+      } else {
+        acc[i] = std::min(acc[i], in[i]);
+      }
+    }
+  }
+  if (op == ncclAvg) {
+    for (T& v : acc) v /= static_cast<T>(calls.size());
+  }
+  out->resize(n * sizeof(T));
+  std::memcpy(out->data(), acc.data(), out->size());
+}
+
+// Runs the collective all ranks have called: checks, then the result.
+ncclResult_t Complete(Clique& c) {
+  const Call& first = c.calls[0];
+  for (int r = 1; r < c.size; ++r) {
+    const Call& k = c.calls[r];
+    if (k.broadcast != first.broadcast || k.count != first.count || k.type != first.type ||
+        (!k.broadcast && k.op != first.op) || (k.broadcast && k.root != first.root)) {
+      std::fprintf(stderr,
+                   "cuda emulator: NCCL collective #%llu: rank 0 called %s of %zu elements (type %d), rank %d %s of "
+                   "%zu (type %d): every rank must make the same call\n",
+                   static_cast<unsigned long long>(c.done), first.broadcast ? "a broadcast" : "an all-reduce",
+                   first.count, static_cast<int>(first.type), r, k.broadcast ? "a broadcast" : "an all-reduce", k.count,
+                   static_cast<int>(k.type));
+      return ncclInvalidUsage;
+    }
+  }
+  const size_t bytes = first.count * TypeBytes(first.type);
+  for (int r = 0; r < c.size; ++r) {
+    const Call& k = c.calls[r];
+    const bool send_needed = !k.broadcast || r == k.root;
+    if ((send_needed && (!cnn_emu::IsDeviceRange(k.send, bytes) || cnn_emu::DeviceOf(k.send) != c.devices[r])) ||
+        !cnn_emu::IsDeviceRange(k.recv, bytes) || cnn_emu::DeviceOf(k.recv) != c.devices[r]) {
+      std::fprintf(stderr,
+                   "cuda emulator: NCCL collective #%llu: rank %d's buffers (%p -> %p, %zu bytes) are not memory of "
+                   "its device %d\n",
+                   static_cast<unsigned long long>(c.done), r, k.send, k.recv, bytes, c.devices[r]);
+      return ncclInvalidArgument;
+    }
+  }
+  cnn_emu::DeviceAccess access;
+  std::vector<char> result;
+  if (first.broadcast) {
+    const char* src = static_cast<const char*>(c.calls[first.root].send);
+    result.assign(src, src + bytes);
+  } else {
+    switch (first.type) {
+      case ncclFloat32:
+        Reduce<float>(c.calls, first.op, &result);
+        break;
+      case ncclFloat64:
+        Reduce<double>(c.calls, first.op, &result);
+        break;
+      case ncclInt32:
+        Reduce<int32_t>(c.calls, first.op, &result);
+        break;
+      case ncclInt64:
+        Reduce<int64_t>(c.calls, first.op, &result);
+        break;
+      default:
+        std::fprintf(stderr, "cuda emulator: NCCL all-reduce of type %d is not emulated\n",
+                     static_cast<int>(first.type));
+        return ncclInvalidArgument;
+    }
+  }
+  for (int r = 0; r < c.size; ++r) std::memcpy(c.calls[r].recv, result.data(), bytes);
+  return ncclSuccess;
+}
+
+}  // namespace
+
+struct ncclComm {
+  std::shared_ptr<Clique> clique;
+  int rank;
+};
+
+namespace {
+
+ncclResult_t Collective(ncclComm_t comm, const Call& call, const char* what) {
+  if (comm == nullptr) return ncclInvalidArgument;
+  Clique& c = *comm->clique;
+  std::unique_lock<std::mutex> lock(c.mutex);
+  if (c.aborted) return ncclRemoteError;
+  c.calls[comm->rank] = call;
+  c.called[comm->rank] = true;
+  const bool last = std::count(c.called.begin(), c.called.end(), true) == c.size;
+  if (last) {
+    c.last_result = Complete(c);
+    std::fill(c.called.begin(), c.called.end(), false);
+    ++c.done;
+    c.changed.notify_all();
+    return c.last_result;
+  }
+  const uint64_t mine = c.done;
+  if (!c.changed.wait_for(lock, Timeout(), [&] { return c.done != mine || c.aborted; })) Hung(c, comm->rank, what);
+  return c.aborted ? ncclRemoteError : c.last_result;
+}
+
+// Cliques being joined through ncclCommInitRank, by id.
+std::mutex registry_mutex;
+std::map<std::string, std::shared_ptr<Clique>>& Registry() {
+  static auto* r = new std::map<std::string, std::shared_ptr<Clique>>;
+  return *r;
+}
+
+}  // namespace
+
+extern "C" {
+
+ncclResult_t ncclGetVersion(int* version) {
+  if (version == nullptr) return ncclInvalidArgument;
+  *version = NCCL_VERSION_CODE;
+  return ncclSuccess;
+}
+
+ncclResult_t ncclGetUniqueId(ncclUniqueId* id) {
+  if (id == nullptr) return ncclInvalidArgument;
+  static std::mutex m;
+  static unsigned long long next = 0;
+  std::lock_guard<std::mutex> lock(m);
+  std::memset(id, 0, sizeof *id);
+  std::snprintf(id->internal, sizeof id->internal, "cnn-emu-nccl:%ld:%llu", static_cast<long>(getpid()), ++next);
+  return ncclSuccess;
+}
+
+ncclResult_t ncclCommInitAll(ncclComm_t* comms, int ndev, const int* devlist) {
+  if (comms == nullptr || ndev < 1) return ncclInvalidArgument;
+  auto clique = std::make_shared<Clique>(ndev);
+  std::set<int> seen;
+  for (int r = 0; r < ndev; ++r) {
+    const int d = devlist ? devlist[r] : r;
+    if (d < 0 || d >= cnn_emu::DeviceCount()) return ncclInvalidArgument;
+    // NCCL refuses two ranks of one communicator on one GPU.
+    if (!seen.insert(d).second) return ncclInvalidUsage;
+    clique->devices[r] = d;
+  }
+  clique->joined = ndev;
+  for (int r = 0; r < ndev; ++r) comms[r] = new ncclComm{clique, r};
+  return ncclSuccess;
+}
+
+ncclResult_t ncclCommInitRank(ncclComm_t* comm, int nranks, ncclUniqueId id, int rank) {
+  if (comm == nullptr || nranks < 1 || rank < 0 || rank >= nranks) return ncclInvalidArgument;
+  const std::string key(id.internal, strnlen(id.internal, sizeof id.internal));
+  std::shared_ptr<Clique> clique;
+  {
+    std::lock_guard<std::mutex> lock(registry_mutex);
+    auto& slot = Registry()[key];
+    if (!slot) slot = std::make_shared<Clique>(nranks);
+    clique = slot;
+  }
+  if (clique->size != nranks) return ncclInvalidUsage;
+  std::unique_lock<std::mutex> lock(clique->mutex);
+  if (clique->devices[rank] >= 0) return ncclInvalidUsage;  // a rank joined twice
+  for (int d : clique->devices) {
+    if (d == cnn_emu::CurrentDevice()) return ncclInvalidUsage;
+  }
+  clique->devices[rank] = cnn_emu::CurrentDevice();
+  clique->called[rank] = true;
+  if (++clique->joined == nranks) {
+    std::fill(clique->called.begin(), clique->called.end(), false);
+    clique->changed.notify_all();
+    std::lock_guard<std::mutex> registry(registry_mutex);
+    Registry().erase(key);
+  } else if (!clique->changed.wait_for(lock, Timeout(), [&] { return clique->joined == nranks; })) {
+    Hung(*clique, rank, "ncclCommInitRank (ranks in other processes are not emulated)");
+  }
+  *comm = new ncclComm{clique, rank};
+  return ncclSuccess;
+}
+
+ncclResult_t ncclCommDestroy(ncclComm_t comm) {
+  delete comm;
+  return ncclSuccess;
+}
+
+ncclResult_t ncclCommAbort(ncclComm_t comm) {
+  if (comm == nullptr) return ncclSuccess;
+  {
+    std::lock_guard<std::mutex> lock(comm->clique->mutex);
+    comm->clique->aborted = true;
+    comm->clique->changed.notify_all();
+  }
+  delete comm;
+  return ncclSuccess;
+}
+
+ncclResult_t ncclAllReduce(const void* sendbuff, void* recvbuff, size_t count, ncclDataType_t datatype,
+                           ncclRedOp_t op, ncclComm_t comm, cudaStream_t) {
+  Call call;
+  call.send = sendbuff;
+  call.recv = recvbuff;
+  call.count = count;
+  call.type = datatype;
+  call.op = op;
+  return Collective(comm, call, "ncclAllReduce");
+}
+
+ncclResult_t ncclBroadcast(const void* sendbuff, void* recvbuff, size_t count, ncclDataType_t datatype, int root,
+                           ncclComm_t comm, cudaStream_t) {
+  if (comm != nullptr && (root < 0 || root >= comm->clique->size)) return ncclInvalidArgument;
+  Call call;
+  call.broadcast = true;
+  call.send = sendbuff;
+  call.recv = recvbuff;
+  call.count = count;
+  call.type = datatype;
+  call.root = root;
+  return Collective(comm, call, "ncclBroadcast");
+}
+
+const char* ncclGetErrorString(ncclResult_t result) {
+  switch (result) {
+    case ncclSuccess:
+      return "no error";
+    case ncclUnhandledCudaError:
+      return "unhandled cuda error";
+    case ncclSystemError:
+      return "unhandled system error";
+    case ncclInternalError:
+      return "internal error";
+    case ncclInvalidArgument:
+      return "invalid argument";
+    case ncclInvalidUsage:
+      return "invalid usage";
+    case ncclRemoteError:
+      return "remote process exited or there was a network error";
+    case ncclInProgress:
+      return "NCCL operation in progress";
+  }
+  return "unknown result code";
+}
+
+}  // extern "C"
