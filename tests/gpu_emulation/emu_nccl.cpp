@@ -12,8 +12,8 @@
 // a different order would deadlock here and not with NCCL: a rank that waits
 // longer than CNN_EMU_NCCL_TIMEOUT seconds (default 120) names the ranks
 // missing and the process aborts, which is what to look at then.
-// Ranks in different processes (ncclCommInitRank under mpirun) are not
-// emulated: their ids never meet, and the wait times out with that reason.
+// ncclCommInitAll's ranks share a clique in this process; ncclCommInitRank's
+// (mpirun ... --gpu=local) meet in shared memory (emu_nccl_processes.hpp).
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -30,55 +30,12 @@
 #include <unistd.h>
 
 #include "emu_memory.hpp"
+#include "emu_nccl_processes.hpp"
 #include "nccl.h"
 
-namespace {
+namespace cnn_emu {
 
-struct Call {
-  bool broadcast = false;
-  const void* send = nullptr;
-  void* recv = nullptr;
-  size_t count = 0;
-  ncclDataType_t type = ncclFloat32;
-  ncclRedOp_t op = ncclSum;
-  int root = 0;
-};
-
-struct Clique {
-  explicit Clique(int n) : size(n), devices(n, -1), calls(n), called(n, false) {}
-
-  const int size;
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::vector<int> devices;  // each rank's device, once it joined
-  int joined = 0;
-  bool aborted = false;
-  uint64_t done = 0;  // collectives completed
-  ncclResult_t last_result = ncclSuccess;  // the last completed collective's, for every rank
-  std::vector<Call> calls;
-  std::vector<bool> called;  // which ranks have called the collective under way
-};
-
-std::chrono::seconds Timeout() {
-  const char* v = std::getenv("CNN_EMU_NCCL_TIMEOUT");
-  const int s = v ? std::atoi(v) : 120;
-  return std::chrono::seconds(s > 0 ? s : 120);
-}
-
-[[noreturn]] void Hung(const Clique& c, int rank, const char* what) {
-  std::string missing;
-  for (int r = 0; r < c.size; ++r) {
-    if (!c.called[r]) missing += (missing.empty() ? "" : ", ") + std::to_string(r);
-  }
-  std::fprintf(stderr,
-               "cuda emulator: NCCL rank %d of %d waited %lld s in %s (collective #%llu) for rank(s) %s, which never "
-               "called it\n",
-               rank, c.size, static_cast<long long>(Timeout().count()), what,
-               static_cast<unsigned long long>(c.done), missing.c_str());
-  std::abort();
-}
-
-size_t TypeBytes(ncclDataType_t t) {
+size_t NcclTypeBytes(ncclDataType_t t) {
   switch (t) {
     case ncclInt8:
     case ncclUint8:
@@ -97,12 +54,13 @@ size_t TypeBytes(ncclDataType_t t) {
   return 0;
 }
 
+namespace {
+
 template <typename T>
-void Reduce(const std::vector<Call>& calls, ncclRedOp_t op, std::vector<char>* out) {
-  const size_t n = calls[0].count;
+void Reduce(const std::vector<const void*>& inputs, size_t n, ncclRedOp_t op, std::vector<char>* out) {
   std::vector<T> acc(n);
-  for (size_t r = 0; r < calls.size(); ++r) {
-    const T* in = static_cast<const T*>(calls[r].send);
+  for (size_t r = 0; r < inputs.size(); ++r) {
+    const T* in = static_cast<const T*>(inputs[r]);
     for (size_t i = 0; i < n; ++i) {
       if (r == 0) {
         acc[i] = in[i];
@@ -118,10 +76,79 @@ void Reduce(const std::vector<Call>& calls, ncclRedOp_t op, std::vector<char>* o
     }
   }
   if (op == ncclAvg) {
-    for (T& v : acc) v /= static_cast<T>(calls.size());
+    for (T& v : acc) v /= static_cast<T>(inputs.size());
   }
   out->resize(n * sizeof(T));
   std::memcpy(out->data(), acc.data(), out->size());
+}
+
+}  // namespace
+
+ncclResult_t NcclCombine(const NcclCall& call, const std::vector<const void*>& inputs, std::vector<char>* out) {
+  if (call.broadcast) {
+    const char* src = static_cast<const char*>(inputs[call.root]);
+    out->assign(src, src + call.count * NcclTypeBytes(call.type));
+    return ncclSuccess;
+  }
+  switch (call.type) {
+    case ncclFloat32:
+      Reduce<float>(inputs, call.count, call.op, out);
+      return ncclSuccess;
+    case ncclFloat64:
+      Reduce<double>(inputs, call.count, call.op, out);
+      return ncclSuccess;
+    case ncclInt32:
+      Reduce<int32_t>(inputs, call.count, call.op, out);
+      return ncclSuccess;
+    case ncclInt64:
+      Reduce<int64_t>(inputs, call.count, call.op, out);
+      return ncclSuccess;
+    default:
+      std::fprintf(stderr, "cuda emulator: NCCL all-reduce of type %d is not emulated\n", static_cast<int>(call.type));
+      return ncclInvalidArgument;
+  }
+}
+
+int NcclTimeoutSeconds() {
+  const char* v = std::getenv("CNN_EMU_NCCL_TIMEOUT");
+  const int s = v ? std::atoi(v) : 120;
+  return s > 0 ? s : 120;
+}
+
+}  // namespace cnn_emu
+
+namespace {
+
+using Call = cnn_emu::NcclCall;
+
+struct Clique {
+  explicit Clique(int n) : size(n), devices(n, -1), calls(n), called(n, false) {}
+
+  const int size;
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<int> devices;  // each rank's device, once it joined
+  int joined = 0;
+  bool aborted = false;
+  uint64_t done = 0;  // collectives completed
+  ncclResult_t last_result = ncclSuccess;  // the last completed collective's, for every rank
+  std::vector<Call> calls;
+  std::vector<bool> called;  // which ranks have called the collective under way
+};
+
+std::chrono::seconds Timeout() { return std::chrono::seconds(cnn_emu::NcclTimeoutSeconds()); }
+
+[[noreturn]] void Hung(const Clique& c, int rank, const char* what) {
+  std::string missing;
+  for (int r = 0; r < c.size; ++r) {
+    if (!c.called[r]) missing += (missing.empty() ? "" : ", ") + std::to_string(r);
+  }
+  std::fprintf(stderr,
+               "cuda emulator: NCCL rank %d of %d waited %lld s in %s (collective #%llu) for rank(s) %s, which never "
+               "called it\n",
+               rank, c.size, static_cast<long long>(Timeout().count()), what,
+               static_cast<unsigned long long>(c.done), missing.c_str());
+  std::abort();
 }
 
 // Runs the collective all ranks have called: checks, then the result.
@@ -140,7 +167,7 @@ ncclResult_t Complete(Clique& c) {
       return ncclInvalidUsage;
     }
   }
-  const size_t bytes = first.count * TypeBytes(first.type);
+  const size_t bytes = first.count * cnn_emu::NcclTypeBytes(first.type);
   for (int r = 0; r < c.size; ++r) {
     const Call& k = c.calls[r];
     const bool send_needed = !k.broadcast || r == k.root;
@@ -154,30 +181,11 @@ ncclResult_t Complete(Clique& c) {
     }
   }
   cnn_emu::DeviceAccess access;
+  std::vector<const void*> inputs;
+  for (const Call& k : c.calls) inputs.push_back(k.send);
   std::vector<char> result;
-  if (first.broadcast) {
-    const char* src = static_cast<const char*>(c.calls[first.root].send);
-    result.assign(src, src + bytes);
-  } else {
-    switch (first.type) {
-      case ncclFloat32:
-        Reduce<float>(c.calls, first.op, &result);
-        break;
-      case ncclFloat64:
-        Reduce<double>(c.calls, first.op, &result);
-        break;
-      case ncclInt32:
-        Reduce<int32_t>(c.calls, first.op, &result);
-        break;
-      case ncclInt64:
-        Reduce<int64_t>(c.calls, first.op, &result);
-        break;
-      default:
-        std::fprintf(stderr, "cuda emulator: NCCL all-reduce of type %d is not emulated\n",
-                     static_cast<int>(first.type));
-        return ncclInvalidArgument;
-    }
-  }
+  const ncclResult_t combined = cnn_emu::NcclCombine(first, inputs, &result);
+  if (combined != ncclSuccess) return combined;
   for (int r = 0; r < c.size; ++r) std::memcpy(c.calls[r].recv, result.data(), bytes);
   return ncclSuccess;
 }
@@ -185,7 +193,8 @@ ncclResult_t Complete(Clique& c) {
 }  // namespace
 
 struct ncclComm {
-  std::shared_ptr<Clique> clique;
+  std::shared_ptr<Clique> clique;            // ncclCommInitAll's, in this process
+  cnn_emu::SharedClique* shared = nullptr;  // ncclCommInitRank's, in shared memory
   int rank;
 };
 
@@ -193,6 +202,7 @@ namespace {
 
 ncclResult_t Collective(ncclComm_t comm, const Call& call, const char* what) {
   if (comm == nullptr) return ncclInvalidArgument;
+  if (comm->shared) return cnn_emu::SharedCollective(comm->shared, call, what);
   Clique& c = *comm->clique;
   std::unique_lock<std::mutex> lock(c.mutex);
   if (c.aborted) return ncclRemoteError;
@@ -209,13 +219,6 @@ ncclResult_t Collective(ncclComm_t comm, const Call& call, const char* what) {
   const uint64_t mine = c.done;
   if (!c.changed.wait_for(lock, Timeout(), [&] { return c.done != mine || c.aborted; })) Hung(c, comm->rank, what);
   return c.aborted ? ncclRemoteError : c.last_result;
-}
-
-// Cliques being joined through ncclCommInitRank, by id.
-std::mutex registry_mutex;
-std::map<std::string, std::shared_ptr<Clique>>& Registry() {
-  static auto* r = new std::map<std::string, std::shared_ptr<Clique>>;
-  return *r;
 }
 
 }  // namespace
@@ -250,47 +253,33 @@ ncclResult_t ncclCommInitAll(ncclComm_t* comms, int ndev, const int* devlist) {
     clique->devices[r] = d;
   }
   clique->joined = ndev;
-  for (int r = 0; r < ndev; ++r) comms[r] = new ncclComm{clique, r};
+  for (int r = 0; r < ndev; ++r) comms[r] = new ncclComm{clique, nullptr, r};
   return ncclSuccess;
 }
 
 ncclResult_t ncclCommInitRank(ncclComm_t* comm, int nranks, ncclUniqueId id, int rank) {
   if (comm == nullptr || nranks < 1 || rank < 0 || rank >= nranks) return ncclInvalidArgument;
   const std::string key(id.internal, strnlen(id.internal, sizeof id.internal));
-  std::shared_ptr<Clique> clique;
-  {
-    std::lock_guard<std::mutex> lock(registry_mutex);
-    auto& slot = Registry()[key];
-    if (!slot) slot = std::make_shared<Clique>(nranks);
-    clique = slot;
-  }
-  if (clique->size != nranks) return ncclInvalidUsage;
-  std::unique_lock<std::mutex> lock(clique->mutex);
-  if (clique->devices[rank] >= 0) return ncclInvalidUsage;  // a rank joined twice
-  for (int d : clique->devices) {
-    if (d == cnn_emu::CurrentDevice()) return ncclInvalidUsage;
-  }
-  clique->devices[rank] = cnn_emu::CurrentDevice();
-  clique->called[rank] = true;
-  if (++clique->joined == nranks) {
-    std::fill(clique->called.begin(), clique->called.end(), false);
-    clique->changed.notify_all();
-    std::lock_guard<std::mutex> registry(registry_mutex);
-    Registry().erase(key);
-  } else if (!clique->changed.wait_for(lock, Timeout(), [&] { return clique->joined == nranks; })) {
-    Hung(*clique, rank, "ncclCommInitRank (ranks in other processes are not emulated)");
-  }
-  *comm = new ncclComm{clique, rank};
+  ncclResult_t result = ncclSuccess;
+  cnn_emu::SharedClique* shared = cnn_emu::JoinSharedClique(key, nranks, rank, cnn_emu::CurrentDevice(), &result);
+  if (shared == nullptr) return result;
+  *comm = new ncclComm{nullptr, shared, rank};
   return ncclSuccess;
 }
 
 ncclResult_t ncclCommDestroy(ncclComm_t comm) {
+  if (comm != nullptr && comm->shared) cnn_emu::LeaveSharedClique(comm->shared, false);
   delete comm;
   return ncclSuccess;
 }
 
 ncclResult_t ncclCommAbort(ncclComm_t comm) {
   if (comm == nullptr) return ncclSuccess;
+  if (comm->shared) {
+    cnn_emu::LeaveSharedClique(comm->shared, true);
+    delete comm;
+    return ncclSuccess;
+  }
   {
     std::lock_guard<std::mutex> lock(comm->clique->mutex);
     comm->clique->aborted = true;
@@ -313,7 +302,8 @@ ncclResult_t ncclAllReduce(const void* sendbuff, void* recvbuff, size_t count, n
 
 ncclResult_t ncclBroadcast(const void* sendbuff, void* recvbuff, size_t count, ncclDataType_t datatype, int root,
                            ncclComm_t comm, cudaStream_t) {
-  if (comm != nullptr && (root < 0 || root >= comm->clique->size)) return ncclInvalidArgument;
+  if (comm != nullptr && (root < 0 || root >= (comm->shared ? cnn_emu::SharedCliqueSize(comm->shared) : comm->clique->size)))
+    return ncclInvalidArgument;
   Call call;
   call.broadcast = true;
   call.send = sendbuff;

@@ -46,7 +46,7 @@ target_compile_options(cnn_cuda_emu PRIVATE -Wall -Wextra)
 # The emulated NCCL, its own shared library with NCCL's soname, so that the
 # dlopen in src/cnn/parallel/nccl_api.cpp finds it (linked, or beside
 # libcublas.so.12 on the executables' run path).
-add_library(cnn_nccl_emu SHARED ${CNN_EMU_DIR}/emu_nccl.cpp)
+add_library(cnn_nccl_emu SHARED ${CNN_EMU_DIR}/emu_nccl.cpp ${CNN_EMU_DIR}/emu_nccl_processes.cpp)
 target_link_libraries(cnn_nccl_emu PRIVATE cnn_cuda_emu Threads::Threads)
 set_target_properties(cnn_nccl_emu PROPERTIES OUTPUT_NAME nccl SOVERSION 2)
 target_compile_options(cnn_nccl_emu PRIVATE -Wall -Wextra)

@@ -47,18 +47,9 @@ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "score" bottom: "y" top: "l
 )";
 }
 
-std::string Mpirun() {
-  std::string out;
-  if (test::RunCommand("command -v mpirun", &out) != 0) return "";
-  // Root needs the two flags; CI's two cores need oversubscription when busy.
-  return "mpirun --allow-run-as-root --oversubscribe --bind-to none ";
-}
+using test::Mpirun;
 
-bool BuiltWithMpi() {
-  std::string out;
-  test::RunCommand(test::ToolPath() + " version", &out);
-  return out.find("MPI: on") != std::string::npos;
-}
+bool BuiltWithMpi() { return test::ToolBuiltWithMpi(); }
 
 std::vector<float> Weights(const std::string& model) {
   NetParameter net;

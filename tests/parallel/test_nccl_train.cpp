@@ -66,6 +66,18 @@ std::vector<float> Weights(const std::string& model) {
   return all;
 }
 
+// Two snapshots' weights within 1e-5 of (1 + |w|) (the bound the two-GPU
+// tests explain).
+void ExpectCloseWeights(const std::string& model_a, const std::string& model_b) {
+  const std::vector<float> a = Weights(model_a);
+  const std::vector<float> b = Weights(model_b);
+  ASSERT_EQ(a.size(), b.size());
+  ASSERT_GT(a.size(), 0u);
+  double worst = 0;
+  for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::fabs(double(a[i]) - b[i]) / (1.0 + std::fabs(a[i])));
+  EXPECT_LT(worst, 1e-5);
+}
+
 class NcclTrain : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -169,13 +181,24 @@ TEST_F(NcclTrain, TwoGpusEqualOneGpuWithTheWholeBatch) {
   ASSERT_EQ(test::RunCommand(test::ToolPath() + " train --gpu=0,1 --check_replicas --solver=" + Prepare("two", 16), &out), 0)
       << out;
   EXPECT_NE(out.find("All-reduce over 2 ranks"), std::string::npos) << out;
-  const std::vector<float> a = Weights(dir_ + "/big_iter_20.caffemodel");
-  const std::vector<float> b = Weights(dir_ + "/two_iter_20.caffemodel");
-  ASSERT_EQ(a.size(), b.size());
-  ASSERT_GT(a.size(), 0u);
-  double worst = 0;
-  for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::fabs(double(a[i]) - b[i]) / (1.0 + std::fabs(a[i])));
-  EXPECT_LT(worst, 1e-5);
+  ExpectCloseWeights(dir_ + "/big_iter_20.caffemodel", dir_ + "/two_iter_20.caffemodel");
+}
+
+// Two MPI ranks, one GPU each (--gpu=local: the NCCL communicator is
+// bootstrapped through MPI), against one GPU with the whole batch, as above.
+TEST_F(NcclTrain, TwoMpiRanksOnTwoGpusEqualOneGpuWithTheWholeBatch) {
+  if (Context::gpu_count() < 2) GTEST_SKIP() << "needs 2 CUDA devices, this machine has " << Context::gpu_count();
+  if (test::Mpirun().empty()) GTEST_SKIP() << "mpirun not found (install openmpi-bin)";
+  if (!test::ToolBuiltWithMpi()) GTEST_SKIP() << "cnn built without MPI (CNN_WITH_MPI=OFF)";
+  std::string out;
+  ASSERT_EQ(test::RunCommand(test::ToolPath() + " train --gpu=0 --solver=" + Prepare("big", 32), &out), 0) << out;
+  ASSERT_EQ(test::RunCommand(test::Mpirun() + "-np 2 " + test::ToolPath() + " train --gpu=local --check_replicas --solver=" +
+                                 Prepare("ranks", 16),
+                             &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("All-reduce over 2 ranks"), std::string::npos) << out;
+  ExpectCloseWeights(dir_ + "/big_iter_20.caffemodel", dir_ + "/ranks_iter_20.caffemodel");
 }
 
 }  // namespace

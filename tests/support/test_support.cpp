@@ -222,6 +222,19 @@ int RunCommand(const std::string& command, std::string* output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+std::string Mpirun() {
+  std::string out;
+  if (RunCommand("command -v mpirun", &out) != 0) return "";
+  // Root needs the first flag; CI's two cores need oversubscription when busy.
+  return "mpirun --allow-run-as-root --oversubscribe --bind-to none ";
+}
+
+bool ToolBuiltWithMpi() {
+  std::string out;
+  RunCommand(ToolPath() + " version", &out);
+  return out.find("MPI: on") != std::string::npos;
+}
+
 ToolResult Cnn(const std::string& args) {
   ToolResult r;
   r.status = RunCommand(ToolPath() + " " + args, &r.output);

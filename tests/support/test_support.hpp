@@ -75,6 +75,12 @@ std::string MakeTempDir();
 // Runs a shell command, capturing stdout+stderr; returns the exit status.
 int RunCommand(const std::string& command, std::string* output);
 
+// "mpirun" with the flags a test needs (root, a busy 2-core machine) and a
+// trailing space, or "" when mpirun is not installed.
+std::string Mpirun();
+// Whether the built tool says it has MPI.
+bool ToolBuiltWithMpi();
+
 // Runs the built `cnn` tool with `args` (a shell-quoted string).
 struct ToolResult {
   int status;
