@@ -109,6 +109,34 @@ ncclResult_t NcclCombine(const NcclCall& call, const std::vector<const void*>& i
   }
 }
 
+bool NcclSameCall(const NcclCall& first, const NcclCall& k, int rank, unsigned long long collective) {
+  if (k.broadcast == first.broadcast && k.count == first.count && k.type == first.type &&
+      (k.broadcast || k.op == first.op) && (!k.broadcast || k.root == first.root)) {
+    return true;
+  }
+  std::fprintf(stderr,
+               "cuda emulator: NCCL collective #%llu: rank 0 called %s of %zu elements (type %d, operator %d, root %d), "
+               "rank %d %s of %zu (type %d, operator %d, root %d): every rank must make the same call\n",
+               collective, first.broadcast ? "a broadcast" : "an all-reduce", first.count, static_cast<int>(first.type),
+               static_cast<int>(first.op), first.root, rank, k.broadcast ? "a broadcast" : "an all-reduce", k.count,
+               static_cast<int>(k.type), static_cast<int>(k.op), k.root);
+  return false;
+}
+
+bool NcclBuffersOnDevice(const NcclCall& k, int rank, int device, unsigned long long collective) {
+  const size_t bytes = k.count * NcclTypeBytes(k.type);
+  const bool send_needed = !k.broadcast || rank == k.root;
+  if ((!send_needed || (IsDeviceRange(k.send, bytes) && DeviceOf(k.send) == device)) &&
+      IsDeviceRange(k.recv, bytes) && DeviceOf(k.recv) == device) {
+    return true;
+  }
+  std::fprintf(stderr,
+               "cuda emulator: NCCL collective #%llu: rank %d's buffers (%p -> %p, %zu bytes) are not memory of its "
+               "device %d\n",
+               collective, rank, k.send, k.recv, bytes, device);
+  return false;
+}
+
 int NcclTimeoutSeconds() {
   const char* v = std::getenv("CNN_EMU_NCCL_TIMEOUT");
   const int s = v ? std::atoi(v) : 120;
@@ -155,30 +183,11 @@ std::chrono::seconds Timeout() { return std::chrono::seconds(cnn_emu::NcclTimeou
 ncclResult_t Complete(Clique& c) {
   const Call& first = c.calls[0];
   for (int r = 1; r < c.size; ++r) {
-    const Call& k = c.calls[r];
-    if (k.broadcast != first.broadcast || k.count != first.count || k.type != first.type ||
-        (!k.broadcast && k.op != first.op) || (k.broadcast && k.root != first.root)) {
-      std::fprintf(stderr,
-                   "cuda emulator: NCCL collective #%llu: rank 0 called %s of %zu elements (type %d), rank %d %s of "
-                   "%zu (type %d): every rank must make the same call\n",
-                   static_cast<unsigned long long>(c.done), first.broadcast ? "a broadcast" : "an all-reduce",
-                   first.count, static_cast<int>(first.type), r, k.broadcast ? "a broadcast" : "an all-reduce", k.count,
-                   static_cast<int>(k.type));
-      return ncclInvalidUsage;
-    }
+    if (!cnn_emu::NcclSameCall(first, c.calls[r], r, c.done)) return ncclInvalidUsage;
   }
   const size_t bytes = first.count * cnn_emu::NcclTypeBytes(first.type);
   for (int r = 0; r < c.size; ++r) {
-    const Call& k = c.calls[r];
-    const bool send_needed = !k.broadcast || r == k.root;
-    if ((send_needed && (!cnn_emu::IsDeviceRange(k.send, bytes) || cnn_emu::DeviceOf(k.send) != c.devices[r])) ||
-        !cnn_emu::IsDeviceRange(k.recv, bytes) || cnn_emu::DeviceOf(k.recv) != c.devices[r]) {
-      std::fprintf(stderr,
-                   "cuda emulator: NCCL collective #%llu: rank %d's buffers (%p -> %p, %zu bytes) are not memory of "
-                   "its device %d\n",
-                   static_cast<unsigned long long>(c.done), r, k.send, k.recv, bytes, c.devices[r]);
-      return ncclInvalidArgument;
-    }
+    if (!cnn_emu::NcclBuffersOnDevice(c.calls[r], r, c.devices[r], c.done)) return ncclInvalidArgument;
   }
   cnn_emu::DeviceAccess access;
   std::vector<const void*> inputs;

@@ -49,6 +49,18 @@ struct Control {
   CallMeta calls[kMaxRanks];
 };
 
+// The call as rank 0's process sees another's (no pointers: they are the
+// other process's).
+NcclCall FromMeta(const CallMeta& m) {
+  NcclCall call;
+  call.broadcast = m.broadcast != 0;
+  call.count = m.count;
+  call.type = static_cast<ncclDataType_t>(m.type);
+  call.op = static_cast<ncclRedOp_t>(m.op);
+  call.root = m.root;
+  return call;
+}
+
 std::string ShmName(const std::string& id, const char* suffix) {
   std::string name = "/cnn-emu-nccl-";
   for (char ch : id) name += (ch == '/' || ch == ':') ? '-' : ch;
@@ -188,16 +200,8 @@ ncclResult_t SharedCollective(SharedClique* clique, const NcclCall& call, const 
   Control& c = *clique->control;
   const int rank = clique->rank;
   const size_t bytes = call.count * NcclTypeBytes(call.type);
-  const int device = c.devices[rank];
   const bool send_needed = !call.broadcast || rank == call.root;
-  const bool bad = (send_needed && (!IsDeviceRange(call.send, bytes) || DeviceOf(call.send) != device)) ||
-                   !IsDeviceRange(call.recv, bytes) || DeviceOf(call.recv) != device;
-  if (bad) {
-    std::fprintf(stderr,
-                 "cuda emulator: NCCL collective #%llu: rank %d's buffers (%p -> %p, %zu bytes) are not memory of its "
-                 "device %d\n",
-                 clique->done, rank, call.send, call.recv, bytes, device);
-  }
+  const bool bad = !NcclBuffersOnDevice(call, rank, c.devices[rank], clique->done);
   // 1. This rank's input into its region (every rank finished reading the
   // previous one at the last departure barrier).
   if (!bad && send_needed && bytes > 0) {
@@ -216,19 +220,10 @@ ncclResult_t SharedCollective(SharedClique* clique, const NcclCall& call, const 
   pthread_mutex_unlock(&c.mutex);
   bool ok = clique->Barrier(what, [&] {
     c.result = ncclSuccess;
-    const CallMeta& first = c.calls[0];
+    const NcclCall first = FromMeta(c.calls[0]);
     for (int r = 0; r < c.size; ++r) {
-      const CallMeta& k = c.calls[r];
-      if (k.bad_buffers) c.result = ncclInvalidArgument;
-      if (k.broadcast != first.broadcast || k.count != first.count || k.type != first.type ||
-          (!k.broadcast && k.op != first.op) || (k.broadcast && k.root != first.root)) {
-        std::fprintf(stderr,
-                     "cuda emulator: NCCL collective #%llu: rank 0 called %s of %llu elements (type %d), rank %d %s "
-                     "of %llu (type %d): every rank must make the same call\n",
-                     c.collectives, first.broadcast ? "a broadcast" : "an all-reduce", first.count, first.type, r,
-                     k.broadcast ? "a broadcast" : "an all-reduce", k.count, k.type);
-        c.result = ncclInvalidUsage;
-      }
+      if (c.calls[r].bad_buffers) c.result = ncclInvalidArgument;
+      if (r > 0 && !NcclSameCall(first, FromMeta(c.calls[r]), r, c.collectives)) c.result = ncclInvalidUsage;
     }
     ++c.collectives;
   });

@@ -31,6 +31,13 @@ size_t NcclTypeBytes(ncclDataType_t type);
 // The result of a collective over the ranks' inputs (host copies, rank
 // order): the root's for a broadcast, the reduction otherwise.
 ncclResult_t NcclCombine(const NcclCall& call, const std::vector<const void*>& inputs, std::vector<char>* out);
+// Whether rank `rank`'s call of collective #`collective` is rank 0's
+// (`first`): the same operation, count, type, operator or root. Says
+// which differ on stderr when not.
+bool NcclSameCall(const NcclCall& first, const NcclCall& call, int rank, unsigned long long collective);
+// Whether the call's buffers are `device`'s memory of the call's size (the
+// input only where it is read); says so on stderr when not.
+bool NcclBuffersOnDevice(const NcclCall& call, int rank, int device, unsigned long long collective);
 // The wait limit (CNN_EMU_NCCL_TIMEOUT seconds, default 120).
 int NcclTimeoutSeconds();
 
